@@ -1,0 +1,61 @@
+"""Where notes go in the vault and what they are called."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+
+from . import names
+
+
+class LayoutError(ValueError):
+    """A folder or name pattern that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Folders (relative to the vault, `/`-separated) and name patterns of generated notes.
+
+    `paper_name` may use `{title}`, `{arxiv_id}`, `{category}`; `digest_name` must use `{date}`.
+    """
+
+    papers_folder: str = "arXiv/Papers"
+    digests_folder: str = "arXiv/Digests"
+    paper_name: str = "{title}"
+    digest_name: str = "arXiv {date}"
+
+    def __post_init__(self) -> None:
+        for folder in (self.papers_folder, self.digests_folder):
+            parts = PurePosixPath(folder).parts
+            if folder.startswith("/") or any(part in ("..", ".") or part != names.note_name(part) for part in parts):
+                raise LayoutError(f"folder {folder!r} must be a plain relative path inside the vault")
+        try:
+            sample_paper = self.paper_name.format(title="T", arxiv_id="2401.00001", category="cs.LG")
+            sample_digest = self.digest_name.format(date="2024-01-18")
+        except (KeyError, IndexError, ValueError) as error:
+            raise LayoutError(f"name pattern has an unknown or broken field: {error}") from None
+        if "{date}" not in self.digest_name or not names.note_name(sample_digest):
+            raise LayoutError(f"digest name {self.digest_name!r} must contain {{date}} and not be the bare date")
+        if not names.note_name(sample_paper):
+            raise LayoutError(f"paper name {self.paper_name!r} gives an empty note name")
+
+    def digest_name_for(self, day: date) -> str:
+        return names.note_name(self.digest_name.format(date=day.isoformat()))
+
+    def digest_path(self, day: date) -> PurePosixPath:
+        return PurePosixPath(self.digests_folder, self.digest_name_for(day) + ".md")
+
+    def paper_path(self, title: str, arxiv_id: str, category: str, *, with_id: bool = False) -> PurePosixPath:
+        """The paper's note path; `with_id` appends the arXiv id, for a name another paper already has."""
+        suffix = f" ({arxiv_id.replace('/', '-')})" if with_id else ""
+        limit = names.MAX_NAME_BYTES - len(suffix.encode())
+        base = names.note_name(self.paper_name.format(title=title, arxiv_id=arxiv_id, category=category), max_bytes=limit)
+        if not base:
+            base, suffix = names.note_name(f"arXiv {arxiv_id}"), ""
+        return PurePosixPath(self.papers_folder, base + suffix + ".md")
+
+
+def link_target(path: PurePosixPath) -> str:
+    """The `[[...]]` target for a note: its vault path without `.md`, `/` on every system."""
+    return str(path.with_suffix(""))

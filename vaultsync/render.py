@@ -1,0 +1,123 @@
+"""Paper and index notes from plain data: frontmatter values by the vault contract, bodies by Jinja2 templates.
+
+Templates come from the user's folders first, file by file, then from the defaults shipped with the
+package. Digest text only ever reaches a template as a variable, so `{{ 7*7 }}` in an abstract stays text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+
+from . import markup, names
+from .layout import Layout, link_target
+from .model import Section
+from .records import PaperRecord
+
+PAPER_TEMPLATE = "paper.md.j2"
+DIGEST_TEMPLATE = "digest.md.j2"
+DIGEST_TAG = "arxiv-digest"
+
+
+def default_templates() -> Path:
+    """The default templates: inside the installed package, or at the top of a source checkout."""
+    packaged = Path(str(resources.files("vaultsync") / "templates"))
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+
+
+def wikilink(target: str, label: str | None = None) -> str:
+    """`[[target|label]]`, with the label changed just enough that it cannot end the link early."""
+    label = names.link_label(label) if label else ""
+    return f"[[{target}|{label}]]" if label and label != target else f"[[{target}]]"
+
+
+@dataclass(frozen=True)
+class IndexLine:
+    """One paper as a line of an index note: where its note is, and how that day's digest listed it."""
+
+    arxiv_id: str
+    title: str
+    version: int
+    updated: bool
+    code_url: str | None
+    note: PurePosixPath
+
+
+class Renderer:
+    """Renders note bodies with one Jinja2 environment, built once per run."""
+
+    def __init__(self, layout: Layout, template_dirs: Sequence[Path] = ()) -> None:
+        self.layout = layout
+        loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, default_templates()]]
+        self.env = jinja2.Environment(
+            loader=jinja2.ChoiceLoader(loaders),
+            autoescape=False,
+            undefined=jinja2.StrictUndefined,
+            keep_trailing_newline=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.env.filters["md"] = markup.escape
+        self.env.globals.update(wikilink=wikilink, link=markup.link)
+
+    def paper_metadata(self, paper: PaperRecord) -> dict[str, Any]:
+        """The contract's frontmatter of a paper note, in the contract's order."""
+        return {
+            "title": paper.title,
+            "arxiv_id": paper.arxiv_id,
+            "arxiv_version": paper.version,
+            "categories": list(paper.categories),
+            "tags": paper.tags,
+            "paper_url": paper.paper_url,
+            "pdf_url": paper.pdf_url,
+            "code_url": paper.code_url,
+            "digests": [f"[[{self.layout.digest_name_for(day)}]]" for day in paper.days],
+            "first_seen": paper.first_seen,
+            "aliases": [paper.arxiv_id],
+        }
+
+    def paper_body(self, paper: PaperRecord) -> str:
+        listings = [
+            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.layout.digest_name_for(item.day)}
+            for item in paper.listings
+        ]
+        context = {
+            "title": paper.title,
+            "arxiv_id": paper.arxiv_id,
+            "version": paper.version,
+            "categories": list(paper.categories),
+            "tags": paper.tags,
+            "paper_url": paper.paper_url,
+            "pdf_url": paper.pdf_url,
+            "code_url": paper.code_url,
+            "abstract": paper.abstract,
+            "first_seen": paper.first_seen,
+            "listings": listings,
+            "extra": paper.extra,
+        }
+        return self.env.get_template(PAPER_TEMPLATE).render(paper=context)
+
+    def digest_metadata(self, day: date, paper_count: int) -> dict[str, Any]:
+        return {"digest_date": day, "tags": [DIGEST_TAG], "paper_count": paper_count}
+
+    def digest_body(self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]]) -> str:
+        context = {
+            "date": day,
+            "name": self.layout.digest_name_for(day),
+            "sections": [
+                {
+                    "keyword": section.keyword,
+                    "tag": section.tag,
+                    "papers": [{**vars(line), "note": link_target(line.note)} for line in lines],
+                }
+                for section, lines in sections
+                if lines
+            ],
+        }
+        return self.env.get_template(DIGEST_TEMPLATE).render(digest=context)

@@ -1,0 +1,75 @@
+"""The vault on disk: reading notes, and writing them atomically, only inside the vault."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+STATE_DIR = ".vaultsync"
+TEMP_PREFIX = ".vaultsync-"
+
+
+class VaultError(OSError):
+    """A note could not be read or written; the message names it."""
+
+
+def _new_file_mode() -> int:
+    """What a plain `open(..., "w")` would give a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+class Vault:
+    """A vault folder. Paths given to it are relative, `/`-separated; nothing is written outside it."""
+
+    def __init__(self, root: Path, *, dry_run: bool = False) -> None:
+        self.root = root.resolve()
+        self.dry_run = dry_run
+        self._mode = _new_file_mode()
+
+    @property
+    def state_file(self) -> Path:
+        return self.root / STATE_DIR / "state.sqlite"
+
+    def _file(self, rel: PurePosixPath) -> Path:
+        path = self.root.joinpath(*rel.parts)
+        if rel.is_absolute() or not path.resolve().is_relative_to(self.root):
+            raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+        return path
+
+    def read(self, rel: PurePosixPath) -> str | None:
+        """The note's text, or None if there is no such file."""
+        path = self._file(rel)
+        try:
+            return path.read_bytes().decode("utf-8")
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise VaultError(f"{path}: cannot read note ({error})") from None
+
+    def write(self, rel: PurePosixPath, text: str) -> None:
+        """Replace the note in one step: a reader sees the old or the new text, never a part."""
+        if self.dry_run:
+            return
+        path = self._file(rel)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                mode = path.stat().st_mode & 0o7777
+            except FileNotFoundError:
+                mode = self._mode
+            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "wb") as file:
+                    file.write(text.encode("utf-8"))
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.chmod(temp, mode)
+                os.replace(temp, path)
+            except BaseException:
+                Path(temp).unlink(missing_ok=True)
+                raise
+        except OSError as error:
+            raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
