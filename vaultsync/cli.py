@@ -17,6 +17,7 @@ import typer
 
 from . import __version__
 from .layout import Layout, LayoutError
+from .render import TemplateProblem
 from .state import StateError
 from .sync import Options, Summary, find_digests, import_digests
 from .vault import STATE_DIR
@@ -103,10 +104,10 @@ def import_command(
         _fail(f"--date {day!r} is not a date like 2024-01-18")
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     options = Options(layout=layout, template_dirs=template_dirs, day=fallback_day, dry_run=dry_run)
-    if not dry_run:
-        vault.mkdir(parents=True, exist_ok=True)
     try:
         summary = _run_import(src, vault, options, show_progress=not (quiet or json_out))
+    except TemplateProblem as error:
+        _fail(f"{error} — fix the template or remove it to use the default")
     except StateError as error:
         _fail(str(error), EXIT_FAILED)
     except Exception as error:  # an unexpected bug: one line, the traceback only on request

@@ -11,6 +11,7 @@ MAX_NAME_BYTES = 200
 _DROPPED = re.compile(r'[?<>:*|"\[\]#^\x00-\x1f\x7f-\x9f]')
 _SLASHES = re.compile(r"[/\\]")
 _SPACES = re.compile(r"\s+")
+_COMMENT = re.compile(r"%{2,}")  # `%%` starts an Obsidian comment, even inside a link
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\..*)?$", re.IGNORECASE)
 # Obsidian's daily note name: a note of ours must never take it.
 _DAILY_NOTE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -27,7 +28,7 @@ def note_name(text: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
         before = name
         name = _SLASHES.sub("-", name)
         name = _DROPPED.sub("", name)
-        name = _SPACES.sub(" ", name)
+        name = _COMMENT.sub("%", _SPACES.sub(" ", name))
         name = name.strip(" .")
         name = _truncate(name, max_bytes)
         if name == before:
@@ -54,8 +55,8 @@ def tag(keyword: str) -> str:
     """
     text = unicodedata.normalize("NFC", keyword).strip().lower()
     text = _SPACES.sub("-", text)
-    text = _TAG_DROPPED.sub("", text).strip("/")
-    text = re.sub(r"/{2,}", "/", text)
+    text = _TAG_DROPPED.sub("", text)
+    text = re.sub(r"([/-])[/-]*", r"\1", text).strip("/-")
     if text and not re.search(r"[^\d/]", text):
         text = "_" + text
     return text
@@ -63,5 +64,5 @@ def tag(keyword: str) -> str:
 
 def link_label(text: str) -> str:
     """Text that can stand after the `|` of a `[[target|label]]` link without ending it early."""
-    text = _SPACES.sub(" ", text).strip()
+    text = _COMMENT.sub("%", _SPACES.sub(" ", text)).strip()
     return text.replace("[", "(").replace("]", ")").replace("|", "-")

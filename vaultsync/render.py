@@ -18,7 +18,7 @@ import jinja2
 from . import markup, names
 from .layout import Layout, link_target
 from .model import Section
-from .records import PaperRecord
+from .records import Listing, PaperRecord
 
 PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
@@ -49,6 +49,22 @@ class IndexLine:
     note: PurePosixPath
 
 
+class TemplateProblem(ValueError):
+    """A template that does not load or render; the message names it."""
+
+
+_SAMPLE = PaperRecord(
+    arxiv_id="2401.00001",
+    version=2,
+    title="A sample: $x^2$ [check]",
+    categories=("cs.LG",),
+    paper_url="http://arxiv.org/abs/2401.00001",
+    code_url="https://github.com/example/sample",
+    abstract="Sample abstract.",
+    listings=(Listing(date(2024, 1, 18), "sample keyword", "sample-keyword"),),
+)
+
+
 class Renderer:
     """Renders note bodies with one Jinja2 environment, built once per run."""
 
@@ -65,6 +81,26 @@ class Renderer:
         )
         self.env.filters["md"] = markup.escape
         self.env.globals.update(wikilink=wikilink, link=markup.link)
+        self._check()
+
+    def _check(self) -> None:
+        """Fail at start, naming the template, rather than on the first note."""
+        day = _SAMPLE.first_seen
+        section = Section(_SAMPLE.listings[0].keyword, _SAMPLE.listings[0].tag, ())
+        line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.code_url, PurePosixPath("P/N.md"))
+        for name, render in ((PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE)),
+                             (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line])]))):
+            try:
+                render()
+            except jinja2.TemplateNotFound:
+                raise TemplateProblem(f"template {name} not found in {self._folders()}") from None
+            except jinja2.TemplateError as error:
+                where = f"{getattr(error, 'filename', None) or name}"
+                lineno = getattr(error, "lineno", None)
+                raise TemplateProblem(f"template {where}{f':{lineno}' if lineno else ''}: {error.message}") from None
+
+    def _folders(self) -> str:
+        return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
 
     def paper_metadata(self, paper: PaperRecord) -> dict[str, Any]:
         """The contract's frontmatter of a paper note, in the contract's order."""

@@ -86,10 +86,15 @@ def find_digests(src: Path) -> list[Path]:
 def import_digests(
     src: Path, vault_root: Path, options: Options = Options(), progress: Callable[[Path], None] | None = None
 ) -> Summary:
-    """Import the digests at `src` into the vault at `vault_root`; `progress` is called after each file."""
+    """Import the digests at `src` into the vault at `vault_root` (created if missing).
+
+    Raises TemplateProblem or StateError before anything is written; `progress` is called after each file.
+    """
     summary = Summary()
-    vault = Vault(vault_root, dry_run=options.dry_run)
     renderer = Renderer(options.layout, options.template_dirs)
+    if not options.dry_run:
+        vault_root.mkdir(parents=True, exist_ok=True)
+    vault = Vault(vault_root, dry_run=options.dry_run)
     with StateStore.open(vault.state_file, dry_run=options.dry_run) as state:
         run = _Run(vault, state, renderer, options, summary)
         for path in find_digests(src):

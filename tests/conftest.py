@@ -1,0 +1,51 @@
+"""Shared fixtures: the real digest corpus, the installed `vaultsync` command, one full corpus import."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpus" / "digests"
+
+
+def run_cli(*args: object, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """The installed `vaultsync` script, as a user runs it."""
+    script = Path(sys.executable).with_name("vaultsync")
+    result = subprocess.run(
+        [str(script), *map(str, args)], capture_output=True, text=True, env={**os.environ, "COLUMNS": "200"}
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+    return result
+
+
+def vault_files(root: Path) -> dict[str, bytes]:
+    """Every file of a vault by relative path, vaultsync's own state folder left out."""
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".vaultsync" not in path.relative_to(root).parts and path.name != ".gitkeep"
+    }
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared digest corpus is missing at {CORPUS}")
+        pytest.skip(f"the shared digest corpus is not at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def corpus_import(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
+    """The whole shared corpus imported once through the CLI: (vault, JSON summary)."""
+    vault = tmp_path_factory.mktemp("corpus") / "vault"
+    result = run_cli("import", corpus, vault, "--json", check=True)
+    return vault, json.loads(result.stdout)

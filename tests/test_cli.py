@@ -1,0 +1,193 @@
+"""Scenarios through the installed `vaultsync` command: exit codes, messages, dry run, re-import, templates."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, run_cli, vault_files
+
+EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
+
+
+def mtimes(root: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in root.rglob("*.md")}
+
+
+def test_version_and_module_entry_point():
+    assert run_cli("--version", check=True).stdout.strip().startswith("vaultsync ")
+    result = subprocess.run([sys.executable, "-m", "vaultsync", "--version"], capture_output=True, text=True)
+    assert result.returncode == 0 and result.stdout.startswith("vaultsync ")
+
+
+def test_every_command_has_help():
+    result = run_cli("--help", check=True)
+    assert "import" in result.stdout
+    assert "Example:" in run_cli("import", "--help", check=True).stdout
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "/no/such/dir", "{vault}"], "/no/such/dir does not exist"),
+        (["import", EXAMPLE, "{file}"], "is a file, not a vault folder"),
+        (["import", EXAMPLE, "{vault}", "--date", "yesterday"], "is not a date"),
+        (["import", EXAMPLE, "{vault}", "--digest-name", "{date}"], "must contain {date} and not be the bare date"),
+        (["import", EXAMPLE, "{vault}", "--papers-folder", "../outside"], "plain relative path inside the vault"),
+        (["import", EXAMPLE, "{vault}", "--templates", "/no/such/templates"], "is not a folder"),
+    ],
+)
+def test_usage_errors_exit_2_with_one_line(tmp_path, args, message):
+    (tmp_path / "file").write_text("x")
+    places = {"{vault}": str(tmp_path / "v"), "{file}": str(tmp_path / "file")}
+    args = [places.get(str(a), str(a)) for a in args]
+    result = run_cli(*args)
+    assert result.returncode == 2
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "v").exists()
+
+
+def test_bad_files_are_reported_and_the_rest_imports(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(EXAMPLE, src)
+    (src / "2024-01-19.md").write_bytes(b"\x00\x01binary")
+    (src / "2024-01-20.md").write_bytes(b"## caf\xe9\n")
+    (src / "notes.txt").write_text("a shopping list\n")
+    (src / ".hidden.md").write_text("ignored")
+    result = run_cli("import", src, tmp_path / "vault")
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 3 and all(str(src) in line for line in errors)
+    assert any("binary" in line for line in errors) and any("not UTF-8" in line for line in errors)
+    assert "Traceback" not in result.stderr
+    assert len(list((tmp_path / "vault" / "arXiv" / "Papers").iterdir())) == 42
+
+
+def test_reimport_writes_nothing(tmp_path):
+    vault = tmp_path / "vault"
+    run_cli("import", EXAMPLE, vault, check=True)
+    before = mtimes(vault)
+    summary = json.loads(run_cli("import", EXAMPLE, vault, "--json", check=True).stdout)
+    assert summary["papers"] == {"created": 0, "updated": 0, "unchanged": 42, "kept": 0}
+    assert summary["index_notes"]["unchanged"] == 1 and summary["changes"] == []
+    assert mtimes(vault) == before
+
+
+def test_dry_run_writes_nothing_and_prints_the_plan(tmp_path):
+    vault = tmp_path / "vault"
+    result = run_cli("import", EXAMPLE, vault, "--dry-run", check=True)
+    assert not vault.exists()
+    assert result.stdout.count("would create: arXiv/Papers/") == 42
+    assert "would create: arXiv/Digests/arXiv 2024-01-18.md" in result.stdout
+    run_cli("import", EXAMPLE, vault, check=True)
+    state = vault / ".vaultsync" / "state.sqlite"
+    before = state.read_bytes()
+    again = run_cli("import", EXAMPLE, vault, "--dry-run", "--json", check=True)
+    assert json.loads(again.stdout)["dry_run"] is True and state.read_bytes() == before
+
+
+def test_quiet_prints_nothing_on_success(tmp_path):
+    result = run_cli("import", EXAMPLE, tmp_path / "vault", "--quiet", check=True)
+    assert result.stdout == result.stderr == ""
+
+
+def test_date_fallbacks_are_reported(tmp_path):
+    src = tmp_path / "undated.md"
+    shutil.copy(EXAMPLE, src)
+    os.utime(src, (1_700_000_000, 1_700_000_000))
+    by_option = run_cli("import", src, tmp_path / "a", "--date", "2023-05-06", check=True)
+    assert "dated 2023-05-06 from its --date" in by_option.stdout
+    assert (tmp_path / "a" / "arXiv" / "Digests" / "arXiv 2023-05-06.md").exists()
+    by_mtime = run_cli("import", src, tmp_path / "b", "--json", check=True)
+    report = json.loads(by_mtime.stdout)["digests"][0]
+    assert report["date_source"] == "modification time" and report["day"] == "2023-11-14"
+
+
+def test_empty_digest_makes_no_index_note(corpus, tmp_path):
+    result = run_cli("import", corpus / "2024-02-16.md", tmp_path / "vault", check=True)
+    assert "1 digests read (0 with papers, 1 empty)" in result.stdout
+    assert vault_files(tmp_path / "vault") == {}
+
+
+def test_malformed_entry_warns_with_file_and_line(tmp_path):
+    src = tmp_path / "2024-01-18.md"
+    src.write_text(EXAMPLE.read_text().replace("(arXiv:2401.08655v1 [cs.CV])", "(no id)", 1))
+    result = run_cli("import", src, tmp_path / "vault", check=True)
+    assert f"Warning: {src}:24: heading is not" in result.stderr
+    assert "41 created" in result.stdout
+
+
+def test_template_override_from_folder_and_vault(tmp_path):
+    vault = tmp_path / "vault"
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "paper.md.j2").write_text("{{ paper.title | md }} / {{ paper.arxiv_id }}\n")
+    run_cli("import", EXAMPLE, vault, "--templates", mine, check=True)
+    note = vault / "arXiv" / "Papers" / "One-Step Diffusion Distillation via Deep Equilibrium Models.md"
+    assert "%% vaultsync:begin %%\nOne-Step Diffusion Distillation via Deep Equilibrium Models / 2401.08639\n" in note.read_text()
+    index = (vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md").read_text()
+    assert "- [ ] [[arXiv/Papers/One-Step" in index  # the digest template kept its default
+    in_vault = vault / ".vaultsync" / "templates"
+    in_vault.mkdir(parents=True)
+    (in_vault / "digest.md.j2").write_text("{% for s in digest.sections %}{{ s.keyword }}\n{% endfor %}")
+    run_cli("import", EXAMPLE, vault, "--templates", mine, check=True)
+    assert "%% vaultsync:begin %%\ndiffusion\nself-supervised\n" in (vault / "arXiv/Digests/arXiv 2024-01-18.md").read_text()
+
+
+@pytest.mark.parametrize("template, message", [("{% if %}", "paper.md.j2:1"), ("{{ paper.nope }}", "has no attribute 'nope'")])
+def test_broken_template_exits_2_before_writing(tmp_path, template, message):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "paper.md.j2").write_text(template)
+    result = run_cli("import", EXAMPLE, tmp_path / "vault", "--templates", mine)
+    assert result.returncode == 2 and message in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "vault").exists()
+
+
+def test_digest_text_is_never_template_code(tmp_path):
+    src = tmp_path / "2024-01-18.md"
+    src.write_text(EXAMPLE.read_text().replace("Diffusion models excel", "{{ 7*7 }} {% raw %} Diffusion models excel"))
+    run_cli("import", src, tmp_path / "vault", check=True)
+    note = (tmp_path / "vault/arXiv/Papers/One-Step Diffusion Distillation via Deep Equilibrium Models.md").read_text()
+    assert "{{ 7\\*7 }} {% raw %} Diffusion models excel" in note
+
+
+def test_user_text_outside_the_managed_region_survives_an_update(tmp_path):
+    vault = tmp_path / "vault"
+    run_cli("import", EXAMPLE, vault, check=True)
+    note = vault / "arXiv/Papers/One-Step Diffusion Distillation via Deep Equilibrium Models.md"
+    note.write_text(note.read_text().replace("## Notes\n", "## Notes\n\nMy thoughts.\n"))
+    later = tmp_path / "2024-01-19.md"
+    later.write_text(EXAMPLE.read_text().replace("2401.08639v1", "2401.08639v2"))
+    summary = json.loads(run_cli("import", later, vault, "--json", check=True).stdout)
+    assert summary["papers"]["updated"] == 42 and summary["papers"]["created"] == 0
+    text = note.read_text()
+    assert text.endswith("## Notes\n\nMy thoughts.\n\n")
+    assert "arxiv_version: 2" in text and '  - "[[arXiv 2024-01-19]]"' in text and "first_seen: 2024-01-18" in text
+
+
+def test_readme_starts_with_the_two_commands_ci_runs():
+    readme = (REPO / "README.md").read_text()
+    blocks = [block.split("```", 1)[0].strip() for block in readme.split("```sh\n")[1:3]]
+    assert "pip install . && vaultsync import examples/digests" in blocks[0]
+    assert blocks[1] == "pip install '.[test]' && pytest"
+    assert blocks[1] in (REPO / ".ci" / "run").read_text().splitlines()
+
+
+def test_templates_ship_inside_the_installed_package():
+    import vaultsync
+    from vaultsync.render import default_templates
+
+    if Path(vaultsync.__file__).resolve().is_relative_to(REPO) and not os.environ.get("CI"):
+        pytest.skip("vaultsync is imported from the source tree (editable install)")
+    assert not Path(vaultsync.__file__).resolve().is_relative_to(REPO)
+    for template in (REPO / "templates").glob("*.j2"):
+        assert (default_templates() / template.name).read_text() == template.read_text()

@@ -1,0 +1,82 @@
+"""The whole shared corpus through the installed CLI: counts, every contract rule on every note, re-import."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from pathlib import Path
+
+import frontmatter
+
+from conftest import run_cli
+from test_names import assert_valid
+
+PAPER_KEYS = ["title", "arxiv_id", "arxiv_version", "categories", "tags", "paper_url", "pdf_url", "code_url",
+              "digests", "first_seen", "aliases"]
+LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
+
+
+def notes(vault: Path, folder: str) -> dict[Path, tuple[dict, str]]:
+    return {path: frontmatter.parse(path.read_text()) for path in (vault / "arXiv" / folder).glob("*.md")}
+
+
+def test_counts(corpus_import):
+    vault, summary = corpus_import
+    assert summary["errors"] == [] and summary["warnings"] == []
+    assert summary["digests_read"] == 119
+    assert summary["papers"]["created"] == 3888 and summary["index_notes"]["created"] == 85
+    assert len(list((vault / "arXiv" / "Papers").iterdir())) == 3888
+    assert len(list((vault / "arXiv" / "Digests").iterdir())) == 85
+    assert {path.name for path in vault.iterdir()} == {"arXiv", ".vaultsync"}
+
+
+def test_every_paper_note_keeps_the_contract(corpus_import, corpus):
+    vault, _ = corpus_import
+    titles = {}
+    for line in "".join(p.read_text() for p in corpus.glob("*.md")).splitlines():
+        m = re.match(r"### Title: (.*?)\.? \(arXiv:(\S+?)v(\d+) \[", line)
+        if m:
+            titles.setdefault(m[2], {})[int(m[3])] = m[1]
+    index_names = {path.stem for path in (vault / "arXiv" / "Digests").glob("*.md")}
+    names = set()
+    for path, (meta, body) in notes(vault, "Papers").items():
+        assert list(meta) == PAPER_KEYS, path
+        arxiv_id = meta["arxiv_id"]
+        assert isinstance(arxiv_id, str) and meta["aliases"] == [arxiv_id]
+        assert meta["arxiv_version"] == max(titles[arxiv_id])
+        assert meta["title"] == titles[arxiv_id][meta["arxiv_version"]]
+        assert meta["tags"] and all(re.fullmatch(r"[a-z0-9_/-]*[a-z_/-][a-z0-9_/-]*", tag) for tag in meta["tags"])
+        assert meta["paper_url"].endswith(arxiv_id) and meta["pdf_url"].endswith(arxiv_id)
+        assert meta["code_url"] is None or meta["code_url"].startswith("http")
+        assert isinstance(meta["first_seen"], date)
+        days = [LINK.fullmatch(link)[1] for link in meta["digests"]]
+        assert days and set(days) <= index_names and meta["first_seen"].isoformat() in days[0]
+        assert body.startswith("%% vaultsync:begin %%\n# ") and body.endswith("%% vaultsync:end %%\n\n## Notes")
+        assert_valid(path.stem)
+        names.add(path.stem.casefold())
+    assert len(names) == 3888
+
+
+def test_every_index_line_links_an_existing_paper(corpus_import):
+    vault, _ = corpus_import
+    papers = {f"arXiv/Papers/{path.stem}" for path in (vault / "arXiv" / "Papers").glob("*.md")}
+    linked = set()
+    for path, (meta, body) in notes(vault, "Digests").items():
+        assert list(meta) == ["digest_date", "tags", "paper_count"] and meta["tags"] == ["arxiv-digest"]
+        assert path.stem == f"arXiv {meta['digest_date'].isoformat()}"
+        lines = [line for line in body.splitlines() if line.startswith("- ")]
+        assert all(line.startswith("- [ ] [[arXiv/Papers/") for line in lines)
+        targets = [LINK.search(line)[1] for line in lines]
+        assert set(targets) <= papers and len(set(targets)) == meta["paper_count"]
+        linked |= set(targets)
+    assert linked == papers
+
+
+def test_second_import_changes_nothing(corpus_import, corpus):
+    vault, _ = corpus_import
+    before = {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")}
+    summary = json.loads(run_cli("import", corpus, vault, "--json", check=True).stdout)
+    assert summary["papers"] == {"created": 0, "updated": 0, "unchanged": 3888, "kept": 0}
+    assert summary["index_notes"] == {"created": 0, "updated": 0, "unchanged": 85, "kept": 0}
+    assert {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")} == before
