@@ -6,6 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from vaultsync.model import NotADigestError
 from vaultsync.reader import date_from_name, decode, parse_digest
@@ -148,3 +149,18 @@ def test_whole_corpus(corpus):
         assert all(e.title and e.abstract and e.paper_url.endswith(e.arxiv_id) for e in digest.entries)
         assert all(s.tag for s in digest.sections)
     assert (entries, len(ids), with_papers) == (3893, 3888, 85)
+
+
+PIECES = ["#", "*", "-", ":", "(", ")", "[", "]", "<p>", "</p>", " ", "\n", "&amp;", "$", "\\", "x", "## k\n",
+          "### Title: T. (arXiv:2401.00001v1 [cs.LG])\n", "* Summary: ", "* Code URL: "]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
+def test_any_text_reads_or_is_not_a_digest(text):
+    """Reading never raises anything but NotADigestError, whatever the text."""
+    try:
+        digest = parse_digest(text, "fuzz.md")
+    except NotADigestError:
+        return
+    assert all(entry.arxiv_id for entry in digest.entries)

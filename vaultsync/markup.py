@@ -87,6 +87,11 @@ class _AbstractParser(HTMLParser):
         else:
             self.paragraphs[-1].append(("text", text))
 
+    def finish(self) -> None:
+        """End the last paragraph (and an unclosed link) once the input is done."""
+        self.close()
+        self._break()
+
     def _break(self) -> None:
         self._close_link()
         if self.paragraphs[-1]:
@@ -138,8 +143,7 @@ def html_to_markdown(html: str) -> str:
     """Markdown paragraphs (one line each, blank line between) for an abstract given as HTML."""
     parser = _AbstractParser()
     parser.feed(html)
-    parser.close()
-    parser._break()
+    parser.finish()
     paragraphs = []
     for parts in parser.paragraphs:
         pieces: list[str] = []

@@ -6,6 +6,7 @@ be read is reported and the others go on.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -163,20 +164,19 @@ class _Run:
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        for path in self.paper_path_candidates(entry):
-            owner = self.state.path_owner(path)
-            if owner is None and self.is_free_or_own(path, entry.arxiv_id):
-                return path
-        raise AssertionError("unreachable: the candidates never run out")
+        return next(
+            path
+            for path in self.paper_path_candidates(entry)
+            if self.state.path_owner(path) is None and self.is_free_or_own(path, entry.arxiv_id)
+        )
 
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
+        """The plain name, then with the arXiv id, then numbered: the list never runs out."""
         yield self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
-        yield self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True)
-        number = 2
-        while True:
-            plain = self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True)
-            yield plain.with_name(f"{plain.stem} {number}.md")
-            number += 1
+        with_id = self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True)
+        yield with_id
+        for number in itertools.count(2):
+            yield with_id.with_name(f"{with_id.stem} {number}.md")
 
     def is_free_or_own(self, path: PurePosixPath, arxiv_id: str) -> bool:
         """No file there, or a note of ours for this very paper (left by a run that stopped early)."""
