@@ -1,6 +1,6 @@
 """Regenerate the golden vaults and examples/vault after an intended change of output; review the diff.
 
-    python tests/regenerate.py
+python tests/regenerate.py
 """
 
 from __future__ import annotations

@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_cli, vault_files
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
@@ -132,17 +131,25 @@ def test_template_override_from_folder_and_vault(tmp_path):
     (mine / "paper.md.j2").write_text("{{ paper.title | md }} / {{ paper.arxiv_id }}\n")
     run_cli("import", EXAMPLE, vault, "--templates", mine, check=True)
     note = vault / "arXiv" / "Papers" / "One-Step Diffusion Distillation via Deep Equilibrium Models.md"
-    assert "%% vaultsync:begin %%\nOne-Step Diffusion Distillation via Deep Equilibrium Models / 2401.08639\n" in note.read_text()
+    assert (
+        "%% vaultsync:begin %%\nOne-Step Diffusion Distillation via Deep Equilibrium Models / 2401.08639\n"
+        in note.read_text()
+    )
     index = (vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md").read_text()
     assert "- [ ] [[arXiv/Papers/One-Step" in index  # the digest template kept its default
     in_vault = vault / ".vaultsync" / "templates"
     in_vault.mkdir(parents=True)
     (in_vault / "digest.md.j2").write_text("{% for s in digest.sections %}{{ s.keyword }}\n{% endfor %}")
     run_cli("import", EXAMPLE, vault, "--templates", mine, check=True)
-    assert "%% vaultsync:begin %%\ndiffusion\nself-supervised\n" in (vault / "arXiv/Digests/arXiv 2024-01-18.md").read_text()
+    assert (
+        "%% vaultsync:begin %%\ndiffusion\nself-supervised\n"
+        in (vault / "arXiv/Digests/arXiv 2024-01-18.md").read_text()
+    )
 
 
-@pytest.mark.parametrize("template, message", [("{% if %}", "paper.md.j2:1"), ("{{ paper.nope }}", "has no attribute 'nope'")])
+@pytest.mark.parametrize(
+    "template, message", [("{% if %}", "paper.md.j2:1"), ("{{ paper.nope }}", "has no attribute 'nope'")]
+)
 def test_broken_template_exits_2_before_writing(tmp_path, template, message):
     mine = tmp_path / "mine"
     mine.mkdir()

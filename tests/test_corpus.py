@@ -8,12 +8,22 @@ from datetime import date
 from pathlib import Path
 
 import frontmatter
-
 from conftest import run_cli
 from test_names import assert_valid
 
-PAPER_KEYS = ["title", "arxiv_id", "arxiv_version", "categories", "tags", "paper_url", "pdf_url", "code_url",
-              "digests", "first_seen", "aliases"]
+PAPER_KEYS = [
+    "title",
+    "arxiv_id",
+    "arxiv_version",
+    "categories",
+    "tags",
+    "paper_url",
+    "pdf_url",
+    "code_url",
+    "digests",
+    "first_seen",
+    "aliases",
+]
 LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")
 
 

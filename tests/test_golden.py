@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO, run_cli, vault_files
 
 CASES = sorted(path.name for path in (REPO / "tests" / "golden").iterdir() if path.is_dir())

@@ -7,7 +7,8 @@ import re
 
 import mistune
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultsync.markup import escape, html_to_markdown, link, safe_url
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultsync.names import MAX_NAME_BYTES, link_label, note_name, tag
 
@@ -59,9 +60,14 @@ def test_any_title_gives_a_valid_stable_name(title):
 
 @pytest.mark.parametrize(
     "keyword, expected",
-    [("foundation model", "foundation-model"), ("membership infer", "membership-infer"),
-     ("Large Language Model", "large-language-model"), ("self-supervised", "self-supervised"),
-     ("1984", "_1984"), ("C++ & Rust!", "c-rust")],
+    [
+        ("foundation model", "foundation-model"),
+        ("membership infer", "membership-infer"),
+        ("Large Language Model", "large-language-model"),
+        ("self-supervised", "self-supervised"),
+        ("1984", "_1984"),
+        ("C++ & Rust!", "c-rust"),
+    ],
 )
 def test_tag(keyword, expected):
     assert tag(keyword) == expected

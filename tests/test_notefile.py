@@ -6,7 +6,8 @@ from datetime import date
 
 import frontmatter
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultsync import notefile
 
@@ -14,9 +15,29 @@ HOSTILE = [
     'He said "no": #1 & more',
     "- leading dash",
     "[bracketed] title",
-    "* star", "& anchor", "! bang", "% percent", "@ at", "`tick`", "| pipe", "> gt", "{brace}",
-    "line\nbreak", "  spaces  ", "2401.08640", "1e10", "true", "null", "~", "---", "a: b", "#comment",
-    "'single'", "tab\there", "\u2028sep", "",
+    "* star",
+    "& anchor",
+    "! bang",
+    "% percent",
+    "@ at",
+    "`tick`",
+    "| pipe",
+    "> gt",
+    "{brace}",
+    "line\nbreak",
+    "  spaces  ",
+    "2401.08640",
+    "1e10",
+    "true",
+    "null",
+    "~",
+    "---",
+    "a: b",
+    "#comment",
+    "'single'",
+    "tab\there",
+    "\u2028sep",
+    "",
 ]
 
 

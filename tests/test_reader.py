@@ -6,7 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaultsync.model import NotADigestError
 from vaultsync.reader import date_from_name, decode, parse_digest
@@ -39,14 +40,17 @@ def test_entry_fields():
     ]
     entry = digest.entries[0]
     assert (entry.arxiv_id, entry.version, entry.title, entry.category, entry.updated, entry.line) == (
-        "2401.00001", 3, "Is It Safe?", "cs.LG", True, 2,
+        "2401.00001",
+        3,
+        "Is It Safe?",
+        "cs.LG",
+        True,
+        2,
     )
     assert entry.paper_url == "http://arxiv.org/abs/2401.00001"
     assert entry.code_url is None
     assert entry.extra == {"Comments": "9 pages"}
-    assert entry.abstract == (
-        "First & only - a dash line 1) and more.\n\nSecond, see [this http URL](http://x.org/)."
-    )
+    assert entry.abstract == ("First & only - a dash line 1) and more.\n\nSecond, see [this http URL](http://x.org/).")
     assert digest.problems == ()
 
 
@@ -98,7 +102,10 @@ def test_malformed_entry_is_a_warning_and_the_rest_imports():
 def test_stray_lines_and_bad_links_are_warnings():
     text = DIGEST.replace("* Code URL: null", "* Code URL: not a link") + "\nsome stray text\n"
     problems = [str(p) for p in parse_digest(text, "d.md").problems]
-    assert problems == ["d.md:4: 'Code URL' is not a link: 'not a link', ignored", "d.md:15: unexpected line, ignored: 'some stray text'"]
+    assert problems == [
+        "d.md:4: 'Code URL' is not a link: 'not a link', ignored",
+        "d.md:15: unexpected line, ignored: 'some stray text'",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -151,8 +158,28 @@ def test_whole_corpus(corpus):
     assert (entries, len(ids), with_papers) == (3893, 3888, 85)
 
 
-PIECES = ["#", "*", "-", ":", "(", ")", "[", "]", "<p>", "</p>", " ", "\n", "&amp;", "$", "\\", "x", "## k\n",
-          "### Title: T. (arXiv:2401.00001v1 [cs.LG])\n", "* Summary: ", "* Code URL: "]
+PIECES = [
+    "#",
+    "*",
+    "-",
+    ":",
+    "(",
+    ")",
+    "[",
+    "]",
+    "<p>",
+    "</p>",
+    " ",
+    "\n",
+    "&amp;",
+    "$",
+    "\\",
+    "x",
+    "## k\n",
+    "### Title: T. (arXiv:2401.00001v1 [cs.LG])\n",
+    "* Summary: ",
+    "* Code URL: ",
+]
 
 
 @settings(max_examples=300)

@@ -11,7 +11,7 @@ import sys
 import traceback
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn, Optional
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -37,11 +37,11 @@ JsonOut = Annotated[bool, typer.Option("--json", help="Print a machine-readable 
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
 Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print every note written, and tracebacks.")]
 DigestDate = Annotated[
-    Optional[str],
+    str | None,
     typer.Option("--date", metavar="YYYY-MM-DD", help="Date of digests whose file name has none (else: file time)."),
 ]
 Templates = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--templates", metavar="DIR", help="Folder of templates overriding the defaults file by file."),
 ]
 PapersFolder = Annotated[str, typer.Option(help="Vault folder of paper notes.")]
@@ -141,7 +141,10 @@ def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, ver
     for message in summary.warnings:
         typer.echo(f"Warning: {message}", err=True)
     if dry_run or verbose:
-        verb = {"created": "would create" if dry_run else "created", "updated": "would update" if dry_run else "updated"}
+        verb = {
+            "created": "would create" if dry_run else "created",
+            "updated": "would update" if dry_run else "updated",
+        }
         for action, note in summary.changes:
             typer.echo(f"{verb[action]}: {note}")
     typer.echo(_summary_text(summary, dry_run=dry_run))
@@ -158,7 +161,9 @@ def _summary_text(summary: Summary, *, dry_run: bool) -> str:
     outcomes = ("created", "updated", "unchanged", "kept")
 
     def counts(counter: dict[str, int]) -> str:
-        return ", ".join(f"{counter.get(outcome, 0)} {outcome}" for outcome in outcomes if outcome != "kept" or counter.get(outcome))
+        return ", ".join(
+            f"{counter.get(outcome, 0)} {outcome}" for outcome in outcomes if outcome != "kept" or counter.get(outcome)
+        )
 
     lines = [
         ("Dry run, nothing written. " if dry_run else "")

@@ -50,7 +50,9 @@ class Layout:
         """The paper's note path; `with_id` appends the arXiv id, for a name another paper already has."""
         suffix = f" ({arxiv_id.replace('/', '-')})" if with_id else ""
         limit = names.MAX_NAME_BYTES - len(suffix.encode())
-        base = names.note_name(self.paper_name.format(title=title, arxiv_id=arxiv_id, category=category), max_bytes=limit)
+        base = names.note_name(
+            self.paper_name.format(title=title, arxiv_id=arxiv_id, category=category), max_bytes=limit
+        )
         if not base:
             base, suffix = names.note_name(f"arXiv {arxiv_id}"), ""
         return PurePosixPath(self.papers_folder, base + suffix + ".md")

@@ -23,7 +23,9 @@ import yaml
 BEGIN = "%% vaultsync:begin %%"
 END = "%% vaultsync:end %%"
 _FRONTMATTER = re.compile(r"\A---[ \t]*\n(?:.*?\n)??---[ \t]*(?:\n|\Z)", re.DOTALL)
-_REGION = re.compile(r"^" + re.escape(BEGIN) + r"[ \t]*\n(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)", re.DOTALL | re.M)
+_REGION = re.compile(
+    r"^" + re.escape(BEGIN) + r"[ \t]*\n(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)", re.DOTALL | re.M
+)
 
 
 class _Dumper(yaml.SafeDumper):

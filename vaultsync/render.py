@@ -88,8 +88,10 @@ class Renderer:
         day = _SAMPLE.first_seen
         section = Section(_SAMPLE.listings[0].keyword, _SAMPLE.listings[0].tag, ())
         line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.code_url, PurePosixPath("P/N.md"))
-        for name, render in ((PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE)),
-                             (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line])]))):
+        for name, render in (
+            (PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE)),
+            (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line])])),
+        ):
             try:
                 render()
             except jinja2.TemplateNotFound:

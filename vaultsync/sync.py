@@ -18,7 +18,7 @@ from . import notefile
 from .layout import Layout
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
-from .records import PaperRecord, merge
+from .records import merge
 from .render import IndexLine, Renderer
 from .state import StateStore
 from .vault import Vault, VaultError
@@ -65,7 +65,9 @@ class Summary:
         return {
             "digests_read": sum(1 for report in self.digests if report.day is not None),
             "papers": {outcome: self.papers[outcome] for outcome in ("created", "updated", "unchanged", "kept")},
-            "index_notes": {outcome: self.index_notes[outcome] for outcome in ("created", "updated", "unchanged", "kept")},
+            "index_notes": {
+                outcome: self.index_notes[outcome] for outcome in ("created", "updated", "unchanged", "kept")
+            },
             "digests": [
                 {**vars(report), "day": report.day.isoformat() if report.day else None} for report in self.digests
             ],
@@ -186,7 +188,9 @@ class _Run:
         parts = notefile.split(text)
         return parts is not None and str(parts.metadata.get("arxiv_id")) == arxiv_id
 
-    def index_note(self, day: date, index: list[tuple[Section, list[IndexLine]]], report: DigestReport) -> PurePosixPath:
+    def index_note(
+        self, day: date, index: list[tuple[Section, list[IndexLine]]], report: DigestReport
+    ) -> PurePosixPath:
         known = self.state.digest(day)
         path = known[0] if known else self.layout.digest_path(day)
         if known and known[1] != report.source:
@@ -209,7 +213,8 @@ class _Run:
             parts = notefile.split(existing)
             if parts is None:
                 self.summary.warnings.append(
-                    f"{self.vault.root / path}: not a vaultsync note or its markers/frontmatter are damaged — left as is"
+                    f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
+                    " — left as is"
                 )
                 self.count(path, "kept", counter)
                 return False
