@@ -120,15 +120,14 @@ class _Run:
         report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
-            text = decode(path.read_bytes(), str(path))
-            digest = parse_digest(text, str(path))
+            digest = parse_digest(decode(path.read_bytes(), str(path)), str(path))
+            report.day, report.date_source = self.digest_date(path)
         except NotADigestError as error:
             self.summary.errors.append(f"{error} — skipped")
             return
         except OSError as error:
             self.summary.errors.append(f"{path}: cannot read ({error.strerror or error}) — skipped")
             return
-        report.day, report.date_source = self.digest_date(path)
         self.summary.warnings.extend(str(problem) for problem in digest.problems)
         try:
             self.digest(digest, report)
@@ -193,12 +192,11 @@ class _Run:
     ) -> PurePosixPath:
         known = self.state.digest(day)
         path = known[0] if known else self.layout.digest_path(day)
-        if known and known[1] != report.source:
+        if known and Path(known[1]).name != Path(report.source).name:
             self.summary.warnings.append(
                 f"{report.source}: {known[1]} is also dated {day}; index note {path} now lists this one"
             )
-        paper_count = len({line.arxiv_id for _, lines in index for line in lines})
-        metadata = self.renderer.digest_metadata(day, paper_count)
+        metadata = self.renderer.digest_metadata(day, report.papers)
         body = self.renderer.digest_body(day, index)
         if self.save(path, metadata, body, "", self.summary.index_notes):
             self.state.put_digest(day, path, report.source)
