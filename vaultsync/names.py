@@ -28,14 +28,18 @@ def note_name(text: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
         before = name
         name = _SLASHES.sub("-", name)
         name = _DROPPED.sub("", name)
-        name = _COMMENT.sub("%", _SPACES.sub(" ", name))
-        name = name.strip(" .")
+        name = _fold(name).strip(" .")
         name = _truncate(name, max_bytes)
         if name == before:
             break
     if not name or _RESERVED.match(name) or _DAILY_NOTE.match(name):
         return ""
     return name
+
+
+def _fold(text: str) -> str:
+    """Whitespace runs as one space, `%` runs as one `%`: no line breaks or comment starts in names and labels."""
+    return _COMMENT.sub("%", _SPACES.sub(" ", text))
 
 
 def _truncate(name: str, max_bytes: int) -> str:
@@ -64,5 +68,5 @@ def tag(keyword: str) -> str:
 
 def link_label(text: str) -> str:
     """Text that can stand after the `|` of a `[[target|label]]` link without ending it early."""
-    text = _COMMENT.sub("%", _SPACES.sub(" ", text)).strip()
+    text = _fold(text).strip()
     return text.replace("[", "(").replace("]", ")").replace("|", "-")

@@ -97,7 +97,7 @@ class Renderer:
             except jinja2.TemplateNotFound:
                 raise TemplateProblem(f"template {name} not found in {self._folders()}") from None
             except jinja2.TemplateError as error:
-                where = f"{getattr(error, 'filename', None) or name}"
+                where = getattr(error, "filename", None) or name
                 lineno = getattr(error, "lineno", None)
                 raise TemplateProblem(f"template {where}{f':{lineno}' if lineno else ''}: {error.message}") from None
 
