@@ -11,6 +11,8 @@ import frontmatter
 from conftest import run_cli
 from test_names import assert_valid
 
+from vaultsync import notefile
+
 PAPER_KEYS = [
     "title",
     "arxiv_id",
@@ -62,7 +64,10 @@ def test_every_paper_note_keeps_the_contract(corpus_import, corpus):
         assert isinstance(meta["first_seen"], date)
         days = [LINK.fullmatch(link)[1] for link in meta["digests"]]
         assert days and set(days) <= index_names and meta["first_seen"].isoformat() in days[0]
-        assert body.startswith("%% vaultsync:begin %%\n# ") and body.endswith("%% vaultsync:end %%\n\n## Notes")
+        assert re.match(r"%% vaultsync:begin [0-9a-f]{8} %%\n# ", body) and body.endswith(
+            "%% vaultsync:end %%\n\n## Notes"
+        )
+        assert not notefile.split(path.read_text()).edited
         assert_valid(path.stem)
         names.add(path.stem.casefold())
     assert len(names) == 3888
@@ -87,6 +92,6 @@ def test_second_import_changes_nothing(corpus_import, corpus):
     vault, _ = corpus_import
     before = {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")}
     summary = json.loads(run_cli("import", corpus, vault, "--json", check=True).stdout)
-    assert summary["papers"] == {"created": 0, "updated": 0, "unchanged": 3888, "kept": 0}
-    assert summary["index_notes"] == {"created": 0, "updated": 0, "unchanged": 85, "kept": 0}
+    assert summary["papers"] == {"created": 0, "updated": 0, "unchanged": 3888, "kept": 0, "deleted": 0}
+    assert summary["index_notes"] == {"created": 0, "updated": 0, "unchanged": 85, "kept": 0, "deleted": 0}
     assert {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")} == before

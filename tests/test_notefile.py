@@ -68,7 +68,7 @@ def test_update_keeps_user_keys_order_and_text():
     updated = notefile.update(parts, {"title": "New", "tags": ["a", "b"], "extra": 1}, "new body")
     assert updated == (
         "---\ntitle: New\nrating: 5\ntags:\n  - a\n  - b\nextra: 1\n---\n"
-        "Above.\n%% vaultsync:begin %%\nnew body\n%% vaultsync:end %%\n\n## Notes\n\nmine\n"
+        "Above.\n" + notefile.region("new body") + "\n## Notes\n\nmine\n"
     )
 
 

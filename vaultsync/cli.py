@@ -44,6 +44,14 @@ Templates = Annotated[
     Path | None,
     typer.Option("--templates", metavar="DIR", help="Folder of templates overriding the defaults file by file."),
 ]
+Force = Annotated[
+    bool,
+    typer.Option(
+        "--force",
+        help="Regenerate managed regions you edited (index notes keep their ticks, not your lines in them).",
+    ),
+]
+RestoreDeleted = Annotated[bool, typer.Option("--restore-deleted", help="Re-create notes you deleted.")]
 PapersFolder = Annotated[str, typer.Option(help="Vault folder of paper notes.")]
 DigestsFolder = Annotated[str, typer.Option(help="Vault folder of daily index notes.")]
 PaperName = Annotated[str, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
@@ -80,6 +88,8 @@ def import_command(
     verbose: Verbose = False,
     day: DigestDate = None,
     templates: Templates = None,
+    force: Force = False,
+    restore_deleted: RestoreDeleted = False,
     papers_folder: PapersFolder = Layout.papers_folder,
     digests_folder: DigestsFolder = Layout.digests_folder,
     paper_name: PaperName = Layout.paper_name,
@@ -103,7 +113,14 @@ def import_command(
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
-    options = Options(layout=layout, template_dirs=template_dirs, day=fallback_day, dry_run=dry_run)
+    options = Options(
+        layout=layout,
+        template_dirs=template_dirs,
+        day=fallback_day,
+        dry_run=dry_run,
+        force=force,
+        restore_deleted=restore_deleted,
+    )
     try:
         summary = _run_import(src, vault, options, show_progress=not (quiet or json_out))
     except TemplateProblem as error:
@@ -144,10 +161,14 @@ def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, ver
         verb = {
             "created": "would create" if dry_run else "created",
             "updated": "would update" if dry_run else "updated",
+            "moved": "found moved",
         }
         for action, note in summary.changes:
             typer.echo(f"{verb[action]}: {note}")
     typer.echo(_summary_text(summary, dry_run=dry_run))
+
+
+_RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
 
 
 def _summary_text(summary: Summary, *, dry_run: bool) -> str:
@@ -158,12 +179,11 @@ def _summary_text(summary: Summary, *, dry_run: bool) -> str:
         for report in read
         if report.date_source != "file name"
     ]
-    outcomes = ("created", "updated", "unchanged", "kept")
 
     def counts(counter: dict[str, int]) -> str:
-        return ", ".join(
-            f"{counter.get(outcome, 0)} {outcome}" for outcome in outcomes if outcome != "kept" or counter.get(outcome)
-        )
+        shown = [f"{counter.get(outcome, 0)} {outcome}" for outcome in ("created", "updated", "unchanged")]
+        shown += [f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)]
+        return ", ".join(shown)
 
     lines = [
         ("Dry run, nothing written. " if dry_run else "")
@@ -172,6 +192,8 @@ def _summary_text(summary: Summary, *, dry_run: bool) -> str:
         *dates,
         f"papers: {counts(summary.papers)}",
         f"index notes: {counts(summary.index_notes)}",
+        *([f"{summary.moved} moved notes followed"] if summary.moved else []),
+        *([f"state store: {summary.rebuilt}"] if summary.rebuilt else []),
         f"{len(summary.warnings)} warnings, {len(summary.errors)} errors",
     ]
     return "\n".join(lines)

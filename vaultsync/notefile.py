@@ -3,68 +3,79 @@
     ---
     <frontmatter: the contract keys, and any keys the user added>
     ---
-    %% vaultsync:begin %%
+    %% vaultsync:begin 1a2b3c4d %%
     <rendered by vaultsync>
     %% vaultsync:end %%
     <the user's: kept as it is>
 
-`%% … %%` is an Obsidian comment: the markers are invisible in reading view.
+`%% … %%` is an Obsidian comment: the markers are invisible in reading view. The begin marker carries
+a checksum of the region as vaultsync wrote it, so an edit by the user is seen without any state,
+even after the note was moved or the state store lost. Link targets are left out of the checksum:
+Obsidian rewrites them when the user renames a note, and that is not an edit.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
-import frontmatter
 import yaml
 
-BEGIN = "%% vaultsync:begin %%"
+from . import properties
+
+BEGIN = "%% vaultsync:begin"
 END = "%% vaultsync:end %%"
-_FRONTMATTER = re.compile(r"\A---[ \t]*\n(?:.*?\n)??---[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONTMATTER = re.compile(r"\A(?P<open>---[ \t]*\n)(?P<yaml>(?:.*?\n)??)(?P<close>---[ \t]*(?:\n|\Z))", re.DOTALL)
 _REGION = re.compile(
-    r"^" + re.escape(BEGIN) + r"[ \t]*\n(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)", re.DOTALL | re.M
+    r"^" + re.escape(BEGIN) + r"(?: (?P<sum>[0-9a-f]{8}))? %%[ \t]*\n"
+    r"(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)",
+    re.DOTALL | re.MULTILINE,
 )
+_LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")
 
 
-class _Dumper(yaml.SafeDumper):
-    """Obsidian's own style: list items indented under their key, double quotes where quotes are needed."""
+def checksum(managed: str) -> str:
+    """A short fingerprint of a region's text, blind to wikilink targets."""
+    text = _LINK_TARGET.sub("[[", managed.strip("\n"))
+    return hashlib.sha256(text.encode()).hexdigest()[:8]
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
-        super().increase_indent(flow, False)
 
-    def choose_scalar_style(self) -> str:
-        style = super().choose_scalar_style()
-        return '"' if style == "'" else style
+def region(managed: str) -> str:
+    """The managed region with its markers."""
+    managed = managed.strip("\n")
+    return f"{BEGIN} {checksum(managed)} %%\n{managed}\n{END}\n" if managed else f"{BEGIN} {checksum('')} %%\n{END}\n"
 
 
 def dump_frontmatter(metadata: dict[str, Any]) -> str:
-    """`---` YAML `---` lines for `metadata`, in its key order; any string value parses back unchanged."""
-    text = yaml.dump(
-        metadata, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=float("inf")
-    )
-    return f"---\n{text}---\n"
+    """`---` YAML `---` lines for `metadata`, in its key order."""
+    return f"---\n{properties.dump(metadata)}---\n"
 
 
 def compose(metadata: dict[str, Any], managed: str, tail: str = "") -> str:
     """A whole new note."""
-    return dump_frontmatter(metadata) + _region(managed) + tail
-
-
-def _region(managed: str) -> str:
-    managed = managed.strip("\n")
-    return f"{BEGIN}\n{managed}\n{END}\n" if managed else f"{BEGIN}\n{END}\n"
+    return dump_frontmatter(metadata) + region(managed) + tail
 
 
 @dataclass(frozen=True)
 class NoteParts:
-    """An existing note cut at the frontmatter and the managed region."""
+    """An existing note cut at the frontmatter and the managed region; joined again they give the text."""
 
     metadata: dict[str, Any]
+    open: str
+    yaml: str
+    close: str
     before: str  # between the frontmatter and the region
+    region: str  # with its markers
     managed: str
+    checksum: str | None  # as the begin marker says; None in a marker without one
     after: str
+
+    @property
+    def edited(self) -> bool:
+        """The region's text is not what vaultsync last wrote there (or that cannot be told)."""
+        return self.checksum != checksum(self.managed)
 
 
 def split(text: str) -> NoteParts | None:
@@ -73,18 +84,32 @@ def split(text: str) -> NoteParts | None:
     if not head:
         return None
     try:
-        metadata, _ = frontmatter.parse(text)
-    except yaml.YAMLError:
+        metadata = properties.load(head["yaml"])
+    except (yaml.YAMLError, ValueError):
         return None
     regions = list(_REGION.finditer(text, head.end()))
     if len(regions) != 1 or text.count(BEGIN) != 1 or text.count(END) != 1:
         return None
-    region = regions[0]
-    return NoteParts(dict(metadata), text[head.end() : region.start()], region["managed"], text[region.end() :])
+    found = regions[0]
+    return NoteParts(
+        metadata=metadata,
+        open=head["open"],
+        yaml=head["yaml"],
+        close=head["close"],
+        before=text[head.end() : found.start()],
+        region=found[0],
+        managed=found["managed"],
+        checksum=found["sum"],
+        after=text[found.end() :],
+    )
 
 
-def update(parts: NoteParts, managed_keys: dict[str, Any], managed: str) -> str:
-    """The note with its managed keys and region replaced; the user's keys, their order and text kept."""
-    metadata = dict(parts.metadata)
-    metadata.update(managed_keys)
-    return dump_frontmatter(metadata) + parts.before + _region(managed) + parts.after
+def update(parts: NoteParts, values: dict[str, Any], managed: str | None) -> str:
+    """The note with `values` set in its frontmatter and its region replaced by `managed` (None: kept).
+
+    Everything else — the user's keys with their bytes, the text around the region — is kept.
+    """
+    yaml_text = properties.set_values(parts.yaml, parts.metadata, values)
+    close = parts.close if parts.close.endswith("\n") else parts.close + "\n"
+    body = parts.region if managed is None else region(managed)
+    return parts.open + yaml_text + close + parts.before + body + parts.after

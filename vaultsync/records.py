@@ -31,6 +31,7 @@ class PaperRecord:
     abstract: str
     listings: tuple[Listing, ...]
     extra: dict[str, str] = field(default_factory=dict)
+    complete: bool = True  # False when rebuilt from a note's frontmatter: abstract and keywords unknown
 
     @property
     def first_seen(self) -> date:
@@ -80,10 +81,34 @@ def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section)
     if record is None:
         return fresh
     newer, older = (fresh, record) if entry.version >= record.version else (record, fresh)
+    listings = set(record.listings) | {listing}
+    known_days = {item.day for item in listings if item.keyword}
     return replace(
         newer,
         code_url=newer.code_url or older.code_url,
         categories=tuple(dict.fromkeys(newer.categories + older.categories)),
-        listings=tuple(sorted(set(record.listings) | {listing})),
+        listings=tuple(sorted(item for item in listings if item.keyword or item.day not in known_days)),
         extra={**older.extra, **newer.extra},
+    )
+
+
+def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
+    """What a paper note's frontmatter tells of its record, to rebuild a lost state store: the days it
+    was listed (`days`, read from its `digests` links) without their keywords, and no abstract.
+
+    Raises KeyError, TypeError or ValueError when a contract key is missing or malformed.
+    """
+    first_seen = metadata["first_seen"]
+    if not isinstance(first_seen, date):
+        raise ValueError("first_seen is not a date")
+    return PaperRecord(
+        arxiv_id=str(metadata["arxiv_id"]),
+        version=int(metadata["arxiv_version"]),
+        title=str(metadata["title"]),
+        categories=tuple(map(str, metadata.get("categories") or ())),
+        paper_url=str(metadata["paper_url"]),
+        code_url=metadata.get("code_url") or None,
+        abstract="",
+        listings=tuple(Listing(day, "", "") for day in sorted({first_seen, *days})),
+        complete=False,
     )

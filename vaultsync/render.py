@@ -6,7 +6,8 @@ package. Digest text only ever reaches a template as a variable, so `{{ 7*7 }}` 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -15,7 +16,7 @@ from typing import Any
 
 import jinja2
 
-from . import markup, names
+from . import __version__, markup, names
 from .layout import Layout, link_target
 from .model import Section
 from .records import Listing, PaperRecord
@@ -39,14 +40,16 @@ def wikilink(target: str, label: str | None = None) -> str:
 
 @dataclass(frozen=True)
 class IndexLine:
-    """One paper as a line of an index note: where its note is, and how that day's digest listed it."""
+    """One paper as a line of an index note: where its note is (None: deleted by the user), and how
+    that day's digest listed it."""
 
     arxiv_id: str
     title: str
     version: int
     updated: bool
+    paper_url: str
     code_url: str | None
-    note: PurePosixPath
+    note: PurePosixPath | None
 
 
 class TemplateProblem(ValueError):
@@ -87,10 +90,11 @@ class Renderer:
         """Fail at start, naming the template, rather than on the first note."""
         day = _SAMPLE.first_seen
         section = Section(_SAMPLE.listings[0].keyword, _SAMPLE.listings[0].tag, ())
-        line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.code_url, PurePosixPath("P/N.md"))
+        line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, None, PurePosixPath("P/N.md"))
+        gone = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, _SAMPLE.code_url, None)
         for name, render in (
-            (PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE)),
-            (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line])])),
+            (PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE, {})),
+            (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line, gone])])),
         ):
             try:
                 render()
@@ -101,11 +105,21 @@ class Renderer:
                 lineno = getattr(error, "lineno", None)
                 raise TemplateProblem(f"template {where}{f':{lineno}' if lineno else ''}: {error.message}") from None
 
+    @property
+    def fingerprint(self) -> str:
+        """Changes whenever notes would render differently: another vaultsync, template or layout."""
+        sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
+        return hashlib.sha256(repr((__version__, self.layout, sources)).encode()).hexdigest()[:16]
+
     def _folders(self) -> str:
         return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
 
-    def paper_metadata(self, paper: PaperRecord) -> dict[str, Any]:
-        """The contract's frontmatter of a paper note, in the contract's order."""
+    def digest_name(self, day: date, names: Mapping[date, str]) -> str:
+        return names.get(day) or self.layout.digest_name_for(day)
+
+    def paper_metadata(self, paper: PaperRecord, names: Mapping[date, str]) -> dict[str, Any]:
+        """The contract's frontmatter of a paper note, in the contract's order; `names`: the index
+        notes' names where they differ from the layout's (renamed by the user)."""
         return {
             "title": paper.title,
             "arxiv_id": paper.arxiv_id,
@@ -115,14 +129,14 @@ class Renderer:
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
-            "digests": [f"[[{self.layout.digest_name_for(day)}]]" for day in paper.days],
+            "digests": [f"[[{self.digest_name(day, names)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
             "aliases": [paper.arxiv_id],
         }
 
-    def paper_body(self, paper: PaperRecord) -> str:
+    def paper_body(self, paper: PaperRecord, names: Mapping[date, str]) -> str:
         listings = [
-            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.layout.digest_name_for(item.day)}
+            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.digest_name(item.day, names)}
             for item in paper.listings
         ]
         context = {
@@ -152,7 +166,7 @@ class Renderer:
                 {
                     "keyword": section.keyword,
                     "tag": section.tag,
-                    "papers": [{**vars(line), "note": link_target(line.note)} for line in lines],
+                    "papers": [{**vars(line), "note": line.note and link_target(line.note)} for line in lines],
                 }
                 for section, lines in sections
                 if lines

@@ -1,12 +1,17 @@
 """The import pipeline: find digests → read → merge with what the vault has → render → write.
 
 Each digest is one unit: its notes are written, then the state store is committed. A file that cannot
-be read is reported and the others go on.
+be read is reported and the others go on. Notes are found by identity (arXiv id, digest day) wherever
+the user moved them; a note the user deleted stays deleted; what the user wrote always wins (see
+`reconcile`). A digest imported before, unchanged, whose notes nobody touched, is not even parsed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import itertools
+import json
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,27 +19,34 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import notefile
-from .layout import Layout
+from . import catalog
+from .index_merge import merge_region
+from .layout import Layout, link_target
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
+from .reconcile import Rendered, reconcile
 from .records import merge
 from .render import IndexLine, Renderer
-from .state import StateStore
+from .state import DIGEST, PAPER, DigestState, NoteState, StateStore
 from .vault import Vault, VaultError
 
 DIGEST_PATTERNS = ("*.md", "*.txt")
 PAPER_TAIL = "\n## Notes\n\n"
+OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+_LINKED = re.compile(r"\[\[([^\]|#^\n]*)|\]\((https?://[^)\s]+)\)")
 
 
 @dataclass(frozen=True)
 class Options:
-    """How to import: layout, template folders (searched before the defaults), fallback date, dry run."""
+    """How to import: layout, template folders (searched before the defaults), fallback date, dry run,
+    `force` (regenerate managed regions the user edited), `restore_deleted` (re-create deleted notes)."""
 
     layout: Layout = field(default_factory=Layout)
     template_dirs: tuple[Path, ...] = ()
     day: date | None = None
     dry_run: bool = False
+    force: bool = False
+    restore_deleted: bool = False
 
 
 @dataclass
@@ -48,11 +60,15 @@ class DigestReport:
 
 @dataclass
 class Summary:
-    """What an import did; `changes` lists (action, note path) for every note created or updated."""
+    """What an import did. Outcomes per note: created, updated, unchanged, kept (the user edited its
+    managed region, so an update was held back), deleted (the user deleted it: skipped). `changes`
+    lists (action, note) for every note created, updated or followed to where the user moved it."""
 
     digests: list[DigestReport] = field(default_factory=list)
     papers: Counter[str] = field(default_factory=Counter)
     index_notes: Counter[str] = field(default_factory=Counter)
+    moved: int = 0
+    rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
     changes: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -64,10 +80,10 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         return {
             "digests_read": sum(1 for report in self.digests if report.day is not None),
-            "papers": {outcome: self.papers[outcome] for outcome in ("created", "updated", "unchanged", "kept")},
-            "index_notes": {
-                outcome: self.index_notes[outcome] for outcome in ("created", "updated", "unchanged", "kept")
-            },
+            "papers": {outcome: self.papers[outcome] for outcome in OUTCOMES},
+            "index_notes": {outcome: self.index_notes[outcome] for outcome in OUTCOMES},
+            "moved_notes_followed": self.moved,
+            "state_rebuilt": self.rebuilt,
             "digests": [
                 {**vars(report), "day": report.day.isoformat() if report.day else None} for report in self.digests
             ],
@@ -98,8 +114,11 @@ def import_digests(
     if not options.dry_run:
         vault_root.mkdir(parents=True, exist_ok=True)
     vault = Vault(vault_root, dry_run=options.dry_run)
-    with StateStore.open(vault.state_file, dry_run=options.dry_run) as state:
+    store, problem = StateStore.open(vault.state_file, dry_run=options.dry_run)
+    with store as state:
         run = _Run(vault, state, renderer, options, summary)
+        if state.fresh:
+            run.rebuild_state(problem)
         for path in find_digests(src):
             run.digest_file(path)
             state.commit()
@@ -108,20 +127,43 @@ def import_digests(
     return summary
 
 
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
 class _Run:
     """One import: the vault, the state and the renderer it works with, and the summary it fills."""
 
     def __init__(self, vault: Vault, state: StateStore, renderer: Renderer, options: Options, summary: Summary) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
         self.layout = options.layout
+        self.fingerprint = renderer.fingerprint
         self.outcomes: dict[PurePosixPath, str] = {}
+        self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
+        self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
+
+    def rebuild_state(self, problem: str | None) -> None:
+        """Refill a new or reset state store from the notes in the vault, if there are any."""
+        self.found = catalog.scan(self.vault)
+        if self.found:
+            count = catalog.rebuild(self.state, self.found)
+            self.summary.rebuilt = (
+                f"{problem or 'no state store was found'}; rebuilt it from {count} notes"
+                " (notes you deleted before are no longer remembered)"
+            )
+
+    # --- one digest file -------------------------------------------------------------------------
 
     def digest_file(self, path: Path) -> None:
         report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
-            digest = parse_digest(decode(path.read_bytes(), str(path)), str(path))
+            data = path.read_bytes()
             report.day, report.date_source = self.digest_date(path)
+            inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
+            if self.unchanged_digest(report, inputs):
+                return
+            digest = parse_digest(decode(data, str(path)), str(path))
         except NotADigestError as error:
             self.summary.errors.append(f"{error} — skipped")
             return
@@ -130,7 +172,7 @@ class _Run:
             return
         self.summary.warnings.extend(str(problem) for problem in digest.problems)
         try:
-            self.digest(digest, report)
+            self.digest(digest, report, inputs)
         except VaultError as error:
             self.summary.errors.append(f"{error} — rest of {path.name} skipped")
 
@@ -142,33 +184,86 @@ class _Run:
             return self.options.day, "--date"
         return date.fromtimestamp(path.stat().st_mtime), "modification time"
 
-    def digest(self, digest: Digest, report: DigestReport) -> None:
+    def unchanged_digest(self, report: DigestReport, inputs: str) -> bool:
+        """True (and counted) if this very digest was imported before and none of its notes changed since."""
+        assert report.day
+        known = self.state.digest(report.day)
+        if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
+            return False
+        notes = [(DIGEST, report.day.isoformat(), self.summary.index_notes)]
+        notes += [(PAPER, arxiv_id, self.summary.papers) for arxiv_id in known.papers]
+        states = [self.state.note(kind, identity) for kind, identity, _ in notes]
+        if not all(note and (note.deleted or self.untouched(note)) for note in states):
+            return False
+        for note, (_, _, counter) in zip(states, notes, strict=True):
+            assert note
+            self.count(note.path, "deleted" if note.deleted else "unchanged", counter)
+        report.papers = len(known.papers)
+        index = states[0]
+        report.index_note = None if index is None or index.deleted else str(index.path)
+        return True
+
+    def untouched(self, note: NoteState, inputs: str | None = None) -> bool:
+        """The note file is as vaultsync last left it (and, given `inputs`, was rendered from them)."""
+        if note.signature is None:
+            return False
+        last_inputs, _, stamp = note.signature.partition("/")
+        return (inputs is None or inputs == last_inputs) and stamp == self.vault.stamp(note.path)
+
+    def digest(self, digest: Digest, report: DigestReport, inputs: str) -> None:
         assert report.day is not None
         day = report.day
+        note = self.state.note(DIGEST, day.isoformat())
+        if note and not note.deleted and self.vault.stamp(note.path) is None:
+            # Follow a moved index note first: its papers link to it by name.
+            moved = self.moved_to(DIGEST, day.isoformat(), note)
+            if moved:
+                self.state.put_note(DIGEST, day.isoformat(), NoteState(moved, note.written))
         index: list[tuple[Section, list[IndexLine]]] = []
         for section in digest.sections:
-            lines = [self.paper(entry, day, section) for entry in section.entries]
-            index.append((section, lines))
-        report.papers = len({line.arxiv_id for _, lines in index for line in lines})
-        if report.papers:
-            report.index_note = str(self.index_note(day, index, report))
+            index.append((section, [self.paper(entry, day, section) for entry in section.entries]))
+        papers = tuple(dict.fromkeys(line.arxiv_id for _, lines in index for line in lines))
+        report.papers = len(papers)
+        if not papers:
+            return
+        region = self.renderer.digest_body(day, index)
+        path = self.index_note(day, index, region)
+        report.index_note = str(path) if path else None
+        self.state.put_digest(day, DigestState(report.source, inputs, region, papers))
+
+    # --- paper notes -----------------------------------------------------------------------------
 
     def paper(self, entry: Entry, day: date, section: Section) -> IndexLine:
-        known = self.state.paper(entry.arxiv_id)
-        path, record = known if known else (self.claim_paper_path(entry), None)
-        record = merge(record, entry, day, section)
-        metadata = self.renderer.paper_metadata(record)
-        body = self.renderer.paper_body(record)
-        if self.save(path, metadata, body, PAPER_TAIL, self.summary.papers):
-            self.state.put_paper(path, record)
-        return IndexLine(entry.arxiv_id, entry.title, entry.version, entry.updated, entry.code_url, path)
+        record = merge(self.state.record(entry.arxiv_id), entry, day, section)
+        self.state.put_record(record)
+        names = {day: name for day in record.days if (name := self.digest_name(day))}
+        inputs = _hash(self.fingerprint, record.to_json(), names)
+
+        def render() -> Rendered:
+            managed = self.renderer.paper_body(record, names) if record.complete else None
+            return Rendered(self.renderer.paper_metadata(record, names), managed, PAPER_TAIL)
+
+        before = self.state.note(PAPER, entry.arxiv_id)
+        path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
+        for note in (before.path if before else None, path):  # an index line may link to either
+            if note:
+                self.papers_by_link.update({link_target(note): entry.arxiv_id, note.stem: entry.arxiv_id})
+        self.papers_by_link.update({entry.paper_url: entry.arxiv_id, record.paper_url: entry.arxiv_id})
+        return IndexLine(
+            entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path
+        )
+
+    def digest_name(self, day: date) -> str | None:
+        """The name of the day's index note where the user renamed it; None where it has the layout's."""
+        note = self.state.note(DIGEST, day.isoformat())
+        return note.path.stem if note and note.path.stem != self.layout.digest_name_for(day) else None
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
         return next(
             path
             for path in self.paper_path_candidates(entry)
-            if self.state.path_owner(path) is None and self.is_free_or_own(path, entry.arxiv_id)
+            if self.state.path_owner(path) is None and self.is_free_or_own(path, PAPER, entry.arxiv_id)
         )
 
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
@@ -179,49 +274,112 @@ class _Run:
         for number in itertools.count(2):
             yield with_id.with_name(f"{with_id.stem} {number}.md")
 
-    def is_free_or_own(self, path: PurePosixPath, arxiv_id: str) -> bool:
-        """No file there, or a note of ours for this very paper (left by a run that stopped early)."""
+    def is_free_or_own(self, path: PurePosixPath, kind: str, identity: str) -> bool:
+        """No file there, or a note of ours for this very paper or day (left by a run that stopped early)."""
         text = self.vault.read(path)
-        if text is None:
-            return True
-        parts = notefile.split(text)
-        return parts is not None and str(parts.metadata.get("arxiv_id")) == arxiv_id
+        return text is None or self.is_note_of(text, kind, identity)
 
-    def index_note(
-        self, day: date, index: list[tuple[Section, list[IndexLine]]], report: DigestReport
-    ) -> PurePosixPath:
+    @staticmethod
+    def is_note_of(text: str, kind: str, identity: str) -> bool:
+        found = catalog.identify(text)
+        return found is not None and found[:2] == (kind, identity)
+
+    # --- index notes ---------------------------------------------------------------------------------
+
+    def index_note(self, day: date, index: list[tuple[Section, list[IndexLine]]], region: str) -> PurePosixPath | None:
         known = self.state.digest(day)
-        path = known[0] if known else self.layout.digest_path(day)
-        if known and Path(known[1]).name != Path(report.source).name:
+        base = known.region if known else None
+        count = len({line.arxiv_id for _, lines in index for line in lines})
+        inputs = _hash(self.fingerprint, region, count)
+
+        def identify(line: str) -> str | None:
+            for target, url in _LINKED.findall(line):
+                found = self.papers_by_link.get(target) or self.papers_by_link.get(target.rsplit("/", 1)[-1])
+                if found or (found := self.papers_by_link.get(url)):
+                    return found
+            return None
+
+        def merged(theirs: str) -> str:
+            return merge_region(theirs, base, region, identify, force=self.options.force)
+
+        def render() -> Rendered:
+            return Rendered(self.renderer.digest_metadata(day, count), region, merge_region=merged)
+
+        def claim() -> PurePosixPath:
+            return self.layout.digest_path(day)
+
+        return self.save(DIGEST, day.isoformat(), inputs, render, claim)
+
+    # --- any note ----------------------------------------------------------------------------------
+
+    def save(
+        self,
+        kind: str,
+        identity: str,
+        inputs: str,
+        render: Callable[[], Rendered],
+        claim: Callable[[], PurePosixPath],
+    ) -> PurePosixPath | None:
+        """Create or update one note; its path, or None if the user deleted it."""
+        counter = self.summary.papers if kind == PAPER else self.summary.index_notes
+        note = self.state.note(kind, identity)
+        if note and not note.deleted and not self.options.force and self.untouched(note, inputs):
+            self.count(note.path, "unchanged", counter)
+            return note.path
+        path, existing = self.locate(kind, identity, note, claim)
+        if path is None:
+            assert note
+            self.state.put_note(kind, identity, NoteState(note.path, note.written, None, deleted=True))
+            self.count(note.path, "deleted", counter)
+            return None
+        result = reconcile(existing, render(), note.written if note else {}, force=self.options.force)
+        if result.text is None:
             self.summary.warnings.append(
-                f"{report.source}: {known[1]} is also dated {day}; index note {path} now lists this one"
+                f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
+                " — left as is"
             )
-        metadata = self.renderer.digest_metadata(day, report.papers)
-        body = self.renderer.digest_body(day, index)
-        if self.save(path, metadata, body, "", self.summary.index_notes):
-            self.state.put_digest(day, path, report.source)
+            self.count(path, "kept", counter)
+            return path
+        if result.text != existing:
+            self.vault.write(path, result.text)
+        stamp = self.vault.stamp(path)
+        signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
+        self.state.put_note(kind, identity, NoteState(path, result.written, signature, edited=result.outcome == "kept"))
+        self.count(path, result.outcome, counter)
         return path
 
-    def save(self, path: PurePosixPath, metadata: dict[str, Any], body: str, tail: str, counter: Counter[str]) -> bool:
-        """Write the note if its text changes; count it once per run. False if the note was left alone."""
-        existing = self.vault.read(path)
-        if existing is None:
-            text, outcome = notefile.compose(metadata, body, tail), "created"
-        else:
-            parts = notefile.split(existing)
-            if parts is None:
-                self.summary.warnings.append(
-                    f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
-                    " — left as is"
-                )
-                self.count(path, "kept", counter)
-                return False
-            text = notefile.update(parts, metadata, body)
-            outcome = "unchanged" if text == existing else "updated"
-        if outcome != "unchanged":
-            self.vault.write(path, text)
-        self.count(path, outcome, counter)
-        return True
+    def locate(
+        self, kind: str, identity: str, note: NoteState | None, claim: Callable[[], PurePosixPath]
+    ) -> tuple[PurePosixPath | None, str | None]:
+        """Where the note is and its text (None: to be created); (None, None) if the user deleted it."""
+        restore = self.options.restore_deleted
+        if note is None:
+            path = claim()
+            return path, self.vault.read(path)
+        if not note.deleted:
+            text = self.vault.read(note.path)
+            if text is not None and self.is_note_of(text, kind, identity):
+                return note.path, text
+            moved = self.moved_to(kind, identity, note)
+            if moved:
+                return moved, self.vault.read(moved)
+        if not restore:
+            return None, None
+        if self.state.path_owner(note.path) in (None, (kind, identity)) and self.vault.read(note.path) is None:
+            return note.path, None
+        path = claim()
+        return path, self.vault.read(path)
+
+    def moved_to(self, kind: str, identity: str, note: NoteState) -> PurePosixPath | None:
+        """Where the user moved or renamed a note, found by a scan of the vault done at most once per run."""
+        if self.found is None:
+            self.found = catalog.scan(self.vault)
+        for found in self.found.get((kind, identity), []):
+            if found.path != note.path and self.state.path_owner(found.path) in (None, (kind, identity)):
+                self.summary.moved += 1
+                self.summary.changes.append(("moved", f"{note.path} → {found.path}"))
+                return found.path
+        return None
 
     def count(self, path: PurePosixPath, outcome: str, counter: Counter[str]) -> None:
         """A note touched twice in one run counts once: as it first was, or as updated if it then changed."""

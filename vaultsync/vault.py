@@ -49,6 +49,15 @@ class Vault:
         except (OSError, UnicodeDecodeError) as error:
             raise VaultError(f"{path}: cannot read note ({error})") from None
 
+    def stamp(self, rel: PurePosixPath) -> str | None:
+        """The file's modification time, size and inode as one string (None if missing): it changes
+        when anyone writes the file, so a note nobody touched need not be read again."""
+        try:
+            info = self._file(rel).stat()
+        except OSError:
+            return None
+        return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
+
     def write(self, rel: PurePosixPath, text: str) -> None:
         """Replace the note in one step: a reader sees the old or the new text, never a part."""
         if self.dry_run:

@@ -1,0 +1,100 @@
+"""vaultsync's notes found by what they are, not where they are: a scan of the vault's frontmatter.
+
+Used to follow notes the user moved or renamed, and to rebuild a lost state store from the notes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import PurePosixPath
+from typing import Any
+
+import yaml
+
+from . import properties
+from .records import PaperRecord, from_frontmatter
+from .state import DIGEST, PAPER, NoteState, StateStore
+from .vault import Vault
+
+_HEAD = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
+_ID_KEY = re.compile(r"^(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@dataclass(frozen=True)
+class FoundNote:
+    kind: str  # PAPER or DIGEST
+    identity: str  # arXiv id, or the day as YYYY-MM-DD
+    path: PurePosixPath
+    metadata: dict[str, Any]
+
+
+def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
+    """(kind, identity, frontmatter) of a note written by vaultsync, judged by its frontmatter alone."""
+    head = _HEAD.match(text)
+    if not head or not _ID_KEY.search(head[1] or ""):
+        return None
+    try:
+        metadata = properties.load(head[1] or "")
+    except (yaml.YAMLError, ValueError):
+        return None
+    if metadata.get("arxiv_id") not in (None, ""):
+        return PAPER, str(metadata["arxiv_id"]), metadata
+    if isinstance(metadata.get("digest_date"), date):
+        return DIGEST, metadata["digest_date"].isoformat(), metadata
+    return None
+
+
+def scan(vault: Vault) -> dict[tuple[str, str], list[FoundNote]]:
+    """Every note of vaultsync's in the vault, by (kind, identity); dot folders are not looked into."""
+    found: dict[tuple[str, str], list[FoundNote]] = {}
+    for folder, subfolders, files in os.walk(vault.root):
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        for name in sorted(files):
+            if not name.endswith(".md") or name.startswith("."):
+                continue
+            rel = PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
+            try:
+                text = vault.read(rel)
+            except OSError:
+                continue
+            seen = identify(text) if text else None
+            if seen:
+                kind, identity, metadata = seen
+                found.setdefault((kind, identity), []).append(FoundNote(kind, identity, rel, metadata))
+    return found
+
+
+def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) -> int:
+    """Fill a fresh state store from the notes found; the number of notes it now knows."""
+    day_by_name = {
+        note.path.stem: date.fromisoformat(note.identity) for (kind, _), [note, *_] in notes.items() if kind == DIGEST
+    }
+
+    def day_of(link: Any) -> date | None:
+        name = str(link).strip("[]").split("|")[0].split("/")[-1]
+        if name in day_by_name:
+            return day_by_name[name]
+        match = _DATE.search(name)
+        try:
+            return date.fromisoformat(match[0]) if match else None
+        except ValueError:
+            return None
+
+    known = 0
+    for (kind, identity), [note, *_] in sorted(notes.items()):
+        if state.path_owner(note.path):
+            continue
+        if kind == PAPER:
+            try:
+                days = [day for day in map(day_of, note.metadata.get("digests") or ()) if day]
+                record: PaperRecord = from_frontmatter(note.metadata, days)
+            except (KeyError, TypeError, ValueError):
+                continue
+            state.put_record(record)
+        state.put_note(kind, identity, NoteState(note.path))
+        known += 1
+    return known

@@ -1,0 +1,71 @@
+"""A freshly rendered note meets the note already in the vault: the user's part always wins.
+
+- Keys the user added, text around the managed region: kept byte for byte (see `notefile.update`).
+- `tags` and `aliases`: the user's items in their order, then new ones of ours, except those the user
+  removed since vaultsync last wrote them.
+- `first_seen`: never changes once written.
+- The managed region: replaced, unless the user edited it since vaultsync wrote it; then it is kept
+  and the note reported "kept", except with `force`. Index regions are merged line by line instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import notefile
+
+LIST_KEYS = ("tags", "aliases")
+WRITE_ONCE_KEYS = ("first_seen",)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A note as vaultsync would write it. `managed` None: leave the existing region as it is."""
+
+    metadata: dict[str, Any]
+    managed: str | None
+    tail: str = ""
+    merge_region: Callable[[str], str] | None = field(default=None, compare=False)  # index notes
+
+
+@dataclass(frozen=True)
+class Result:
+    text: str | None  # None: not a note vaultsync can update (markers or frontmatter damaged)
+    outcome: str  # created, updated, unchanged, kept (edited by the user), damaged
+    written: dict[str, list[Any]]  # the list values vaultsync now stands for, to remember
+
+
+def merge_list(current: Any, ours: list[Any], last_written: list[Any] | None) -> list[Any]:
+    """The user's items, then ours they do not have, leaving out what they removed since we wrote it."""
+    mine = current if isinstance(current, list) else [] if current in (None, "") else [current]
+    have = {str(item).casefold() for item in mine}
+    removed = {str(item).casefold() for item in last_written or ()} - have
+    return mine + [item for item in ours if str(item).casefold() not in have | removed]
+
+
+def reconcile(existing: str | None, rendered: Rendered, last_written: dict[str, list[Any]], *, force: bool) -> Result:
+    """The note's new text and what happened to it."""
+    written = {key: rendered.metadata[key] for key in LIST_KEYS if key in rendered.metadata}
+    if existing is None:
+        return Result(notefile.compose(rendered.metadata, rendered.managed or "", rendered.tail), "created", written)
+    parts = notefile.split(existing)
+    if parts is None:
+        return Result(None, "damaged", last_written)
+    values = dict(rendered.metadata)
+    for key in LIST_KEYS:
+        if key in values:
+            values[key] = merge_list(parts.metadata.get(key), values[key], last_written.get(key))
+    for key in WRITE_ONCE_KEYS:
+        if parts.metadata.get(key) is not None:
+            values[key] = parts.metadata[key]
+    managed, outcome = rendered.managed, None
+    if rendered.merge_region and managed is not None:
+        managed = rendered.merge_region(parts.managed)
+    elif managed is not None and parts.edited and not force and managed.strip("\n") != parts.managed.strip("\n"):
+        if notefile.checksum(managed) != parts.checksum:
+            outcome = "kept"  # an update is held back
+        managed = None
+    text = notefile.update(parts, values, managed)
+    return Result(text, outcome or ("unchanged" if text == existing else "updated"), written)
