@@ -42,10 +42,12 @@ def checksum(managed: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
-def region(managed: str) -> str:
-    """The managed region with its markers."""
+def region(managed: str, generated: str | None = None) -> str:
+    """The managed region with its markers. The checksum is of `generated`, the text vaultsync
+    rendered, when that differs from what it writes (an index region merged with the user's ticks)."""
     managed = managed.strip("\n")
-    return f"{BEGIN} {checksum(managed)} %%\n{managed}\n{END}\n" if managed else f"{BEGIN} {checksum('')} %%\n{END}\n"
+    begin = f"{BEGIN} {checksum(managed if generated is None else generated)} %%\n"
+    return f"{begin}{managed}\n{END}\n" if managed else f"{begin}{END}\n"
 
 
 def dump_frontmatter(metadata: dict[str, Any]) -> str:
@@ -104,12 +106,13 @@ def split(text: str) -> NoteParts | None:
     )
 
 
-def update(parts: NoteParts, values: dict[str, Any], managed: str | None) -> str:
-    """The note with `values` set in its frontmatter and its region replaced by `managed` (None: kept).
+def update(parts: NoteParts, values: dict[str, Any], managed: str | None, generated: str | None = None) -> str:
+    """The note with `values` set in its frontmatter and its region replaced by `managed` (None: kept;
+    `generated` as for `region`).
 
     Everything else — the user's keys with their bytes, the text around the region — is kept.
     """
     yaml_text = properties.set_values(parts.yaml, parts.metadata, values)
     close = parts.close if parts.close.endswith("\n") else parts.close + "\n"
-    body = parts.region if managed is None else region(managed)
+    body = parts.region if managed is None else region(managed, generated)
     return parts.open + yaml_text + close + parts.before + body + parts.after

@@ -67,5 +67,5 @@ def reconcile(existing: str | None, rendered: Rendered, last_written: dict[str, 
         if notefile.checksum(managed) != parts.checksum:
             outcome = "kept"  # an update is held back
         managed = None
-    text = notefile.update(parts, values, managed)
+    text = notefile.update(parts, values, managed, rendered.managed)
     return Result(text, outcome or ("unchanged" if text == existing else "updated"), written)

@@ -114,12 +114,12 @@ class Renderer:
     def _folders(self) -> str:
         return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
 
-    def digest_name(self, day: date, names: Mapping[date, str]) -> str:
-        return names.get(day) or self.layout.digest_name_for(day)
+    def digest_name(self, day: date, index_names: Mapping[date, str]) -> str:
+        return index_names.get(day) or self.layout.digest_name_for(day)
 
-    def paper_metadata(self, paper: PaperRecord, names: Mapping[date, str]) -> dict[str, Any]:
-        """The contract's frontmatter of a paper note, in the contract's order; `names`: the index
-        notes' names where they differ from the layout's (renamed by the user)."""
+    def paper_metadata(self, paper: PaperRecord, index_names: Mapping[date, str]) -> dict[str, Any]:
+        """The contract's frontmatter of a paper note, in the contract's order; `index_names`: the
+        index notes' names where they differ from the layout's (renamed by the user)."""
         return {
             "title": paper.title,
             "arxiv_id": paper.arxiv_id,
@@ -129,14 +129,14 @@ class Renderer:
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
-            "digests": [f"[[{self.digest_name(day, names)}]]" for day in paper.days],
+            "digests": [f"[[{self.digest_name(day, index_names)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
             "aliases": [paper.arxiv_id],
         }
 
-    def paper_body(self, paper: PaperRecord, names: Mapping[date, str]) -> str:
+    def paper_body(self, paper: PaperRecord, index_names: Mapping[date, str]) -> str:
         listings = [
-            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.digest_name(item.day, names)}
+            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.digest_name(item.day, index_names)}
             for item in paper.listings
         ]
         context = {

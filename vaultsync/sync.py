@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog
+from . import catalog, names
 from .index_merge import merge_region
 from .layout import Layout, link_target
 from .model import Digest, Entry, NotADigestError, Section
@@ -33,7 +33,7 @@ from .vault import Vault, VaultError
 DIGEST_PATTERNS = ("*.md", "*.txt")
 PAPER_TAIL = "\n## Notes\n\n"
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
-_LINKED = re.compile(r"\[\[([^\]|#^\n]*)|\]\((https?://[^)\s]+)\)")
+_LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
 
 
 @dataclass(frozen=True)
@@ -236,19 +236,20 @@ class _Run:
     def paper(self, entry: Entry, day: date, section: Section) -> IndexLine:
         record = merge(self.state.record(entry.arxiv_id), entry, day, section)
         self.state.put_record(record)
-        names = {day: name for day in record.days if (name := self.digest_name(day))}
-        inputs = _hash(self.fingerprint, record.to_json(), names)
+        index_names = {day: name for day in record.days if (name := self.digest_name(day))}
+        inputs = _hash(self.fingerprint, record.to_json(), index_names)
 
         def render() -> Rendered:
-            managed = self.renderer.paper_body(record, names) if record.complete else None
-            return Rendered(self.renderer.paper_metadata(record, names), managed, PAPER_TAIL)
+            managed = self.renderer.paper_body(record, index_names) if record.complete else None
+            return Rendered(self.renderer.paper_metadata(record, index_names), managed, PAPER_TAIL)
 
         before = self.state.note(PAPER, entry.arxiv_id)
         path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
         for note in (before.path if before else None, path):  # an index line may link to either
             if note:
                 self.papers_by_link.update({link_target(note): entry.arxiv_id, note.stem: entry.arxiv_id})
-        self.papers_by_link.update({entry.paper_url: entry.arxiv_id, record.paper_url: entry.arxiv_id})
+        for key in (entry.paper_url, record.paper_url, names.link_label(entry.title)):
+            self.papers_by_link[key] = entry.arxiv_id
         return IndexLine(
             entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path
         )
@@ -293,10 +294,11 @@ class _Run:
         inputs = _hash(self.fingerprint, region, count)
 
         def identify(line: str) -> str | None:
-            for target, url in _LINKED.findall(line):
-                found = self.papers_by_link.get(target) or self.papers_by_link.get(target.rsplit("/", 1)[-1])
-                if found or (found := self.papers_by_link.get(url)):
-                    return found
+            """The paper a line links to: by link target, note name, link label or arXiv URL."""
+            for target, label, url in _LINKED.findall(line):
+                for key in (target, target.rsplit("/", 1)[-1], label, url):
+                    if key and key in self.papers_by_link:
+                        return self.papers_by_link[key]
             return None
 
         def merged(theirs: str) -> str:
@@ -382,9 +384,9 @@ class _Run:
         return None
 
     def count(self, path: PurePosixPath, outcome: str, counter: Counter[str]) -> None:
-        """A note touched twice in one run counts once: as it first was, or as updated if it then changed."""
+        """A note touched twice in one run counts once: as it first was, unless it was unchanged then."""
         before = self.outcomes.get(path)
-        if before is None or (before == "unchanged" and outcome == "updated"):
+        if before is None or (before == "unchanged" and outcome != "unchanged"):
             if before:
                 counter[before] -= 1
             counter[outcome] += 1
