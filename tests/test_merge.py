@@ -1,0 +1,165 @@
+"""The pure merge rules: frontmatter edits keep the user's bytes, index regions keep ticks and lines,
+list values remember what the user removed. Properties are checked with hypothesis."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vaultsync import notefile, properties
+from vaultsync.index_merge import merge_region
+from vaultsync.reconcile import Rendered, merge_list, reconcile
+
+SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "200")), deadline=None)
+USER_YAML = (
+    "title: Old\n"
+    "# my comment about the rating\n"
+    "rating: 5   # stars\n"
+    "tags:\n  - diffusion\n  - 'to-read'\n"
+    'status: "reading"\n'
+    "quote: |\n  first line\n\n  after a blank line\n"
+    "first_seen: 2024-01-18\n"
+)
+
+
+def test_setting_managed_keys_keeps_every_user_line():
+    current = properties.load(USER_YAML)
+    result = properties.set_values(USER_YAML, current, {"title": "New", "tags": ["diffusion", "to-read", "gan"]})
+    assert result == USER_YAML.replace("title: Old\n", "title: New\n").replace(
+        "tags:\n  - diffusion\n  - 'to-read'\n", "tags:\n  - diffusion\n  - to-read\n  - gan\n"
+    )
+
+
+def test_equal_values_are_not_rewritten_and_new_keys_follow_their_predecessor():
+    current = properties.load(USER_YAML)
+    unchanged = {"title": "Old", "tags": ["diffusion", "to-read"], "first_seen": date(2024, 1, 18)}
+    assert properties.set_values(USER_YAML, current, unchanged) == USER_YAML
+    result = properties.set_values(USER_YAML, current, {"title": "Old", "arxiv_id": "2401.00001"})
+    assert result.startswith('title: Old\narxiv_id: "2401.00001"\n# my comment')
+
+
+def test_unusual_yaml_is_rewritten_whole_with_its_values():
+    text = "title: Old\nflow: {a: 1,\nb: 2}\n"
+    result = properties.set_values(text, properties.load(text), {"title": "New"})
+    assert properties.load(result) == {"title": "New", "flow": {"a": 1, "b": 2}}
+
+
+user_values = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.lists(st.text(max_size=10), max_size=3))
+user_keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(lambda key: key not in {"title", "tags"})
+
+
+@SETTINGS
+@given(st.dictionaries(user_keys, user_values, max_size=5), st.text(max_size=40), st.lists(st.text(max_size=12)))
+def test_any_user_keys_survive_byte_for_byte(user, title, tags):
+    text = properties.dump({"title": "Old", **user, "tags": ["a"]})
+    result = properties.set_values(text, properties.load(text), {"title": title, "tags": tags})
+    assert properties.same(properties.load(result), {"title": title, **user, "tags": tags})
+    for key, value in user.items():
+        assert properties.dump({key: value}) in result
+
+
+def test_merge_list_remembers_what_the_user_removed():
+    assert merge_list(["a", "mine"], ["a", "b", "c"], ["a", "b"]) == ["a", "mine", "c"]
+    assert merge_list(None, ["a"], None) == ["a"]
+    assert merge_list("single", ["A", "single"], []) == ["single", "A"]
+    assert merge_list(["Diffusion"], ["diffusion"], None) == ["Diffusion"]  # tags compare without case
+
+
+def note(managed: str, **metadata: object) -> str:
+    return notefile.compose({"title": "T", "tags": ["a"], "first_seen": date(2024, 1, 18), **metadata}, managed, "\n")
+
+
+def test_reconcile_keeps_first_seen_and_reports_held_back_updates():
+    old = note("generated v1")
+    rendered = Rendered({"title": "T2", "tags": ["a", "b"], "first_seen": date(2025, 1, 1)}, "generated v2")
+    result = reconcile(old, rendered, {"tags": ["a"]}, force=False)
+    assert result.outcome == "updated" and "generated v2" in result.text and "first_seen: 2024-01-18" in result.text
+    edited = old.replace("generated v1", "generated v1, and my words")
+    result = reconcile(edited, rendered, {"tags": ["a"]}, force=False)
+    assert result.outcome == "kept" and "and my words" in result.text and "title: T2" in result.text
+    assert reconcile(edited, rendered, {"tags": ["a"]}, force=True).outcome == "updated"
+    same_again = Rendered(rendered.metadata, "generated v1")
+    assert reconcile(edited, same_again, {"tags": ["a"]}, force=False).outcome == "updated"  # only frontmatter
+    assert reconcile("no frontmatter", rendered, {}, force=False).outcome == "damaged"
+
+
+def identify(line: str) -> str | None:
+    found = re.search(r"\[\[P/(\w+)", line)
+    return found[1] if found else None
+
+
+def region(papers: list[str], title: str = "") -> str:
+    return "## kw\n\n" + "".join(f"- [ ] [[P/{p}|{p.upper()}{title}]] · [code](https://x/{p})\n" for p in papers)
+
+
+def test_ticks_comments_and_lines_survive_a_regenerated_index():
+    base = region(["a", "b", "c"])
+    theirs = "My intro.\n" + base.replace("- [ ] [[P/a", "- [x] [[P/a").replace(
+        "(https://x/b)\n", "(https://x/b) — read twice\nmy own line\n"
+    ).replace("- [ ] [[P/c", "- [/] [[P/c")
+    ours = region(["a", "b", "c", "d"], " v2")
+    merged = merge_region(theirs, base, ours, identify)
+    assert merged == (
+        "My intro.\n## kw\n\n"
+        "- [x] [[P/a|A v2]] · [code](https://x/a)\n"
+        "- [ ] [[P/b|B v2]] · [code](https://x/b) — read twice\nmy own line\n"
+        "- [/] [[P/c|C v2]] · [code](https://x/c)\n"
+        "- [ ] [[P/d|D v2]] · [code](https://x/d)\n"
+    )
+    forced = merge_region(theirs, base, ours, identify, force=True)
+    assert forced == ours.replace("- [ ] [[P/a", "- [x] [[P/a").replace("- [ ] [[P/c", "- [/] [[P/c")
+
+
+def test_deleted_lines_stay_deleted_and_changed_lines_stay_as_written():
+    base = region(["a", "b", "c"])
+    theirs = base.replace("- [ ] [[P/a|A]] · [code](https://x/a)\n", "").replace("[[P/b|B]]", "[[P/b|my title]]")
+    merged = merge_region(theirs, base, region(["a", "b", "c"], " v2"), identify)
+    assert merged == "## kw\n\n- [ ] [[P/b|my title]] · [code](https://x/b)\n- [ ] [[P/c|C v2]] · [code](https://x/c)\n"
+
+
+def test_links_rewritten_by_a_rename_are_still_the_same_paper():
+    base = region(["a", "b"])
+    theirs = base.replace("- [ ] [[P/a|A]]", "- [x] [[Projects/moved|A]]")
+    merged = merge_region(theirs, base, region(["a", "b"]), lambda line: identify(line) or ("a" * ("moved" in line)))
+    assert merged == region(["a", "b"]).replace("- [ ] [[P/a", "- [x] [[P/a")
+
+
+@SETTINGS
+@given(
+    st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=8, unique=True),
+    st.data(),
+)
+def test_merge_never_drops_what_the_user_wrote(papers, data):
+    base = region(papers)
+    lines = base.strip("\n").split("\n")
+    user_lines: list[str] = []
+    edited: list[str] = []
+    for line in lines:
+        if line.startswith("- [ ]"):
+            status = data.draw(st.sampled_from(" x/->"))
+            suffix = data.draw(st.sampled_from(["", " — note", " #later"]))
+            line = line.replace("- [ ]", f"- [{status}]", 1) + suffix
+        edited.append(line)
+        if data.draw(st.booleans()):
+            extra = f"user line {len(user_lines)}"
+            user_lines.append(extra)
+            edited.append(extra)
+    new_papers = data.draw(st.lists(st.sampled_from("abcdefghij"), unique=True, min_size=1))
+    ours = region(new_papers, " v2")
+    merged = merge_region("\n".join(edited) + "\n", base, ours, identify)
+    for extra in user_lines:
+        assert extra in merged
+    for line in edited:
+        if line.startswith("- [") and identify(line) in new_papers:
+            status, suffix = line[3], line.split("(https://x/")[1].split(")", 1)[1]
+            paper = identify(line)
+            assert f"- [{status}] [[P/{paper}|{paper.upper()} v2]] · [code](https://x/{paper}){suffix}\n" in merged
+        elif line.startswith("- [") and (line[3] != " " or not line.endswith(")")):
+            assert line in merged  # a paper the new render dropped, but the user had ticked or annotated
+    for paper in set(new_papers) - set(papers):
+        assert f"- [ ] [[P/{paper}|" in merged
+    assert merge_region(merged, ours, ours, identify) == merged  # merging again changes nothing
