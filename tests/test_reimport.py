@@ -152,6 +152,22 @@ def test_moved_and_renamed_notes_are_followed_not_duplicated(corpus, imported):
     assert import_json(src, vault)["papers"]["created"] == 0
 
 
+def test_a_renamed_index_note_is_followed_and_papers_link_its_new_name(imported):
+    src, vault = imported
+    index = vault / "arXiv/Digests/arXiv 2024-01-18.md"
+    (vault / "Daily").mkdir()
+    renamed = vault / "Daily" / "Papers of 18 January.md"
+    index.rename(renamed)
+    renamed.write_text(TASK.sub("- [x] [[", renamed.read_text(), count=2))
+
+    summary = import_json(src, vault)
+    assert summary["moved_notes_followed"] == 1 and summary["index_notes"]["created"] == 0
+    assert not index.exists() and renamed.read_text().count("- [x] [[") == 2
+    listed = [path for path in papers(vault) if frontmatter.load(path)["first_seen"].isoformat() == "2024-01-18"]
+    assert listed and all(frontmatter.load(path)["digests"] == ["[[Papers of 18 January]]"] for path in listed)
+    assert all("- [[Papers of 18 January]] · " in path.read_text() for path in listed)
+
+
 def test_deleted_notes_stay_deleted_until_restored(imported):
     src, vault = imported
     gone = papers(vault)[:5]

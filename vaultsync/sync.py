@@ -237,7 +237,7 @@ class _Run:
         record = merge(self.state.record(entry.arxiv_id), entry, day, section)
         self.state.put_record(record)
         index_names = {day: name for day in record.days if (name := self.digest_name(day))}
-        inputs = _hash(self.fingerprint, record.to_json(), index_names)
+        inputs = _hash(self.fingerprint, record.to_json(), sorted(index_names.items()))
 
         def render() -> Rendered:
             managed = self.renderer.paper_body(record, index_names) if record.complete else None
