@@ -4,6 +4,7 @@ __version__ = "0.1.0"
 
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import parse_digest
-from .sync import Options, Summary, import_digests
+from .summary import Summary
+from .sync import Options, import_digests
 
 __all__ = ["Digest", "Entry", "NotADigestError", "Options", "Section", "Summary", "import_digests", "parse_digest"]

@@ -19,7 +19,8 @@ from . import __version__
 from .layout import Layout, LayoutError
 from .render import TemplateProblem
 from .state import StateError
-from .sync import Options, Summary, find_digests, import_digests
+from .summary import Summary
+from .sync import Options, find_digests, import_digests
 from .vault import STATE_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

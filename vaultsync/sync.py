@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from . import catalog, names
 from .index_merge import merge_region
@@ -28,11 +27,11 @@ from .reconcile import Rendered, reconcile
 from .records import merge
 from .render import IndexLine, Renderer
 from .state import DIGEST, PAPER, DigestState, NoteState, StateStore
+from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
 DIGEST_PATTERNS = ("*.md", "*.txt")
 PAPER_TAIL = "\n## Notes\n\n"
-OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
 _LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
 
 
@@ -47,50 +46,6 @@ class Options:
     dry_run: bool = False
     force: bool = False
     restore_deleted: bool = False
-
-
-@dataclass
-class DigestReport:
-    source: str
-    day: date | None = None
-    date_source: str = ""  # "file name", "--date" or "modification time"
-    papers: int = 0
-    index_note: str | None = None
-
-
-@dataclass
-class Summary:
-    """What an import did. Outcomes per note: created, updated, unchanged, kept (the user edited its
-    managed region, so an update was held back), deleted (the user deleted it: skipped). `changes`
-    lists (action, note) for every note created, updated or followed to where the user moved it."""
-
-    digests: list[DigestReport] = field(default_factory=list)
-    papers: Counter[str] = field(default_factory=Counter)
-    index_notes: Counter[str] = field(default_factory=Counter)
-    moved: int = 0
-    rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
-    changes: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "digests_read": sum(1 for report in self.digests if report.day is not None),
-            "papers": {outcome: self.papers[outcome] for outcome in OUTCOMES},
-            "index_notes": {outcome: self.index_notes[outcome] for outcome in OUTCOMES},
-            "moved_notes_followed": self.moved,
-            "state_rebuilt": self.rebuilt,
-            "digests": [
-                {**vars(report), "day": report.day.isoformat() if report.day else None} for report in self.digests
-            ],
-            "changes": [{"action": action, "note": note} for action, note in self.changes],
-            "warnings": self.warnings,
-            "errors": self.errors,
-        }
 
 
 def find_digests(src: Path) -> list[Path]:
