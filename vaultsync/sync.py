@@ -181,6 +181,11 @@ class _Run:
         report.papers = len(papers)
         if not papers:
             return
+        known = self.state.digest(day)
+        if known and Path(known.source).name != Path(report.source).name:
+            self.summary.warnings.append(
+                f"{report.source}: {known.source} is also dated {day}; its index note now lists this one"
+            )
         region = self.renderer.digest_body(day, index)
         path = self.index_note(day, index, region)
         report.index_note = str(path) if path else None
