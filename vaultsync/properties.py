@@ -9,7 +9,6 @@ frontmatter too unusual to edit line by line is re-emitted whole, values kept.
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import frontmatter
@@ -55,7 +54,7 @@ def same(a: Any, b: Any) -> bool:
         return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(map(same, a, b))
-    return type(a) is type(b) and a == b and not (isinstance(a, date) and str(a) != str(b))
+    return type(a) is type(b) and a == b
 
 
 def set_values(text: str, current: dict[str, Any], values: dict[str, Any]) -> str:

@@ -187,7 +187,7 @@ class _Run:
                 f"{report.source}: {known.source} is also dated {day}; its index note now lists this one"
             )
         region = self.renderer.digest_body(day, index)
-        path = self.index_note(day, index, region)
+        path = self.index_note(day, index, region, known.region if known else None)
         report.index_note = str(path) if path else None
         self.state.put_digest(day, DigestState(report.source, inputs, region, papers))
 
@@ -247,9 +247,11 @@ class _Run:
 
     # --- index notes ---------------------------------------------------------------------------------
 
-    def index_note(self, day: date, index: list[tuple[Section, list[IndexLine]]], region: str) -> PurePosixPath | None:
-        known = self.state.digest(day)
-        base = known.region if known else None
+    def index_note(
+        self, day: date, index: list[tuple[Section, list[IndexLine]]], region: str, base: str | None
+    ) -> PurePosixPath | None:
+        """Write the day's index note: `region` just rendered, merged with the note as the user left it
+        (`base`: the region written last time, if known)."""
         count = len({line.arxiv_id for _, lines in index for line in lines})
         inputs = _hash(self.fingerprint, region, count)
 
