@@ -15,8 +15,9 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
+from .notefile import LINK_TARGET
+
 _TASK = re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]")
-_LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")
 
 Identify = Callable[[str], "str | None"]
 
@@ -55,9 +56,9 @@ def _suffix(generated: str, line: str) -> str | None:
     """What the user appended to a generated task line, or None if they changed the generated part."""
     match = _TASK.match(generated)
     assert match
-    pieces = _LINK_TARGET.split(generated[match.end() :])
+    pieces = LINK_TARGET.split(generated[match.end() :])
     pattern = (
-        re.escape(generated[: match.start("status")]) + r"[^\]\n]\]" + r"\[\[[^\]|#^\n]*".join(map(re.escape, pieces))
+        re.escape(generated[: match.start("status")]) + r"[^\]\n]\]" + LINK_TARGET.pattern.join(map(re.escape, pieces))
     )
     found = re.match(pattern, line)
     return line[found.end() :] if found else None

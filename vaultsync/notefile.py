@@ -33,12 +33,12 @@ _REGION = re.compile(
     r"(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)",
     re.DOTALL | re.MULTILINE,
 )
-_LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")
+LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")  # `[[` and the target, up to `|`, `#`, `^` or `]]`
 
 
 def checksum(managed: str) -> str:
     """A short fingerprint of a region's text, blind to wikilink targets."""
-    text = _LINK_TARGET.sub("[[", managed.strip("\n"))
+    text = LINK_TARGET.sub("[[", managed.strip("\n"))
     return hashlib.sha256(text.encode()).hexdigest()[:8]
 
 
