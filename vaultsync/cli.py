@@ -1,29 +1,37 @@
 """The `vaultsync` command: parses options, calls the library, prints the outcome.
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
-VAULT is a file, unknown template, bad option).
+VAULT is a file, unknown template, bad option); 3 another vaultsync is writing to the vault.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import logging.handlers
+import shutil
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 
-from . import __version__
+from . import __version__, lock, service
 from .layout import Layout, LayoutError
-from .render import TemplateProblem
+from .render import Renderer, TemplateProblem
+from .sources import find_digests
 from .state import StateError
 from .summary import Summary
-from .sync import Options, find_digests, import_digests
+from .sync import Options, import_digests
 from .vault import STATE_DIR
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
 
 app = typer.Typer(
     help="Turn arXiv-daily digests into notes in an Obsidian vault.",
@@ -57,6 +65,13 @@ PapersFolder = Annotated[str, typer.Option(help="Vault folder of paper notes.")]
 DigestsFolder = Annotated[str, typer.Option(help="Vault folder of daily index notes.")]
 PaperName = Annotated[str, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
 DigestName = Annotated[str, typer.Option(help="Index note name; must contain {date}.")]
+Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Also digests in sub-folders (not hidden ones).")]
+Wait = Annotated[
+    float,
+    typer.Option(
+        "--wait", metavar="SECONDS", min=0, help="How long to wait while another vaultsync writes to VAULT (exit 3)."
+    ),
+]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -88,6 +103,8 @@ def import_command(
     quiet: Quiet = False,
     verbose: Verbose = False,
     day: DigestDate = None,
+    recursive: Recursive = False,
+    wait: Wait = 10,
     templates: Templates = None,
     force: Force = False,
     restore_deleted: RestoreDeleted = False,
@@ -100,53 +117,175 @@ def import_command(
 
     Example: vaultsync import ~/arxiv-daily/rss ~/Notes --dry-run
     """
+    _check_paths(src, vault, templates)
+    try:
+        fallback_day = date.fromisoformat(day) if day else None
+    except ValueError:
+        _fail(f"--date {day!r} is not a date like 2024-01-18")
+    options = _options(vault, templates, papers_folder, digests_folder, paper_name, digest_name)
+    options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
+    paths = find_digests(src, recursive)
+    with _writer(vault, "import", wait, enabled=not dry_run):
+        try:
+            summary = _run_import(paths, vault, options, show_progress=not (quiet or json_out))
+        except StateError as error:
+            _fail(str(error), EXIT_FAILED)
+        except Exception as error:  # an unexpected bug: one line, the traceback only on request
+            if verbose:
+                traceback.print_exc()
+            _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+    _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
+@app.command("watch")
+def watch_command(
+    src: Annotated[Path, typer.Argument(help="The folder the digests land in (or one digest file).")],
+    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
+    settle: Annotated[
+        float, typer.Option(metavar="SECONDS", min=0, help="Import a file once unchanged for this long.")
+    ] = 1.0,
+    recursive: Recursive = False,
+    poll: Annotated[
+        bool, typer.Option("--poll", help="Look for changes by polling (network drives, WSL, Docker volumes).")
+    ] = False,
+    poll_interval: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = 1.0,
+    once: Annotated[bool, typer.Option("--once", help="Catch up on new or changed digests, then exit.")] = False,
+    wait: Wait = 10,
+    log_file: Annotated[Path | None, typer.Option(metavar="PATH", help="Also append the log to this file.")] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log only warnings and errors.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every file event too.")] = False,
+    templates: Templates = None,
+    papers_folder: PapersFolder = Layout.papers_folder,
+    digests_folder: DigestsFolder = Layout.digests_folder,
+    paper_name: PaperName = Layout.paper_name,
+    digest_name: DigestName = Layout.digest_name,
+) -> None:
+    """Import every new or changed digest, then each one that lands in SRC as soon as it is complete.
+
+    Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0). Logs one line per
+    digest imported on stderr.
+
+    Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/Notes/.vaultsync/watch.log
+    """
+    from .watch import WatchOptions, stop_on_signals, watch
+
+    _check_paths(src, vault, templates)
+    options = _options(vault, templates, papers_folder, digests_folder, paper_name, digest_name)
+    settings = WatchOptions(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, once=once)
+    _configure_logging(verbose, quiet, log_file)
+    stop = threading.Event()
+    with stop_on_signals(stop), _writer(vault, "watch", wait):
+        try:
+            code = watch(src, vault, options, settings, stop)
+        except Exception as error:
+            if verbose:
+                traceback.print_exc()
+            _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+    raise typer.Exit(code)
+
+
+@app.command("service")
+def service_command(
+    kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],
+    src: Annotated[Path, typer.Argument(help="The folder the digests land in.")],
+    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
+    watch_options: Annotated[
+        list[str] | None, typer.Argument(metavar="[-- WATCH OPTIONS]", help="Options for `watch`, after --.")
+    ] = None,
+    name: Annotated[str, typer.Option(help="Service name.")] = "vaultsync",
+) -> None:
+    """Print a service definition that runs `vaultsync watch SRC VAULT` at login and keeps it running.
+
+    Example: vaultsync service systemd ~/arxiv-daily/rss ~/Notes -- --settle 5 > vaultsync.service
+    """
+    if kind not in service.KINDS:
+        _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
+    if not src.is_dir():
+        _fail(f"{src} is not a folder — give the folder the digests land in")
+    executable = shutil.which("vaultsync") or sys.argv[0]
+    command = [str(Path(executable).absolute()), "watch", str(src.absolute()), str(vault.absolute())]
+    command += watch_options or []
+    if kind == "systemd":
+        text = service.systemd_unit(command, f"vaultsync: import arXiv digests from {src.absolute()}")
+    else:
+        log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
+        text = service.launchd_plist(command, f"org.vaultsync.{name}", log_file)
+    typer.echo(text, nl=False)
+    typer.echo(service.install_steps(kind, name), err=True)
+
+
+def _check_paths(src: Path, vault: Path, templates: Path | None) -> None:
     if not src.exists():
         _fail(f"{src} does not exist — give a digest file or a folder of digests")
     if vault.exists() and not vault.is_dir():
         _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
     if templates is not None and not templates.is_dir():
         _fail(f"--templates {templates} is not a folder")
+
+
+def _options(
+    vault: Path, templates: Path | None, papers_folder: str, digests_folder: str, paper_name: str, digest_name: str
+) -> Options:
+    """The import options shared by `import` and `watch`."""
     try:
         layout = Layout(papers_folder, digests_folder, paper_name, digest_name)
-        fallback_day = date.fromisoformat(day) if day else None
     except LayoutError as error:
         _fail(str(error))
-    except ValueError:
-        _fail(f"--date {day!r} is not a date like 2024-01-18")
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
-    options = Options(
-        layout=layout,
-        template_dirs=template_dirs,
-        day=fallback_day,
-        dry_run=dry_run,
-        force=force,
-        restore_deleted=restore_deleted,
-    )
     try:
-        summary = _run_import(src, vault, options, show_progress=not (quiet or json_out))
+        Renderer(layout, template_dirs)  # a broken template stops us before the vault is touched
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
-    except StateError as error:
-        _fail(str(error), EXIT_FAILED)
-    except Exception as error:  # an unexpected bug: one line, the traceback only on request
-        if verbose:
-            traceback.print_exc()
-        _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
-    _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
-    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+    return Options(layout=layout, template_dirs=template_dirs)
 
 
-def _run_import(src: Path, vault: Path, options: Options, *, show_progress: bool) -> Summary:
+@contextmanager
+def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[None]:
+    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`)."""
+    with ExitStack() as stack:
+        if enabled:
+            try:
+                left_behind = stack.enter_context(
+                    lock.hold(
+                        vault, command, wait, on_wait=lambda holder: typer.echo(f"Waiting for {holder}…", err=True)
+                    )
+                )
+            except lock.VaultBusy as error:
+                _fail(str(error), EXIT_BUSY)
+            except OSError as error:
+                _fail(f"{vault}: cannot create the vault folder or its lock ({error.strerror or error})")
+            if left_behind:
+                typer.echo(f"Note: {left_behind.describe()} stopped without releasing {vault}; taking over", err=True)
+        yield
+
+
+def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
+    """Log lines with their time on stderr, and appended to `log_file` (reopened if it is rotated)."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_file:
+        try:
+            handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+        except OSError as error:
+            _fail(f"--log-file {log_file}: cannot open it ({error.strerror or error})")
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", handlers=handlers
+    )
+    for noisy in ("watchdog", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
     """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
-    total = len(find_digests(src))
-    if not (show_progress and total > 1 and sys.stderr.isatty()):
-        return import_digests(src, vault, options)
+    if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
+        return import_digests(paths, vault, options)
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Importing digests", total=total)
-        return import_digests(src, vault, options, progress=lambda path: bar.advance(task))
+        task = bar.add_task("Importing digests", total=len(paths))
+        return import_digests(paths, vault, options, progress=lambda report: bar.advance(task))
 
 
 def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, verbose: bool) -> None:

@@ -1,4 +1,4 @@
-"""What an import did: per digest read, and counts of what happened to each note."""
+"""What an import did: per digest file, and counts of what happened to each note."""
 
 from __future__ import annotations
 
@@ -12,11 +12,35 @@ OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
 
 @dataclass
 class DigestReport:
+    """What happened to one digest file: its date, its notes' outcomes, its warnings and errors."""
+
     source: str
     day: date | None = None
     date_source: str = ""  # "file name", "--date" or "modification time"
     papers: int = 0
     index_note: str | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)  # note path → its outcome
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+    def paper_outcomes(self) -> Counter[str]:
+        """How many of this digest's paper notes were created, updated, … (its index note left out)."""
+        return Counter(outcome for note, outcome in self.outcomes.items() if note != self.index_note)
+
+    @property
+    def index_outcome(self) -> str | None:
+        return self.outcomes.get(self.index_note) if self.index_note else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "day": self.day.isoformat() if self.day else None,
+            "date_source": self.date_source,
+            "papers": self.papers,
+            "index_note": self.index_note,
+            "paper_notes": {outcome: self.paper_outcomes()[outcome] for outcome in OUTCOMES},
+            "index_outcome": self.index_outcome,
+        }
 
 
 @dataclass
@@ -31,8 +55,14 @@ class Summary:
     moved: int = 0
     rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
     changes: list[tuple[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+
+    @property
+    def warnings(self) -> list[str]:
+        return [message for report in self.digests for message in report.warnings]
+
+    @property
+    def errors(self) -> list[str]:
+        return [message for report in self.digests for message in report.errors]
 
     @property
     def ok(self) -> bool:
@@ -45,9 +75,7 @@ class Summary:
             "index_notes": {outcome: self.index_notes[outcome] for outcome in OUTCOMES},
             "moved_notes_followed": self.moved,
             "state_rebuilt": self.rebuilt,
-            "digests": [
-                {**vars(report), "day": report.day.isoformat() if report.day else None} for report in self.digests
-            ],
+            "digests": [report.to_json() for report in self.digests],
             "changes": [{"action": action, "note": note} for action, note in self.changes],
             "warnings": self.warnings,
             "errors": self.errors,

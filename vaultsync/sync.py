@@ -13,7 +13,7 @@ import itertools
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -26,11 +26,11 @@ from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
 from .records import merge
 from .render import IndexLine, Renderer
+from .sources import find_digests
 from .state import DIGEST, PAPER, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
-DIGEST_PATTERNS = ("*.md", "*.txt")
 PAPER_TAIL = "\n## Notes\n\n"
 _LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
 
@@ -48,22 +48,18 @@ class Options:
     restore_deleted: bool = False
 
 
-def find_digests(src: Path) -> list[Path]:
-    """The digest files at `src` (a file, or the `*.md`/`*.txt` files of a folder), oldest date first."""
-    if src.is_file():
-        return [src]
-    files = {path for pattern in DIGEST_PATTERNS for path in src.glob(pattern) if path.is_file()}
-    files = {path for path in files if not path.name.startswith(".")}
-    return sorted(files, key=lambda path: (date_from_name(path.name) or date.max, path.name))
-
-
 def import_digests(
-    src: Path, vault_root: Path, options: Options = Options(), progress: Callable[[Path], None] | None = None
+    src: Path | Iterable[Path],
+    vault_root: Path,
+    options: Options = Options(),
+    progress: Callable[[DigestReport], None] | None = None,
 ) -> Summary:
-    """Import the digests at `src` into the vault at `vault_root` (created if missing).
+    """Import into the vault at `vault_root` (created if missing) the digests at `src`: a digest file, a
+    folder of them, or digest files to import in the order given (read lazily, so the caller may stop).
 
-    Raises TemplateProblem or StateError before anything is written; `progress` is called after each file.
+    Raises TemplateProblem or StateError before anything is written; `progress` gets each file's report.
     """
+    paths = find_digests(src) if isinstance(src, Path) else src
     summary = Summary()
     renderer = Renderer(options.layout, options.template_dirs)
     if not options.dry_run:
@@ -74,11 +70,11 @@ def import_digests(
         run = _Run(vault, state, renderer, options, summary)
         if state.fresh:
             run.rebuild_state(problem)
-        for path in find_digests(src):
+        for path in paths:
             run.digest_file(path)
             state.commit()
             if progress:
-                progress(path)
+                progress(summary.digests[-1])
     return summary
 
 
@@ -96,6 +92,7 @@ class _Run:
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
+        self.report = DigestReport("")  # the digest file being imported
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -110,7 +107,7 @@ class _Run:
     # --- one digest file -------------------------------------------------------------------------
 
     def digest_file(self, path: Path) -> None:
-        report = DigestReport(str(path))
+        report = self.report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
             data = path.read_bytes()
@@ -120,16 +117,16 @@ class _Run:
                 return
             digest = parse_digest(decode(data, str(path)), str(path))
         except NotADigestError as error:
-            self.summary.errors.append(f"{error} — skipped")
+            report.errors.append(f"{error} — skipped")
             return
         except OSError as error:
-            self.summary.errors.append(f"{path}: cannot read ({error.strerror or error}) — skipped")
+            report.errors.append(f"{path}: cannot read ({error.strerror or error}) — skipped")
             return
-        self.summary.warnings.extend(str(problem) for problem in digest.problems)
+        report.warnings.extend(str(problem) for problem in digest.problems)
         try:
             self.digest(digest, report, inputs)
         except VaultError as error:
-            self.summary.errors.append(f"{error} — rest of {path.name} skipped")
+            report.errors.append(f"{error} — rest of {path.name} skipped")
 
     def digest_date(self, path: Path) -> tuple[date, str]:
         from_name = date_from_name(path.name)
@@ -183,7 +180,7 @@ class _Run:
             return
         known = self.state.digest(day)
         if known and Path(known.source).name != Path(report.source).name:
-            self.summary.warnings.append(
+            report.warnings.append(
                 f"{report.source}: {known.source} is also dated {day}; its index note now lists this one"
             )
         region = self.renderer.digest_body(day, index)
@@ -298,7 +295,7 @@ class _Run:
             return None
         result = reconcile(existing, render(), note.written if note else {}, force=self.options.force)
         if result.text is None:
-            self.summary.warnings.append(
+            self.report.warnings.append(
                 f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
                 " — left as is"
             )
@@ -346,7 +343,11 @@ class _Run:
         return None
 
     def count(self, path: PurePosixPath, outcome: str, counter: Counter[str]) -> None:
-        """A note touched twice in one run counts once: as it first was, unless it was unchanged then."""
+        """A note touched twice in one run (or digest) counts once: as it first was, unless it was unchanged
+        then."""
+        in_digest = self.report.outcomes.get(str(path))
+        if in_digest is None or (in_digest == "unchanged" and outcome != "unchanged"):
+            self.report.outcomes[str(path)] = outcome
         before = self.outcomes.get(path)
         if before is None or (before == "unchanged" and outcome != "unchanged"):
             if before:

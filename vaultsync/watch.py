@@ -1,0 +1,283 @@
+"""`vaultsync watch`: import each digest that lands in SRC as soon as it is complete, for months on end.
+
+At start, and whenever watching starts again, SRC is scanned and every digest in it goes through the
+import (which skips, cheaply, those imported before and unchanged): that is the catch-up after downtime.
+Watchdog's events then say which files changed; a file is imported once it has settled (see `settle`).
+Nothing stops the daemon but a signal: a failed import is logged and retried when the file changes and,
+with growing pauses, in case the cause (a full disk, a permission) went away; SRC disappearing, or the
+observer thread dying, is logged and watching resumes when it can.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from .settle import Settler, Signature
+from .sources import digest_order, find_digests, is_digest
+from .summary import DigestReport
+from .sync import Options, import_digests
+
+log = logging.getLogger("vaultsync.watch")
+
+TICK = 0.5  # seconds: the longest the daemon sleeps before it looks at its observer and its retries again
+RETRY_FIRST, RETRY_MOST = 10.0, 900.0  # seconds before a failed import is retried, doubling up to the most
+
+
+@dataclass(frozen=True)
+class WatchOptions:
+    """How to watch: the settle window, sub-folders, polling (with its interval), or one catch-up only."""
+
+    settle: float = 1.0
+    recursive: bool = False
+    poll: bool = False
+    poll_interval: float = 1.0
+    once: bool = False
+
+
+@dataclass
+class _Failure:
+    message: str
+    attempts: int
+    retry_at: float
+
+
+class _Events(FileSystemEventHandler):
+    """Passes the path of every file created, written, closed or moved in to the daemon's queue."""
+
+    def __init__(self, paths: queue.SimpleQueue[Path]) -> None:
+        self.paths = paths
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        if event.event_type in ("created", "modified", "closed"):
+            self.paths.put(Path(os.fsdecode(event.src_path)))
+        elif event.event_type == "moved":
+            self.paths.put(Path(os.fsdecode(event.dest_path)))
+
+
+def watch(src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> int:
+    """Catch up, then import digests as they land in `src` until `stop` is set (by a signal, say).
+
+    Returns the exit code: 0, or with `settings.once` 1 if an import failed.
+    """
+    return _Daemon(src, vault, options, settings, stop).run()
+
+
+@contextmanager
+def stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` (the file in hand is finished) instead of killing the process."""
+    signals = [signal.SIGINT, signal.SIGTERM]
+    previous = {number: signal.getsignal(number) for number in signals}
+    for number in signals:
+        signal.signal(number, lambda number, frame: stop.set())
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+
+
+def _signature(path: Path) -> Signature | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ino)
+
+
+class _Daemon:
+    def __init__(self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event):
+        self.src, self.vault, self.options, self.settings, self.stop = src, vault, options, settings, stop
+        # A digest file as SRC: watch its folder for that one name (a generator that rewrites README.md).
+        src = src.absolute()
+        self.folder, self.only = (src.parent, src.name) if src.is_file() else (src, None)
+        self.paths: queue.SimpleQueue[Path] = queue.SimpleQueue()
+        self.settler = Settler(settings.settle)
+        self.failures: dict[Path, _Failure] = {}
+        self.observer: BaseObserver | None = None
+        self.watched: tuple[int, int] | None = None  # device and inode of the folder being watched
+        self.failed = False
+
+    def run(self) -> int:
+        try:
+            if not self.settings.once:
+                self.start_observer()  # before the scan: nothing written meanwhile goes unseen
+            self.scan()
+            while not self.stop.is_set():
+                self.wait_for_events()
+                self.import_settled()
+                if self.settings.once and not self.settler:
+                    break
+                if not self.settings.once:
+                    self.supervise()
+        finally:
+            self.stop_observer()
+        return 1 if self.settings.once and self.failed else 0
+
+    # --- what to import -------------------------------------------------------------------------
+
+    def wanted(self, path: Path) -> bool:
+        try:
+            relative = path.relative_to(self.folder)
+        except ValueError:
+            return False
+        if self.only is not None:
+            return relative.as_posix() == self.only
+        return is_digest(relative, self.settings.recursive)
+
+    def scan(self) -> None:
+        """Every digest in SRC goes to the settler, those unchanged for a window ready at once."""
+        paths = [self.src] if self.only else find_digests(self.folder, self.settings.recursive)
+        now, wall = time.monotonic(), time.time()
+        for path in paths:
+            signature = _signature(path)
+            if signature:
+                self.settler.touch(path, now, signature, still_for=wall - signature[1] / 1e9)
+        log.debug("scanned %s: %d digests", self.folder, len(paths))
+
+    def wait_for_events(self) -> None:
+        now = time.monotonic()
+        timeouts = [TICK, *(f.retry_at - now for f in self.failures.values())]
+        if (settle := self.settler.next_check(now)) is not None:
+            timeouts.append(settle)
+        timeout = max(0.0, min(timeouts))
+        try:
+            path = self.paths.get(timeout=timeout) if timeout else self.paths.get_nowait()
+            while True:
+                if self.wanted(path):
+                    log.debug("event: %s", path)
+                    self.settler.touch(path, time.monotonic())
+                path = self.paths.get_nowait()
+        except queue.Empty:
+            pass
+
+    def import_settled(self) -> None:
+        now = time.monotonic()
+        due = set(self.settler.settled(now, _signature))
+        for path, failure in list(self.failures.items()):
+            if not path.exists():
+                del self.failures[path]  # removed: nothing left to retry
+            elif failure.retry_at <= now:
+                due.add(path)
+        if not due:
+            return
+        files = (path for path in sorted(due, key=digest_order) if not self.stop.is_set())
+        try:
+            import_digests(files, self.vault, self.options, progress=self.report)
+        except Exception as error:  # a broken template, a state store it cannot open, a bug: retry later
+            log.debug("import failed", exc_info=True)
+            for path in due:
+                self.note_failure(path, f"{path}: import failed: {error}")
+
+    def report(self, report: DigestReport) -> None:
+        """One log line per digest imported; its errors, and retries."""
+        path = Path(report.source)
+        for message in report.warnings:
+            log.warning(message)
+        if report.errors:
+            for message in report.errors:
+                self.note_failure(path, message)
+            return
+        failure = self.failures.pop(path, None)
+        if failure:
+            log.info("%s: imported after %d failed attempts", path, failure.attempts)
+        papers = report.paper_outcomes()
+        counts = ", ".join(f"{papers[outcome]} {outcome}" for outcome in ("created", "updated") if papers[outcome])
+        index = report.index_outcome
+        if counts or index in ("created", "updated"):
+            log.info(
+                "imported %s (%s): %d papers%s; index note %s %s",
+                path.name,
+                report.day,
+                report.papers,
+                f" ({counts})" if counts else "",
+                index,
+                report.index_note,
+            )
+        else:
+            log.debug("unchanged: %s", path)
+
+    def note_failure(self, path: Path, message: str) -> None:
+        """Log a failed import (a repeat of the same failure quietly) and plan its next retry."""
+        self.failed = True
+        before = self.failures.get(path)
+        attempts = before.attempts + 1 if before else 1
+        delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MOST)
+        if before and before.message == message:
+            log.debug("%s (attempt %d)", message, attempts)
+        else:
+            log.error("%s — will retry when the file changes", message)
+        self.failures[path] = _Failure(message, attempts, time.monotonic() + delay)
+
+    # --- the observer -----------------------------------------------------------------------------
+
+    def start_observer(self) -> None:
+        if self.settings.poll:
+            observer: BaseObserver = PollingObserver(timeout=self.settings.poll_interval)
+        else:
+            observer = Observer()
+        observer.schedule(_Events(self.paths), str(self.folder), recursive=self.settings.recursive)
+        try:
+            observer.start()
+        except OSError as error:  # e.g. the inotify watch limit: polling works everywhere
+            log.warning("cannot watch %s for events (%s) — polling it instead", self.folder, error)
+            observer = PollingObserver(timeout=self.settings.poll_interval)
+            observer.schedule(_Events(self.paths), str(self.folder), recursive=self.settings.recursive)
+            observer.start()
+        self.observer = observer
+        info = self.folder.stat()
+        self.watched = (info.st_dev, info.st_ino)
+        log.info("watching %s%s", self.folder, " (polling)" if isinstance(observer, PollingObserver) else "")
+
+    def stop_observer(self) -> None:
+        if self.observer is not None:
+            self.observer.stop()
+            self.observer.join(timeout=1)
+            self.observer = None
+
+    def supervise(self) -> None:
+        """Restart watching if SRC was removed and came back, was replaced, or the observer died."""
+        try:
+            info = self.folder.stat()
+            current = (info.st_dev, info.st_ino) if self.folder.is_dir() else None
+        except OSError:
+            current = None
+        if current is None:
+            if self.observer is not None:
+                log.warning("%s is gone — waiting for it to come back", self.folder)
+                self.stop_observer()
+            return
+        observer = self.observer
+        if (
+            observer
+            and observer.is_alive()
+            and current == self.watched
+            and all(e.is_alive() for e in observer.emitters)
+        ):
+            return
+        if observer is None:
+            log.info("%s is back", self.folder)
+        else:
+            log.warning("watching %s stopped — starting again", self.folder)
+        self.stop_observer()
+        try:
+            self.start_observer()
+        except OSError as error:
+            log.error("cannot watch %s (%s) — trying again", self.folder, error)
+            return
+        self.scan()
