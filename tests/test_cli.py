@@ -25,10 +25,21 @@ def test_version_and_module_entry_point():
     assert result.returncode == 0 and result.stdout.startswith("vaultsync ")
 
 
-def test_every_command_has_help():
-    result = run_cli("--help", check=True)
-    assert "import" in result.stdout
-    assert "Example:" in run_cli("import", "--help", check=True).stdout
+def test_every_command_and_option_is_documented():
+    """Every command's help has an example; the README shows every command and every option."""
+    import typer
+
+    from vaultsync.cli import app
+
+    readme = (REPO / "README.md").read_text()
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    assert set(commands) == {"import", "watch", "service"}
+    for name, command in commands.items():
+        assert name in run_cli("--help", check=True).stdout
+        assert "Example:" in run_cli(name, "--help", check=True).stdout
+        assert f"vaultsync {name} " in readme
+        options = [opt for param in command.params if param.param_type_name == "option" for opt in param.opts]
+        assert [opt for opt in options if opt.startswith("--") and f"`{opt}" not in readme] == [], name
 
 
 @pytest.mark.parametrize(
