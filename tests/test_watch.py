@@ -272,6 +272,21 @@ def test_src_removed_and_restored_is_watched_again(corpus, folders, start):
     daemon.wait_for(lambda: daemon.imported(CANONICAL) == 1)
 
 
+def test_src_replaced_by_a_new_folder_is_watched_again(corpus, folders, start, tmp_path):
+    """A checkout or sync client swaps the folder: the old one is moved away, a new one takes its name."""
+    src, vault = folders
+    daemon = start()
+    new = tmp_path / "new"
+    new.mkdir()
+    drop(corpus, "2023-01-09.md", new)
+    src.rename(tmp_path / "old")
+    new.rename(src)
+    daemon.wait_for(lambda: daemon.imported("2023-01-09.md") == 1)  # found by the scan after the restart
+    drop(corpus, CANONICAL, src)
+    daemon.wait_for(lambda: daemon.imported(CANONICAL) == 1)
+    assert "starting again" in daemon.log()
+
+
 def test_once_catches_up_and_exits(corpus, folders, tmp_path):
     src, vault = folders
     drop(corpus, CANONICAL, src)
