@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -38,7 +39,8 @@ def _has_papers(path: Path) -> bool:
 
 
 def measure(drops: int = 20, settle: float = 1.0, poll: bool = False) -> dict[str, object]:
-    """Latencies in seconds of `drops` digests, each dropped once the previous one was imported."""
+    """Latencies in seconds of `drops` digests, each dropped a random moment after the previous one was
+    imported."""
     digests = [path for path in sorted(CORPUS.glob("20*.md")) if _has_papers(path)][-drops:]
     with tempfile.TemporaryDirectory() as temp:
         src, vault = Path(temp, "src"), Path(temp, "vault")
@@ -48,7 +50,9 @@ def measure(drops: int = 20, settle: float = 1.0, poll: bool = False) -> dict[st
         try:
             time.sleep(1.0)  # let it start watching
             latencies = []
+            pauses = random.Random(20).uniform
             for digest in digests:
+                time.sleep(pauses(0, 1))  # drops at random moments, not in step with polls
                 temp_file = src / f".{digest.name}.part"
                 shutil.copy(digest, temp_file)
                 target = vault / "arXiv" / "Digests" / f"arXiv {digest.stem}.md"

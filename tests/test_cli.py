@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -203,3 +205,20 @@ def test_templates_ship_inside_the_installed_package():
     assert not Path(vaultsync.__file__).resolve().is_relative_to(REPO)
     for template in (REPO / "templates").glob("*.j2"):
         assert (default_templates() / template.name).read_text() == template.read_text()
+
+
+def test_ctrl_c_stops_an_import_cleanly_and_the_next_run_finishes_it(corpus_import, corpus, tmp_path):
+    vault = tmp_path / "vault"
+    script = Path(sys.executable).with_name("vaultsync")
+    process = subprocess.Popen([script, "import", corpus, vault], stderr=subprocess.PIPE, text=True)
+    while not (vault / "arXiv" / "Digests").exists():  # interrupt it in the middle
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert (
+        process.returncode == 130
+        and stderr == "Error: interrupted — every note written is complete; import again to finish\n"
+    )
+    assert not (vault / ".vaultsync" / "lock.owner").exists()
+    run_cli("import", corpus, vault, check=True)
+    assert vault_files(vault) == vault_files(corpus_import[0])

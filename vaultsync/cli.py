@@ -1,7 +1,8 @@
 """The `vaultsync` command: parses options, calls the library, prints the outcome.
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
-VAULT is a file, unknown template, bad option); 3 another vaultsync is writing to the vault.
+VAULT is a file, unknown template, bad option); 3 another vaultsync is writing to the vault; 130
+`import` interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from .summary import Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 app = typer.Typer(
     help="Turn arXiv-daily digests into notes in an Obsidian vault.",
@@ -130,6 +131,8 @@ def import_command(
             summary = _run_import(paths, vault, options, show_progress=not (quiet or json_out))
         except StateError as error:
             _fail(str(error), EXIT_FAILED)
+        except KeyboardInterrupt:
+            _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
         except Exception as error:  # an unexpected bug: one line, the traceback only on request
             if verbose:
                 traceback.print_exc()
