@@ -192,6 +192,21 @@ def test_a_corrupt_file_is_logged_the_next_good_one_imports_and_a_fix_is_retried
     assert "Traceback" not in daemon.log()
 
 
+@pytest.mark.parametrize("mode", ["native"], indirect=True)
+def test_a_failed_write_is_retried_after_a_pause_without_the_file_changing(corpus, folders, start):
+    """The cause of a failure (here a file where the index notes' folder should be) goes away."""
+    src, vault = folders
+    (vault / "arXiv").mkdir(parents=True)
+    (vault / "arXiv" / "Digests").write_text("in the way")
+    daemon = start()
+    drop(corpus, CANONICAL, src)
+    daemon.wait_for(lambda: "ERROR" in daemon.log())
+    assert "arXiv/Digests" in daemon.log() and daemon.imported(CANONICAL) == 0
+    (vault / "arXiv" / "Digests").unlink()
+    daemon.wait_for(lambda: daemon.imported(CANONICAL) == 1, timeout=25)  # first retry after 10 s
+    assert "imported after 1 failed attempt\n" in daemon.log() and index_note(vault, "2024-01-18").exists()
+
+
 def test_a_rewritten_digest_is_merged_and_keeps_ticks(corpus, folders, start):
     src, vault = folders
     daemon = start()

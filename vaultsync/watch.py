@@ -101,10 +101,10 @@ def _signature(path: Path) -> Signature | None:
 
 
 class _Daemon:
-    def __init__(self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event):
-        self.src, self.vault, self.options, self.settings, self.stop = src, vault, options, settings, stop
+    def __init__(self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> None:
+        self.src, self.vault, self.options, self.settings, self.stop = src.absolute(), vault, options, settings, stop
         # A digest file as SRC: watch its folder for that one name (a generator that rewrites README.md).
-        src = src.absolute()
+        src = self.src
         self.folder, self.only = (src.parent, src.name) if src.is_file() else (src, None)
         self.paths: queue.SimpleQueue[Path] = queue.SimpleQueue()
         self.settler = Settler(settings.settle)
@@ -195,7 +195,7 @@ class _Daemon:
             return
         failure = self.failures.pop(path, None)
         if failure:
-            log.info("%s: imported after %d failed attempts", path, failure.attempts)
+            log.info("%s: imported after %d failed attempt%s", path, failure.attempts, "s"[: failure.attempts > 1])
         papers = report.paper_outcomes()
         counts = ", ".join(f"{papers[outcome]} {outcome}" for outcome in ("created", "updated") if papers[outcome])
         index = report.index_outcome
@@ -221,7 +221,7 @@ class _Daemon:
         if before and before.message == message:
             log.debug("%s (attempt %d)", message, attempts)
         else:
-            log.error("%s — will retry when the file changes", message)
+            log.error("%s — will retry in %g s, or when the file changes", message, delay)
         self.failures[path] = _Failure(message, attempts, time.monotonic() + delay)
 
     # --- the observer -----------------------------------------------------------------------------
