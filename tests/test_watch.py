@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import frontmatter
@@ -146,6 +147,22 @@ def test_burst_of_50_digests_each_imported_once(corpus, folders, start):
     daemon.wait_for(lambda: all(daemon.imported(name) for name in names))
     time.sleep(1)
     assert {name: daemon.imported(name) for name in names} == dict.fromkeys(names, 1)
+
+
+@pytest.mark.parametrize("mode", ["native"], indirect=True)
+def test_a_single_file_src_is_watched_and_dated_by_its_modification_time(corpus, folders, tmp_path, mode):
+    """Generators that rewrite one README.md every day."""
+    src, vault = folders
+    readme = src / "README.md"
+    readme.write_text("")
+    daemon = Daemon(readme, vault, "--settle", "0.5", log=tmp_path / "watch.log")
+    try:
+        shutil.copy(corpus / "2023-01-09.md", src / "other.md")  # not SRC
+        shutil.copy(corpus / CANONICAL, readme)
+        daemon.wait_for(lambda: daemon.imported("README.md") == 1)
+        assert [p.name for p in (vault / "arXiv" / "Digests").iterdir()] == [f"arXiv {date.today()}.md"]
+    finally:
+        daemon.stop()
 
 
 def test_temporary_hidden_and_editor_files_are_ignored(corpus, folders, start):
