@@ -7,20 +7,17 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
-import yaml
-
-from . import properties
+from .notefile import identify as identify_note
 from .records import PaperRecord, from_frontmatter
 from .state import DIGEST, PAPER, NoteState, StateStore
 from .vault import Vault
 
-_HEAD = re.compile(r"\A---[ \t]*\n(.*?\n)?---[ \t]*(?:\n|\Z)", re.DOTALL)
-_ID_KEY = re.compile(r"^(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
@@ -32,27 +29,17 @@ class FoundNote:
     metadata: dict[str, Any]
 
 
-def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
-    """(kind, identity, frontmatter) of a note written by vaultsync, judged by its frontmatter alone."""
-    head = _HEAD.match(text)
-    if not head or not _ID_KEY.search(head[1] or ""):
-        return None
-    try:
-        metadata = properties.load(head[1] or "")
-    except (yaml.YAMLError, ValueError):
-        return None
-    if metadata.get("arxiv_id") not in (None, ""):
-        return PAPER, str(metadata["arxiv_id"]), metadata
-    if isinstance(metadata.get("digest_date"), date):
-        return DIGEST, metadata["digest_date"].isoformat(), metadata
-    return None
-
-
-def scan(vault: Vault) -> dict[tuple[str, str], list[FoundNote]]:
-    """Every note of vaultsync's in the vault, by (kind, identity); dot folders are not looked into."""
+def scan(
+    vault: Vault,
+    identify: Callable[[str], tuple[str, str, dict[str, Any]] | None] = identify_note,
+    skip: Collection[str] = (),
+) -> dict[tuple[str, str], list[FoundNote]]:
+    """Every note of vaultsync's in the vault, by (kind, identity), as `identify` tells them; dot
+    folders and the top-level folders in `skip` are not looked into."""
     found: dict[tuple[str, str], list[FoundNote]] = {}
     for folder, subfolders, files in os.walk(vault.root):
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith("."))
+        top = folder == str(vault.root)
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and not (top and name in skip))
         for name in sorted(files):
             if not name.endswith(".md") or name.startswith("."):
                 continue

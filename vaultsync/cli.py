@@ -24,6 +24,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from . import __version__, lock, service
+from .flavor import resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem
 from .sources import find_digests
@@ -66,6 +67,14 @@ PapersFolder = Annotated[str, typer.Option(help="Vault folder of paper notes.")]
 DigestsFolder = Annotated[str, typer.Option(help="Vault folder of daily index notes.")]
 PaperName = Annotated[str, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
 DigestName = Annotated[str, typer.Option(help="Index note name; must contain {date}.")]
+FlavorOption = Annotated[
+    str,
+    typer.Option(
+        "--flavor",
+        metavar="auto|obsidian|logseq",
+        help="Write an Obsidian vault or a Logseq graph (auto: Logseq if VAULT has logseq/config.edn).",
+    ),
+]
 Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Also digests in sub-folders (not hidden ones).")]
 Wait = Annotated[
     float,
@@ -106,6 +115,7 @@ def import_command(
     day: DigestDate = None,
     recursive: Recursive = False,
     wait: Wait = 10,
+    flavor: FlavorOption = "auto",
     templates: Templates = None,
     force: Force = False,
     restore_deleted: RestoreDeleted = False,
@@ -123,7 +133,7 @@ def import_command(
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
-    options = _options(vault, templates, papers_folder, digests_folder, paper_name, digest_name)
+    options = _options(vault, flavor, templates, papers_folder, digests_folder, paper_name, digest_name)
     options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
     paths = find_digests(src, recursive)
     with _writer(vault, "import", wait, enabled=not dry_run):
@@ -155,6 +165,7 @@ def watch_command(
     poll_interval: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = 1.0,
     once: Annotated[bool, typer.Option("--once", help="Catch up on new or changed digests, then exit.")] = False,
     wait: Wait = 10,
+    flavor: FlavorOption = "auto",
     log_file: Annotated[Path | None, typer.Option(metavar="PATH", help="Also append the log to this file.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log only warnings and errors.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every file event too.")] = False,
@@ -174,7 +185,7 @@ def watch_command(
     from .watch import WatchOptions, stop_on_signals, watch
 
     _check_paths(src, vault, templates)
-    options = _options(vault, templates, papers_folder, digests_folder, paper_name, digest_name)
+    options = _options(vault, flavor, templates, papers_folder, digests_folder, paper_name, digest_name)
     settings = WatchOptions(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, once=once)
     _configure_logging(verbose, quiet, log_file)
     stop = threading.Event()
@@ -228,19 +239,26 @@ def _check_paths(src: Path, vault: Path, templates: Path | None) -> None:
 
 
 def _options(
-    vault: Path, templates: Path | None, papers_folder: str, digests_folder: str, paper_name: str, digest_name: str
+    vault: Path,
+    flavor: str,
+    templates: Path | None,
+    papers_folder: str,
+    digests_folder: str,
+    paper_name: str,
+    digest_name: str,
 ) -> Options:
     """The import options shared by `import` and `watch`."""
     try:
         layout = Layout(papers_folder, digests_folder, paper_name, digest_name)
-    except LayoutError as error:
+        chosen, _ = resolve(flavor, vault, layout)
+    except (LayoutError, ValueError) as error:
         _fail(str(error))
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
-        Renderer(layout, template_dirs)  # a broken template stops us before the vault is touched
+        Renderer(chosen.layout, template_dirs, chosen)  # a broken template stops us before the vault is touched
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
-    return Options(layout=layout, template_dirs=template_dirs)
+    return Options(layout=layout, template_dirs=template_dirs, flavor=flavor)
 
 
 @contextmanager
@@ -328,7 +346,9 @@ def _summary_text(summary: Summary, *, dry_run: bool) -> str:
         shown += [f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)]
         return ", ".join(shown)
 
+    kind = "Logseq graph" if summary.flavor == "logseq" else "Obsidian vault"
     lines = [
+        f"{kind} ({summary.flavor_reason})",
         ("Dry run, nothing written. " if dry_run else "")
         + f"{len(read)} digests read ({with_papers} with papers, {len(read) - with_papers} empty)"
         + (", dates from file names" if read and not dates else ""),

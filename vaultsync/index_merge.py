@@ -2,8 +2,8 @@
 
 Three versions of the region meet: `theirs` (in the note now), `base` (what vaultsync wrote last time,
 if known) and `ours` (just rendered). A paper's line is recognised by the paper it links to, not by
-its text, so a ticked box, a comment appended to the line, or a link Obsidian rewrote after a rename
-do not hide it. For each paper line of `ours` the result keeps the user's status character and
+its text, so a ticked box (or a Logseq DONE), a comment appended to the line, or a link the app
+rewrote after a rename do not hide it. For each paper line of `ours` the result keeps the user's status character and
 appended text; lines the user added go after the line they followed; a paper line the user deleted
 stays deleted; a line whose generated text the user changed is kept as the user wrote it.
 """
@@ -13,21 +13,34 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .notefile import LINK_TARGET
 
-_TASK = re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]")
+
+@dataclass(frozen=True)
+class TaskSyntax:
+    """How a task line is written: `line` matches its start, with the status as group `status`;
+    `status` matches any status."""
+
+    line: re.Pattern[str]
+    status: str
+
+
+CHECKBOX = TaskSyntax(re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]")  # Obsidian: - [x]
+_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
+MARKER = TaskSyntax(re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS)  # Logseq: - DONE
 
 Identify = Callable[[str], "str | None"]
 
 
-def _keys(lines: Sequence[str], identify: Identify) -> list[tuple[str, ...]]:
+def _keys(lines: Sequence[str], identify: Identify, tasks: TaskSyntax) -> list[tuple[str, ...]]:
     """A paper line's key is its paper (and which time it is listed); any other line's key is its text."""
     seen: Counter[str] = Counter()
     keys: list[tuple[str, ...]] = []
     for line in lines:
-        paper = identify(line) if _TASK.match(line) else None
+        paper = identify(line) if tasks.line.match(line) else None
         if paper is None:
             keys.append(("line", line))
         else:
@@ -52,34 +65,37 @@ def _pairs(a: list[tuple[str, ...]], b: list[tuple[str, ...]]) -> dict[int, int]
     return pairs
 
 
-def _suffix(generated: str, line: str) -> str | None:
+def _suffix(generated: str, line: str, tasks: TaskSyntax) -> str | None:
     """What the user appended to a generated task line, or None if they changed the generated part."""
-    match = _TASK.match(generated)
+    match = tasks.line.match(generated)
     assert match
-    pieces = LINK_TARGET.split(generated[match.end() :])
+    pieces = LINK_TARGET.split(generated[match.end("status") :])
     pattern = (
-        re.escape(generated[: match.start("status")]) + r"[^\]\n]\]" + LINK_TARGET.pattern.join(map(re.escape, pieces))
+        re.escape(generated[: match.start("status")]) + tasks.status + LINK_TARGET.pattern.join(map(re.escape, pieces))
     )
     found = re.match(pattern, line)
     return line[found.end() :] if found else None
 
 
-def _merge_line(ours: str, base: str, theirs: str, *, force: bool) -> str:
-    mine, old = _TASK.match(ours), _TASK.match(theirs)
+def _merge_line(ours: str, base: str, theirs: str, tasks: TaskSyntax, *, force: bool) -> str:
+    mine, old = tasks.line.match(ours), tasks.line.match(theirs)
     if not mine or not old:
         return ours
-    suffix = _suffix(base, theirs) if _TASK.match(base) else None
+    suffix = _suffix(base, theirs, tasks) if tasks.line.match(base) else None
     if suffix is None and not force:
         return theirs
     return ours[: mine.start("status")] + old["status"] + ours[mine.end("status") :] + ("" if force else suffix or "")
 
 
-def merge_region(theirs: str, base: str | None, ours: str, identify: Identify, *, force: bool = False) -> str:
+def merge_region(
+    theirs: str, base: str | None, ours: str, identify: Identify, *, force: bool = False, tasks: TaskSyntax = CHECKBOX
+) -> str:
     """The index region to write. `base` None: what vaultsync last wrote is unknown (nothing counts as
-    deleted). `force`: regenerate every line, keeping only each paper's status character."""
+    deleted). `force`: regenerate every line, keeping only each paper's status. `tasks`: how task
+    lines are written (Obsidian checkboxes, Logseq markers)."""
     t_lines, o_lines = theirs.strip("\n").split("\n"), ours.strip("\n").split("\n")
     b_lines = base.strip("\n").split("\n") if base is not None else o_lines
-    t_keys, b_keys, o_keys = (_keys(lines, identify) for lines in (t_lines, b_lines, o_lines))
+    t_keys, b_keys, o_keys = (_keys(lines, identify, tasks) for lines in (t_lines, b_lines, o_lines))
     t_of_b, b_of_o = _pairs(b_keys, t_keys), {o: b for b, o in _pairs(b_keys, o_keys).items()}
 
     added: dict[int, list[str]] = defaultdict(list)  # base line → the user's lines after it (-1: at the top)
@@ -106,7 +122,7 @@ def merge_region(theirs: str, base: str | None, ours: str, identify: Identify, *
             out.append(line)
             continue
         if b in t_of_b:
-            out.append(_merge_line(line, b_lines[b], t_lines[t_of_b[b]], force=force))
+            out.append(_merge_line(line, b_lines[b], t_lines[t_of_b[b]], tasks, force=force))
         elif base is None or force:
             out.append(line)
         out.extend(added[b])

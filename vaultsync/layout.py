@@ -57,7 +57,52 @@ class Layout:
             base, suffix = names.note_name(f"arXiv {arxiv_id}"), ""
         return PurePosixPath(self.papers_folder, base + suffix + ".md")
 
+    def link_target(self, path: PurePosixPath) -> str:
+        """The `[[...]]` target for a note: its vault path without `.md`, `/` on every system."""
+        return str(path.with_suffix(""))
 
-def link_target(path: PurePosixPath) -> str:
-    """The `[[...]]` target for a note: its vault path without `.md`, `/` on every system."""
-    return str(path.with_suffix(""))
+    def page_name(self, path: PurePosixPath) -> str:
+        """The name a note is known by."""
+        return path.stem
+
+    def title_for(self, title: str, path: PurePosixPath) -> str:
+        """The `title` property of a paper note at `path`: the exact title."""
+        return title
+
+    def digest_title(self, day: date) -> str | None:
+        """The `title` property of an index note: none, its name says it."""
+        return None
+
+
+@dataclass(frozen=True)
+class LogseqLayout(Layout):
+    """A Logseq graph: papers and digests are pages in the pages folder, named by their page name
+    (Logseq's own file name encoding); the page name is what `[[links]]` use and `title::` holds."""
+
+    def paper_path(self, title: str, arxiv_id: str, category: str, *, with_id: bool = False) -> PurePosixPath:
+        suffix = f" ({arxiv_id})" if with_id else ""
+        limit = names.LOGSEQ_MAX_FILE_BYTES - len(names.logseq_file_name(suffix).encode())
+        page = names.logseq_page_name(
+            self.paper_name.format(title=title, arxiv_id=arxiv_id, category=category), max_bytes=limit
+        )
+        page = (page or f"arXiv {arxiv_id}") + suffix
+        return PurePosixPath(self.papers_folder, names.logseq_file_name(page) + ".md")
+
+    def digest_name_for(self, day: date) -> str:
+        return names.logseq_page_name(self.digest_name.format(date=day.isoformat()))
+
+    def digest_path(self, day: date) -> PurePosixPath:
+        return PurePosixPath(self.digests_folder, names.logseq_file_name(self.digest_name_for(day)) + ".md")
+
+    def link_target(self, path: PurePosixPath) -> str:
+        return self.page_name(path)
+
+    def page_name(self, path: PurePosixPath) -> str:
+        return names.logseq_title_from_file(path.stem)
+
+    def title_for(self, title: str, path: PurePosixPath) -> str:
+        """The page name: the exact title, unless it had to change to be a page name."""
+        return self.page_name(path)
+
+    def digest_title(self, day: date) -> str | None:
+        return self.digest_name_for(day)

@@ -166,3 +166,30 @@ def _join_text_runs(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
         else:
             joined.append((kind, value))
     return joined
+
+
+# --- Logseq ----------------------------------------------------------------------------------------
+
+_LOGSEQ_MARKER = re.compile(r"^(TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)(?=\s|$)")
+# In Logseq `\[` and `\(` open math, so a `[` stays bare: its escaped `\]` already stops links and refs.
+# What Logseq adds: `{{macros}}`, `((block refs))`, `key:: value` properties, task markers. A link's
+# `](url)` is matched first, to be left alone.
+_LOGSEQ_PLAIN = re.compile(r"(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|\}(?=\})|\)(?=\))|:(?=:)|^:")
+
+
+def logseq(markdown: str) -> str:
+    """Markdown escaped for Obsidian (by `escape` or `html_to_markdown`), escaped for Logseq instead."""
+    out, pos = [], 0
+    for math in _MATH.finditer(markdown):
+        out += [_logseq_plain(markdown[pos : math.start()]), math.group()]
+        pos = math.end()
+    out.append(_logseq_plain(markdown[pos:]))
+    return _LOGSEQ_MARKER.sub(r"\\\1", "".join(out))
+
+
+def _logseq_plain(text: str) -> str:
+    def escaped(m: re.Match[str]) -> str:
+        token = m.group()
+        return token if token.startswith("]") else "[" if token == "\\[" else "\\" + token
+
+    return _LOGSEQ_PLAIN.sub(escaped, text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from urllib.parse import quote, unquote
 
 MAX_NAME_BYTES = 200
 
@@ -70,3 +71,47 @@ def link_label(text: str) -> str:
     """Text that can stand after the `|` of a `[[target|label]]` link without ending it early."""
     text = _fold(text).strip()
     return text.replace("[", "(").replace("]", ")").replace("|", "-")
+
+
+# --- Logseq ----------------------------------------------------------------------------------------
+
+_LOGSEQ_RESERVED = re.compile(r'[:*?"<>|#\\]+')
+_URL_ENCODED = re.compile(r"%[0-9a-f]{2}", re.IGNORECASE)
+_WINDOWS_BODIES = {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
+LOGSEQ_MAX_FILE_BYTES = 240
+_BACKSLASHES = re.compile(r"\\{2,}")
+_REF_ESCAPES = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")  # inside `[[…]]`, a backslash escapes punctuation
+
+
+def logseq_page_name(text: str, *, max_bytes: int = LOGSEQ_MAX_FILE_BYTES) -> str:
+    """A Logseq page name for a title: one line, no `[[`/`]]` that would end a reference, no empty
+    namespace, and a file name (see `logseq_file_name`) of at most `max_bytes` bytes."""
+    name = _fold(unicodedata.normalize("NFC", text)).replace("[", "(").replace("]", ")")
+    name = _REF_ESCAPES.sub("", _BACKSLASHES.sub("\\\\", name))  # a reference would read `\\` as `\`
+    name = "/".join(part.strip() for part in name.split("/") if part.strip()).strip()
+    while len(logseq_file_name(name).encode()) > max_bytes:
+        name = _truncate(name, len(name.encode()) - 1).rstrip(" /")
+    return name
+
+
+def logseq_file_name(page: str) -> str:
+    """The file name (without `.md`) Logseq gives page `page` in `:triple-lowbar` graphs, as its
+    `tri-lb-file-name-sanity` does; a leading `.` is encoded too, so the file is not hidden."""
+    name = unicodedata.normalize("NFC", page)
+    name = name[1:] if name.startswith("/") else name
+    name = name[:-1] if name.endswith("/") else name
+    name = _URL_ENCODED.sub(lambda m: "%25" + m[0][1:], name)
+    name = _LOGSEQ_RESERVED.sub(lambda m: quote(m[0], safe=""), name)
+    if name.startswith("."):
+        name = "%2E" + name[1:]
+    if name in _WINDOWS_BODIES or name.endswith("."):
+        name += "/"
+    for ambiguous in ("___", "_/", "/_"):
+        name = name.replace(ambiguous, ambiguous.replace("_", "%5F"))
+    return name.replace("/", "___")
+
+
+def logseq_title_from_file(stem: str) -> str:
+    """The page name Logseq reads from a `:triple-lowbar` file name (its `tri-lb-title-parsing`)."""
+    name = _URL_ENCODED.sub(lambda m: unquote(m[0]), stem.replace("___", "/"))
+    return "/".join(part for part in name.split("/") if part)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
@@ -33,6 +34,7 @@ _REGION = re.compile(
     r"(?P<managed>.*?)^" + re.escape(END) + r"[ \t]*(?:\n|\Z)",
     re.DOTALL | re.MULTILINE,
 )
+_ID_KEY = re.compile(r"^(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")  # `[[` and the target, up to `|`, `#`, `^` or `]]`
 
 
@@ -116,3 +118,20 @@ def update(parts: NoteParts, values: dict[str, Any], managed: str | None, genera
     close = parts.close if parts.close.endswith("\n") else parts.close + "\n"
     body = parts.region if managed is None else region(managed, generated)
     return parts.open + yaml_text + close + parts.before + body + parts.after
+
+
+def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
+    """(kind, identity, frontmatter) of a note written by vaultsync, judged by its frontmatter alone:
+    ("paper", arXiv id, …) or ("digest", YYYY-MM-DD, …)."""
+    head = _FRONTMATTER.match(text)
+    if not head or not _ID_KEY.search(head["yaml"]):
+        return None
+    try:
+        metadata = properties.load(head["yaml"])
+    except (yaml.YAMLError, ValueError):
+        return None
+    if metadata.get("arxiv_id") not in (None, ""):
+        return "paper", str(metadata["arxiv_id"]), metadata
+    if isinstance(metadata.get("digest_date"), date):
+        return "digest", metadata["digest_date"].isoformat(), metadata
+    return None

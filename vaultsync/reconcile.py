@@ -12,9 +12,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from . import notefile
+
+
+class NoteFormat(Protocol):
+    """How a note file is read and written: `notefile` (Obsidian), `LogseqPages` (Logseq)."""
+
+    def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str: ...
+    def split(self, text: str) -> Any: ...
+    def update(self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None) -> str: ...
+    def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None: ...
+
 
 LIST_KEYS = ("tags", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)
@@ -45,12 +55,19 @@ def merge_list(current: Any, ours: list[Any], last_written: list[Any] | None) ->
     return mine + [item for item in ours if str(item).casefold() not in have | removed]
 
 
-def reconcile(existing: str | None, rendered: Rendered, last_written: dict[str, list[Any]], *, force: bool) -> Result:
-    """The note's new text and what happened to it."""
+def reconcile(
+    existing: str | None,
+    rendered: Rendered,
+    last_written: dict[str, list[Any]],
+    *,
+    force: bool,
+    notes: NoteFormat = notefile,
+) -> Result:
+    """The note's new text and what happened to it; `notes`: how its file is read and written."""
     written = {key: rendered.metadata[key] for key in LIST_KEYS if key in rendered.metadata}
     if existing is None:
-        return Result(notefile.compose(rendered.metadata, rendered.managed or "", rendered.tail), "created", written)
-    parts = notefile.split(existing)
+        return Result(notes.compose(rendered.metadata, rendered.managed or "", rendered.tail), "created", written)
+    parts = notes.split(existing)
     if parts is None:
         return Result(None, "damaged", last_written)
     values = dict(rendered.metadata)
@@ -67,5 +84,5 @@ def reconcile(existing: str | None, rendered: Rendered, last_written: dict[str, 
         if notefile.checksum(managed) != parts.checksum:
             outcome = "kept"  # an update is held back
         managed = None
-    text = notefile.update(parts, values, managed, rendered.managed)
+    text = notes.update(parts, values, managed, rendered.managed)
     return Result(text, outcome or ("unchanged" if text == existing else "updated"), written)

@@ -16,8 +16,9 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, markup, names
-from .layout import Layout, link_target
+from . import __version__, markup
+from .flavor import Flavor, obsidian
+from .layout import Layout
 from .model import Section
 from .records import Listing, PaperRecord
 
@@ -30,12 +31,6 @@ def default_templates() -> Path:
     """The default templates: inside the installed package, or at the top of a source checkout."""
     packaged = Path(str(resources.files("vaultsync") / "templates"))
     return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
-
-
-def wikilink(target: str, label: str | None = None) -> str:
-    """`[[target|label]]`, with the label changed just enough that it cannot end the link early."""
-    label = names.link_label(label) if label else ""
-    return f"[[{target}|{label}]]" if label and label != target else f"[[{target}]]"
 
 
 @dataclass(frozen=True)
@@ -71,9 +66,11 @@ _SAMPLE = PaperRecord(
 class Renderer:
     """Renders note bodies with one Jinja2 environment, built once per run."""
 
-    def __init__(self, layout: Layout, template_dirs: Sequence[Path] = ()) -> None:
-        self.layout = layout
-        loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, default_templates()]]
+    def __init__(self, layout: Layout, template_dirs: Sequence[Path] = (), flavor: Flavor | None = None) -> None:
+        self.flavor = flavor or obsidian(layout)
+        self.layout = self.flavor.layout
+        defaults = default_templates() / self.flavor.templates
+        loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, defaults]]
         self.env = jinja2.Environment(
             loader=jinja2.ChoiceLoader(loaders),
             autoescape=False,
@@ -82,8 +79,9 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters["md"] = markup.escape
-        self.env.globals.update(wikilink=wikilink, link=markup.link)
+        text = self.flavor.text
+        self.env.filters["md"] = lambda value: text(markup.escape(value))
+        self.env.globals.update(wikilink=self.flavor.wikilink, link=lambda label, url: text(markup.link(label, url)))
         self._check()
 
     def _check(self) -> None:
@@ -109,7 +107,7 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
-        return hashlib.sha256(repr((__version__, self.layout, sources)).encode()).hexdigest()[:16]
+        return hashlib.sha256(repr((__version__, self.flavor.name, self.layout, sources)).encode()).hexdigest()[:16]
 
     def _folders(self) -> str:
         return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
@@ -117,11 +115,13 @@ class Renderer:
     def digest_name(self, day: date, index_names: Mapping[date, str]) -> str:
         return index_names.get(day) or self.layout.digest_name_for(day)
 
-    def paper_metadata(self, paper: PaperRecord, index_names: Mapping[date, str]) -> dict[str, Any]:
-        """The contract's frontmatter of a paper note, in the contract's order; `index_names`: the
-        index notes' names where they differ from the layout's (renamed by the user)."""
+    def paper_metadata(
+        self, paper: PaperRecord, index_names: Mapping[date, str], path: PurePosixPath
+    ) -> dict[str, Any]:
+        """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_names`:
+        the index notes' names where they differ from the layout's (renamed by the user)."""
         return {
-            "title": paper.title,
+            "title": self.layout.title_for(paper.title, path),
             "arxiv_id": paper.arxiv_id,
             "arxiv_version": paper.version,
             "categories": list(paper.categories),
@@ -139,6 +139,7 @@ class Renderer:
             {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.digest_name(item.day, index_names)}
             for item in paper.listings
         ]
+        paragraphs = [self.flavor.text(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
         context = {
             "title": paper.title,
             "arxiv_id": paper.arxiv_id,
@@ -148,7 +149,8 @@ class Renderer:
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
-            "abstract": paper.abstract,
+            "abstract": "\n\n".join(paragraphs),
+            "paragraphs": paragraphs,
             "first_seen": paper.first_seen,
             "listings": listings,
             "extra": paper.extra,
@@ -156,7 +158,13 @@ class Renderer:
         return self.env.get_template(PAPER_TEMPLATE).render(paper=context)
 
     def digest_metadata(self, day: date, paper_count: int) -> dict[str, Any]:
-        return {"digest_date": day, "tags": [DIGEST_TAG], "paper_count": paper_count}
+        title = self.layout.digest_title(day)
+        return {
+            **({"title": title} if title else {}),
+            "digest_date": day,
+            "tags": [DIGEST_TAG],
+            "paper_count": paper_count,
+        }
 
     def digest_body(self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]]) -> str:
         context = {
@@ -166,7 +174,9 @@ class Renderer:
                 {
                     "keyword": section.keyword,
                     "tag": section.tag,
-                    "papers": [{**vars(line), "note": line.note and link_target(line.note)} for line in lines],
+                    "papers": [
+                        {**vars(line), "note": line.note and self.layout.link_target(line.note)} for line in lines
+                    ],
                 }
                 for section, lines in sections
                 if lines

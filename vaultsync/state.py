@@ -44,7 +44,7 @@ CREATE TABLE IF NOT EXISTS digests (
     papers TEXT NOT NULL
 );
 """
-PAPER, DIGEST = "paper", "digest"
+PAPER, DIGEST, JOURNAL = "paper", "digest", "journal"  # JOURNAL: a Logseq journal page we added a block to
 
 
 class StateError(RuntimeError):

@@ -52,6 +52,8 @@ class Summary:
     digests: list[DigestReport] = field(default_factory=list)
     papers: Counter[str] = field(default_factory=Counter)
     index_notes: Counter[str] = field(default_factory=Counter)
+    flavor: str = "obsidian"
+    flavor_reason: str = ""  # why this flavor: "--flavor", "found logseq/config.edn", …
     moved: int = 0
     rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
     changes: list[tuple[str, str]] = field(default_factory=list)
@@ -70,6 +72,7 @@ class Summary:
 
     def to_json(self) -> dict[str, Any]:
         return {
+            "flavor": self.flavor,
             "digests_read": sum(1 for report in self.digests if report.day is not None),
             "papers": {outcome: self.papers[outcome] for outcome in OUTCOMES},
             "index_notes": {outcome: self.index_notes[outcome] for outcome in OUTCOMES},

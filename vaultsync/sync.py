@@ -18,27 +18,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from . import catalog, names
+from . import catalog, logseq_page, names
+from .flavor import Flavor, resolve
 from .index_merge import merge_region
-from .layout import Layout, link_target
+from .layout import Layout
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
 from .records import merge
 from .render import IndexLine, Renderer
 from .sources import find_digests
-from .state import DIGEST, PAPER, DigestState, NoteState, StateStore
+from .state import DIGEST, JOURNAL, PAPER, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
-PAPER_TAIL = "\n## Notes\n\n"
 _LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
 
 
 @dataclass(frozen=True)
 class Options:
     """How to import: layout, template folders (searched before the defaults), fallback date, dry run,
-    `force` (regenerate managed regions the user edited), `restore_deleted` (re-create deleted notes)."""
+    `force` (regenerate managed regions the user edited), `restore_deleted` (re-create deleted notes),
+    `flavor` ("obsidian", "logseq", or "auto": Logseq if the vault is a Logseq graph)."""
 
     layout: Layout = field(default_factory=Layout)
     template_dirs: tuple[Path, ...] = ()
@@ -46,6 +47,7 @@ class Options:
     dry_run: bool = False
     force: bool = False
     restore_deleted: bool = False
+    flavor: str = "auto"
 
 
 def import_digests(
@@ -60,14 +62,15 @@ def import_digests(
     Raises TemplateProblem or StateError before anything is written; `progress` gets each file's report.
     """
     paths = find_digests(src) if isinstance(src, Path) else src
-    summary = Summary()
-    renderer = Renderer(options.layout, options.template_dirs)
+    flavor, reason = resolve(options.flavor, vault_root, options.layout)
+    summary = Summary(flavor=flavor.name, flavor_reason=reason)
+    renderer = Renderer(flavor.layout, options.template_dirs, flavor)
     if not options.dry_run:
         vault_root.mkdir(parents=True, exist_ok=True)
     vault = Vault(vault_root, dry_run=options.dry_run)
     store, problem = StateStore.open(vault.state_file, dry_run=options.dry_run)
     with store as state:
-        run = _Run(vault, state, renderer, options, summary)
+        run = _Run(vault, state, renderer, flavor, options, summary)
         if state.fresh:
             run.rebuild_state(problem)
         for path in paths:
@@ -85,9 +88,11 @@ def _hash(*parts: object) -> str:
 class _Run:
     """One import: the vault, the state and the renderer it works with, and the summary it fills."""
 
-    def __init__(self, vault: Vault, state: StateStore, renderer: Renderer, options: Options, summary: Summary) -> None:
+    def __init__(
+        self, vault: Vault, state: StateStore, renderer: Renderer, flavor: Flavor, options: Options, summary: Summary
+    ) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
-        self.layout = options.layout
+        self.flavor, self.layout = flavor, flavor.layout
         self.fingerprint = renderer.fingerprint
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
@@ -96,7 +101,7 @@ class _Run:
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
-        self.found = catalog.scan(self.vault)
+        self.found = self.scan()
         if self.found:
             count = catalog.rebuild(self.state, self.found)
             self.summary.rebuilt = (
@@ -186,7 +191,23 @@ class _Run:
         region = self.renderer.digest_body(day, index)
         path = self.index_note(day, index, region, known.region if known else None)
         report.index_note = str(path) if path else None
+        if path and self.flavor.journal:
+            self.journal_entry(day, self.layout.page_name(path), len(papers))
         self.state.put_digest(day, DigestState(report.source, inputs, region, papers))
+
+    def journal_entry(self, day: date, page: str, paper_count: int) -> None:
+        """Reference the digest page from the day's journal page, once: a block the user removed
+        stays removed."""
+        assert self.flavor.journal
+        if self.state.note(JOURNAL, day.isoformat()):
+            return
+        path = self.flavor.journal.path(day)
+        existing = self.vault.read(path)
+        text = logseq_page.with_digest_block(existing, page, paper_count)
+        if text is not None:
+            self.vault.write(path, text)
+            self.summary.changes.append(("created" if existing is None else "updated", str(path)))
+        self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -196,15 +217,17 @@ class _Run:
         index_names = {day: name for day in record.days if (name := self.digest_name(day))}
         inputs = _hash(self.fingerprint, record.to_json(), sorted(index_names.items()))
 
-        def render() -> Rendered:
+        def render(path: PurePosixPath) -> Rendered:
             managed = self.renderer.paper_body(record, index_names) if record.complete else None
-            return Rendered(self.renderer.paper_metadata(record, index_names), managed, PAPER_TAIL)
+            return Rendered(self.renderer.paper_metadata(record, index_names, path), managed, self.flavor.paper_tail)
 
         before = self.state.note(PAPER, entry.arxiv_id)
         path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
         for note in (before.path if before else None, path):  # an index line may link to either
             if note:
-                self.papers_by_link.update({link_target(note): entry.arxiv_id, note.stem: entry.arxiv_id})
+                self.papers_by_link.update(
+                    {self.layout.link_target(note): entry.arxiv_id, self.layout.page_name(note): entry.arxiv_id}
+                )
         for key in (entry.paper_url, record.paper_url, names.link_label(entry.title)):
             self.papers_by_link[key] = entry.arxiv_id
         return IndexLine(
@@ -214,7 +237,8 @@ class _Run:
     def digest_name(self, day: date) -> str | None:
         """The name of the day's index note where the user renamed it; None where it has the layout's."""
         note = self.state.note(DIGEST, day.isoformat())
-        return note.path.stem if note and note.path.stem != self.layout.digest_name_for(day) else None
+        name = note and self.layout.page_name(note.path)
+        return name if name and name != self.layout.digest_name_for(day) else None
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
@@ -237,9 +261,8 @@ class _Run:
         text = self.vault.read(path)
         return text is None or self.is_note_of(text, kind, identity)
 
-    @staticmethod
-    def is_note_of(text: str, kind: str, identity: str) -> bool:
-        found = catalog.identify(text)
+    def is_note_of(self, text: str, kind: str, identity: str) -> bool:
+        found = self.flavor.notes.identify(text)
         return found is not None and found[:2] == (kind, identity)
 
     # --- index notes ---------------------------------------------------------------------------------
@@ -261,9 +284,9 @@ class _Run:
             return None
 
         def merged(theirs: str) -> str:
-            return merge_region(theirs, base, region, identify, force=self.options.force)
+            return merge_region(theirs, base, region, identify, force=self.options.force, tasks=self.flavor.tasks)
 
-        def render() -> Rendered:
+        def render(path: PurePosixPath) -> Rendered:
             return Rendered(self.renderer.digest_metadata(day, count), region, merge_region=merged)
 
         def claim() -> PurePosixPath:
@@ -278,7 +301,7 @@ class _Run:
         kind: str,
         identity: str,
         inputs: str,
-        render: Callable[[], Rendered],
+        render: Callable[[PurePosixPath], Rendered],
         claim: Callable[[], PurePosixPath],
     ) -> PurePosixPath | None:
         """Create or update one note; its path, or None if the user deleted it."""
@@ -293,7 +316,9 @@ class _Run:
             self.state.put_note(kind, identity, NoteState(note.path, note.written, None, deleted=True))
             self.count(note.path, "deleted", counter)
             return None
-        result = reconcile(existing, render(), note.written if note else {}, force=self.options.force)
+        result = reconcile(
+            existing, render(path), note.written if note else {}, force=self.options.force, notes=self.flavor.notes
+        )
         if result.text is None:
             self.report.warnings.append(
                 f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
@@ -331,10 +356,13 @@ class _Run:
         path = claim()
         return path, self.vault.read(path)
 
+    def scan(self) -> dict[tuple[str, str], list[catalog.FoundNote]]:
+        return catalog.scan(self.vault, self.flavor.notes.identify, self.flavor.skip_folders)
+
     def moved_to(self, kind: str, identity: str, note: NoteState) -> PurePosixPath | None:
         """Where the user moved or renamed a note, found by a scan of the vault done at most once per run."""
         if self.found is None:
-            self.found = catalog.scan(self.vault)
+            self.found = self.scan()
         for found in self.found.get((kind, identity), []):
             if found.path != note.path and self.state.path_owner(found.path) in (None, (kind, identity)):
                 self.summary.moved += 1

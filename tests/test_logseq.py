@@ -1,0 +1,164 @@
+"""Logseq graphs: file names as Logseq encodes them, config and dates, and every page of an import of
+all shared digests read back by Logseq's own parser, mldoc."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaultsync.logseq_graph import GraphConfig, format_date, parse_date, read_config
+from vaultsync.logseq_page import LogseqPages
+from vaultsync.markup import escape, logseq
+from vaultsync.names import logseq_file_name, logseq_page_name, logseq_title_from_file
+
+MLDOC = REPO / "tests" / "logseq"
+CONFIG = '{:meta/version 1\n ;; :pages-directory "nope"\n :file/name-format :triple-lowbar}\n'
+
+
+def new_graph(root: Path, config: str = CONFIG) -> Path:
+    (root / "logseq").mkdir(parents=True)
+    (root / "logseq" / "config.edn").write_text(config)
+    return root
+
+
+@pytest.mark.parametrize(
+    "page, file",
+    [
+        ("A: B/C", "A%3A B___C"),
+        ("x___y", "x%5F%5F%5Fy"),
+        ("a_/b", "a%5F___b"),
+        (".hidden", "%2Ehidden"),
+        ("CON", "CON___"),
+        ("end.", "end.___"),
+        ("100% %41", "100% %2541"),
+        ('q?*"<>|#\\', "q%3F%2A%22%3C%3E%7C%23%5C"),
+    ],
+)
+def test_file_names_are_logseqs_triple_lowbar_names(page, file):
+    assert logseq_file_name(page) == file
+    assert logseq_title_from_file(file) == page.rstrip("/")
+
+
+@given(st.text(max_size=300))
+def test_logseq_reads_back_every_page_name_from_its_file_name(title):
+    page = logseq_page_name(title)
+    file = logseq_file_name(page)
+    assert logseq_title_from_file(file) == page
+    assert len(file.encode()) <= 240 and "/" not in file and "\n" not in page and "]]" not in page
+
+
+PATTERNS = ["MMM do, yyyy", "yyyy_MM_dd", "EEE, dd.MM.yyyy", "yyyy-MM-dd", "MMMM d, yyyy", "do MMMM yyyy", "yyyy/MM/dd"]
+
+
+@given(st.dates(min_value=date(1000, 1, 1)), st.sampled_from(PATTERNS))
+def test_journal_dates_read_back(day, pattern):
+    assert parse_date(format_date(day, pattern), pattern) == day
+
+
+def test_config_reads_top_level_settings_only(tmp_path):
+    graph = new_graph(
+        tmp_path,
+        '{:journal/page-title-format "EEE, dd.MM.yyyy" ; "a comment"\n'
+        ' :default-templates {:journals "" :pages-directory "inner"}\n'
+        ' ;; :journals-directory "commented"\n :journals-directory "days" :file/name-format :triple-lowbar}',
+    )
+    assert read_config(graph) == GraphConfig("pages", "days", "yyyy_MM_dd", "EEE, dd.MM.yyyy", "triple-lowbar")
+    assert read_config(tmp_path / "none") == GraphConfig()
+
+
+def test_page_properties_round_trip_and_keep_the_users_lines():
+    pages = LogseqPages("MMM do, yyyy")
+    metadata = {"title": "T", "arxiv_id": "2401.00001", "tags": ["a", "b"], "first_seen": date(2024, 1, 18)}
+    text = pages.compose(metadata, "- body", "- ## Notes\n")
+    parts = pages.split(text)
+    assert parts and not parts.edited and parts.metadata == {**metadata, "code_url": None}
+    mine = text.replace("vaultsync::", "rating:: 5\nvaultsync::") + "\t- my note\n"
+    parts = pages.split(mine)
+    updated = pages.update(parts, {**metadata, "tags": ["a", "b", "c"]}, "- body 2")
+    assert "rating:: 5\n" in updated and "tags:: a, b, c\n" in updated and updated.endswith("- ## Notes\n\t- my note\n")
+    assert pages.split(updated).metadata["tags"] == ["a", "b", "c"] and not pages.split(updated).edited
+
+
+def test_text_is_escaped_for_logseq():
+    text = logseq(escape("NOW {{query}} ((block)) a:: b [[page]] #tag $x_[1]$ (see [it](http://x))"))
+    assert text == "\\NOW \\{{query\\}} ((block\\)) a\\:: b [[page\\]\\] \\#tag $x_[1]$ (see [it\\](http://x\\))"
+
+
+# --- everything, through mldoc ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def mldoc() -> Path:
+    script = MLDOC / "parse.js"
+    if not (MLDOC / "node_modules" / "mldoc").is_dir() or not shutil.which("node"):
+        if os.environ.get("CI"):
+            pytest.fail("mldoc is not installed: npm ci --prefix tests/logseq")
+        pytest.skip("mldoc is not installed (npm ci --prefix tests/logseq)")
+    return script
+
+
+def parse(mldoc: Path, files: list[Path]) -> dict[str, dict]:
+    result = subprocess.run(
+        ["node", str(mldoc)], input=json.dumps(list(map(str, files))), capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="session")
+def graph(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = new_graph(tmp_path_factory.mktemp("logseq") / "graph")
+    result = run_cli("import", corpus, root, check=True)
+    assert result.stdout.startswith("Logseq graph (found logseq/config.edn)")
+    return root
+
+
+PAPER_KEYS = {"title", "arxiv-id", "arxiv-version", "categories", "tags", "paper-url", "pdf-url", "digests"}
+PAPER_KEYS |= {"first-seen", "alias", "vaultsync"}
+DIGEST_KEYS = {"title", "digest-date", "paper-count", "tags", "vaultsync"}
+
+
+def test_every_page_parses_with_logseqs_parser(graph, mldoc):
+    pages = sorted((graph / "pages").glob("*.md"))
+    journals = sorted((graph / "journals").glob("*.md"))
+    assert len(pages) == 3888 + 85 and len(journals) == 85
+    parsed = parse(mldoc, pages + journals)
+    assert [file for file, page in parsed.items() if "error" in page] == []
+    titles = {}
+    for page in pages:
+        properties = dict(parsed[str(page)]["properties"] or [])
+        assert properties, page
+        titles[properties["title"].lower()] = page
+        assert logseq_title_from_file(page.stem) == properties["title"]  # Logseq names the page the same
+    names = set(titles)
+    tasks = 0
+    for page in pages:
+        result = parsed[str(page)]
+        properties = dict(result["properties"])
+        if "digest-date" in properties:
+            assert set(properties) == DIGEST_KEYS, page
+            for block in result["blocks"]:
+                if block["level"] == 2:
+                    assert block["marker"] == "TODO" and len(block["refs"]) == 1, (page, block)
+                    assert block["refs"][0].lower() in names
+                    tasks += 1
+        else:
+            assert PAPER_KEYS <= set(properties) <= PAPER_KEYS | {"code-url"}, page
+            assert not any(block["marker"] for block in result["blocks"]), page  # no abstract became a task
+            assert properties["alias"] == properties["arxiv-id"]
+    assert tasks == sum(int(dict(parsed[str(p)]["properties"]).get("paper-count", 0)) for p in pages)
+    for journal in journals:
+        [block] = parsed[str(journal)]["blocks"]
+        assert len(block["refs"]) == 1 and block["refs"][0].lower() in names
+        day = date.fromisoformat(journal.stem.replace("_", "-"))
+        assert dict(parsed[str(titles[block["refs"][0].lower()])]["properties"])["digest-date"] == (
+            f"[[{format_date(day, 'MMM do, yyyy')}]]"
+        )

@@ -1,0 +1,110 @@
+"""The two kinds of vault vaultsync writes: an Obsidian vault and a Logseq graph.
+
+A flavor is what differs between them: where notes go and how they are named (`layout`), how a note
+file is read and written (YAML frontmatter and comment markers, or a block of `key:: value`
+properties), the default templates, how text from digests is escaped, how links and tasks are written,
+and, for Logseq, the journal page of each digest's day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path, PurePosixPath
+
+from . import markup, names, notefile
+from .index_merge import CHECKBOX, MARKER, TaskSyntax
+from .layout import Layout, LogseqLayout
+from .logseq_graph import format_date, is_graph, read_config
+from .logseq_page import LogseqPages
+from .reconcile import NoteFormat
+
+FLAVORS = ("obsidian", "logseq")
+
+
+@dataclass(frozen=True)
+class Journal:
+    """Where a Logseq graph keeps its journal pages, and how it names and titles them."""
+
+    folder: str
+    file_format: str
+    title_format: str
+
+    def path(self, day: date) -> PurePosixPath:
+        return PurePosixPath(self.folder, format_date(day, self.file_format) + ".md")
+
+
+@dataclass(frozen=True)
+class Flavor:
+    name: str
+    layout: Layout
+    notes: NoteFormat
+    templates: str  # the folder of its default templates, inside the shipped ones
+    paper_tail: str  # what follows the managed part of a new paper note: the user's
+    tasks: TaskSyntax
+    text: Callable[[str], str]  # Markdown escaped for Obsidian → escaped for this flavor
+    wikilink: Callable[[str, str | None], str]
+    skip_folders: frozenset[str] = frozenset()  # top-level folders holding no notes (Logseq's backups)
+    journal: Journal | None = None
+
+
+def _obsidian_wikilink(target: str, label: str | None = None) -> str:
+    """`[[target|label]]`, with the label changed just enough that it cannot end the link early."""
+    label = names.link_label(label) if label else ""
+    return f"[[{target}|{label}]]" if label and label != target else f"[[{target}]]"
+
+
+def _logseq_wikilink(target: str, label: str | None = None) -> str:
+    """`[[page]]`, or `[label]([[page]])` when the label is not the page name (Logseq has no `|`)."""
+    label = names.link_label(label) if label else ""
+    return f"[{markup.logseq(markup.escape(label))}]([[{target}]])" if label and label != target else f"[[{target}]]"
+
+
+class _Obsidian:
+    compose = staticmethod(notefile.compose)
+    split = staticmethod(notefile.split)
+    update = staticmethod(notefile.update)
+    identify = staticmethod(notefile.identify)
+
+
+def obsidian(layout: Layout) -> Flavor:
+    return Flavor(
+        name="obsidian",
+        layout=layout,
+        notes=_Obsidian(),
+        templates="",
+        paper_tail="\n## Notes\n\n",
+        tasks=CHECKBOX,
+        text=lambda text: text,
+        wikilink=_obsidian_wikilink,
+    )
+
+
+def logseq(graph: Path, layout: Layout) -> Flavor:
+    """The flavor for the Logseq graph at `graph`, by its `logseq/config.edn`."""
+    config = read_config(graph)
+    pages = LogseqLayout(config.pages_folder, config.pages_folder, layout.paper_name, layout.digest_name)
+    return Flavor(
+        name="logseq",
+        layout=pages,
+        notes=LogseqPages(config.journal_title_format),
+        templates="logseq",
+        paper_tail="- ## Notes\n",
+        tasks=MARKER,
+        text=markup.logseq,
+        wikilink=_logseq_wikilink,
+        skip_folders=frozenset({"logseq"}),
+        journal=Journal(config.journals_folder, config.journal_file_format, config.journal_title_format),
+    )
+
+
+def resolve(name: str, vault: Path, layout: Layout) -> tuple[Flavor, str]:
+    """The flavor called `name` ("auto": the vault's own), and why it was chosen."""
+    if name == "auto":
+        if is_graph(vault):
+            return logseq(vault, layout), "found logseq/config.edn"
+        return obsidian(layout), "found .obsidian/" if (vault / ".obsidian").is_dir() else "the default"
+    if name not in FLAVORS:
+        raise ValueError(f"unknown flavor {name!r}: give obsidian, logseq or auto")
+    return (logseq(vault, layout) if name == "logseq" else obsidian(layout)), "--flavor"
