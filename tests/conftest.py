@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "digests"
+MLDOC = REPO / "tests" / "logseq"
+LOGSEQ_CONFIG = '{:meta/version 1\n ;; :pages-directory "nope"\n :file/name-format :triple-lowbar}\n'
 
 
 def run_cli(*args: object, check: bool = False) -> subprocess.CompletedProcess[str]:
@@ -49,3 +52,29 @@ def corpus_import(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     vault = tmp_path_factory.mktemp("corpus") / "vault"
     result = run_cli("import", corpus, vault, "--json", check=True)
     return vault, json.loads(result.stdout)
+
+
+def new_graph(root: Path, config: str = LOGSEQ_CONFIG) -> Path:
+    """An empty Logseq graph: a folder with `logseq/config.edn`."""
+    (root / "logseq").mkdir(parents=True)
+    (root / "logseq" / "config.edn").write_text(config)
+    return root
+
+
+@pytest.fixture(scope="session")
+def mldoc() -> Path:
+    """The script that runs Logseq's parser (installed by `npm ci --prefix tests/logseq`, as CI does)."""
+    script = MLDOC / "parse.js"
+    if not (MLDOC / "node_modules" / "mldoc").is_dir() or not shutil.which("node"):
+        if os.environ.get("CI"):
+            pytest.fail("mldoc is not installed: npm ci --prefix tests/logseq")
+        pytest.skip("mldoc is not installed (npm ci --prefix tests/logseq)")
+    return script
+
+
+def parse(mldoc: Path, files: list[Path]) -> dict[str, dict]:
+    """Logseq pages as Logseq's parser, mldoc, reads them (see tests/logseq/parse.js)."""
+    result = subprocess.run(
+        ["node", str(mldoc)], input=json.dumps(list(map(str, files))), capture_output=True, text=True, check=True
+    )
+    return json.loads(result.stdout)

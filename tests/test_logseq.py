@@ -3,15 +3,11 @@ all shared digests read back by Logseq's own parser, mldoc."""
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import REPO, run_cli
+from conftest import new_graph, parse, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -19,15 +15,6 @@ from vaultsync.logseq_graph import GraphConfig, format_date, parse_date, read_co
 from vaultsync.logseq_page import LogseqPages
 from vaultsync.markup import escape, logseq
 from vaultsync.names import logseq_file_name, logseq_page_name, logseq_title_from_file
-
-MLDOC = REPO / "tests" / "logseq"
-CONFIG = '{:meta/version 1\n ;; :pages-directory "nope"\n :file/name-format :triple-lowbar}\n'
-
-
-def new_graph(root: Path, config: str = CONFIG) -> Path:
-    (root / "logseq").mkdir(parents=True)
-    (root / "logseq" / "config.edn").write_text(config)
-    return root
 
 
 @pytest.mark.parametrize(
@@ -94,23 +81,6 @@ def test_text_is_escaped_for_logseq():
 
 
 # --- everything, through mldoc ------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="session")
-def mldoc() -> Path:
-    script = MLDOC / "parse.js"
-    if not (MLDOC / "node_modules" / "mldoc").is_dir() or not shutil.which("node"):
-        if os.environ.get("CI"):
-            pytest.fail("mldoc is not installed: npm ci --prefix tests/logseq")
-        pytest.skip("mldoc is not installed (npm ci --prefix tests/logseq)")
-    return script
-
-
-def parse(mldoc: Path, files: list[Path]) -> dict[str, dict]:
-    result = subprocess.run(
-        ["node", str(mldoc)], input=json.dumps(list(map(str, files))), capture_output=True, text=True, check=True
-    )
-    return json.loads(result.stdout)
 
 
 @pytest.fixture(scope="session")
