@@ -129,3 +129,13 @@ def test_flavor_is_detected_and_can_be_chosen(corpus, tmp_path):
     )
     result = run_cli("import", digest, tmp_path / "x", "--flavor", "roam")
     assert result.returncode == 2 and "unknown flavor 'roam'" in result.stderr
+
+
+def test_obsidian_and_logseq_notes_never_mix_in_one_folder(corpus, imported):
+    src, graph = imported
+    result = run_cli("import", src, graph, "--flavor", "obsidian")
+    assert (
+        result.returncode == 1
+        and "holds logseq notes written by vaultsync — import with --flavor logseq" in result.stderr
+    )
+    assert not (graph / "arXiv").exists()

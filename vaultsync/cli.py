@@ -24,7 +24,7 @@ from typing import Annotated, NoReturn
 import typer
 
 from . import __version__, lock, service
-from .flavor import resolve
+from .flavor import KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem
 from .sources import find_digests
@@ -346,9 +346,8 @@ def _summary_text(summary: Summary, *, dry_run: bool) -> str:
         shown += [f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)]
         return ", ".join(shown)
 
-    kind = "Logseq graph" if summary.flavor == "logseq" else "Obsidian vault"
     lines = [
-        f"{kind} ({summary.flavor_reason})",
+        f"{KINDS[summary.flavor]} ({summary.flavor_reason})",
         ("Dry run, nothing written. " if dry_run else "")
         + f"{len(read)} digests read ({with_papers} with papers, {len(read) - with_papers} empty)"
         + (", dates from file names" if read and not dates else ""),

@@ -21,6 +21,7 @@ from .logseq_page import LogseqPages
 from .reconcile import NoteFormat
 
 FLAVORS = ("obsidian", "logseq")
+KINDS = {"obsidian": "Obsidian vault", "logseq": "Logseq graph"}
 
 
 @dataclass(frozen=True)

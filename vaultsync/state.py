@@ -116,6 +116,17 @@ class StateStore:
     def commit(self) -> None:
         self.db.commit()
 
+    def claim_flavor(self, name: str) -> None:
+        """Remember that the vault is written as `name` (obsidian, logseq); raises StateError if it
+        was written as another: the two kinds of notes must not mix in one folder."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'flavor'").fetchone()
+        if row and row[0] != name:
+            raise StateError(
+                f"this folder holds {row[0]} notes written by vaultsync — import with --flavor {row[0]},"
+                " or into another folder"
+            )
+        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('flavor', ?)", (name,))
+
     def note(self, kind: str, identity: str) -> NoteState | None:
         row = self.db.execute(
             "SELECT path, written, signature, deleted, edited FROM notes WHERE kind = ? AND identity = ?",

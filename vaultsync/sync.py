@@ -70,6 +70,7 @@ def import_digests(
     vault = Vault(vault_root, dry_run=options.dry_run)
     store, problem = StateStore.open(vault.state_file, dry_run=options.dry_run)
     with store as state:
+        state.claim_flavor(flavor.name)
         run = _Run(vault, state, renderer, flavor, options, summary)
         if state.fresh:
             run.rebuild_state(problem)

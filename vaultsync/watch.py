@@ -26,6 +26,7 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
+from .flavor import KINDS, resolve
 from .settle import Settler, Signature
 from .sources import digest_order, find_digests, is_digest
 from .summary import DigestReport
@@ -114,6 +115,8 @@ class _Daemon:
         self.failed = False
 
     def run(self) -> int:
+        flavor, reason = resolve(self.options.flavor, self.vault, self.options.layout)
+        log.info("importing into %s as a %s (%s)", self.vault, KINDS[flavor.name], reason)
         try:
             if not self.settings.once:
                 self.start_observer()  # before the scan: nothing written meanwhile goes unseen
