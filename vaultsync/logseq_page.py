@@ -99,8 +99,9 @@ class LogseqPages:
         values: dict[str, Any] = {}
         for line in head:
             found = _PROPERTY.fullmatch(line.rstrip("\n"))
-            if found and _name(found[1].lower()) not in values:
-                values[_name(found[1].lower())] = self.read_value(_name(found[1].lower()), found[2])
+            name = found and _name(found[1].lower())
+            if found and name and name not in values:
+                values[name] = self.read_value(name, found[2])
         values.setdefault("code_url", None)
         return values
 
@@ -155,10 +156,9 @@ class LogseqPages:
             current = self.properties([head[at]]).get(name) if at is not None else None
             if at is not None and value is None:
                 del head[at]
-            elif at is not None and current != value and str(current) != str(value):
-                head[at] = (
-                    self.lines({name: value})[0] if head[at].endswith("\n") else self.lines({name: value})[0][:-1]
-                )
+            elif at is not None and current != value:
+                line = self.lines({name: value})[0]
+                head[at] = line if head[at].endswith("\n") else line[:-1]
             elif at is None and value is not None:
                 if head and not head[-1].endswith("\n"):
                     head[-1] += "\n"

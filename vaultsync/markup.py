@@ -174,7 +174,9 @@ _LOGSEQ_MARKER = re.compile(r"^(TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAI
 # In Logseq `\[` and `\(` open math, so a `[` stays bare: its escaped `\]` already stops links and refs.
 # What Logseq adds: `{{macros}}`, `((block refs))`, `key:: value` properties, task markers. A link's
 # `](url)` is matched first, to be left alone.
-_LOGSEQ_PLAIN = re.compile(r"(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|\}(?=\})|\)(?=\))|:(?=:)|^:")
+_LOGSEQ_PLAIN = re.compile(
+    r"(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|(?<=\{)\{|\}(?=\})|(?<=\})\}|\)(?=\))|(?<=\))\)|:(?=:)|^:"
+)
 
 
 def logseq(markdown: str) -> str:

@@ -1,6 +1,6 @@
 // Parses Logseq pages with Logseq's own parser, mldoc, and prints what the tests check, as JSON:
-// per file, the first block's properties (or null), every task block's marker and page references,
-// and the markers of blocks that are not meant to be tasks. Usage: node parse.js < files.json
+// per file, the first block's properties (or null), and per block its level, marker, page references,
+// the kinds of its inline elements and how many properties it has. Usage: node parse.js < files.json
 const fs = require("fs");
 const { Mldoc } = require("mldoc");
 
@@ -27,7 +27,13 @@ for (const file of JSON.parse(fs.readFileSync(0, "utf8"))) {
     const headings = blocks.filter(([block]) => block[0] === "Heading").map(([block]) => block[1]);
     result[file] = {
       properties,
-      blocks: headings.map((h) => ({ level: h.level, marker: h.marker || null, refs: pageRefs(h.title) })),
+      blocks: headings.map((h) => ({
+        level: h.level,
+        marker: h.marker || null,
+        refs: pageRefs(h.title),
+        inline: (h.title || []).map((item) => (item[0] === "Link" ? `Link:${item[1].url[0]}` : item[0])),
+        properties: h.meta.properties.length,
+      })),
     };
   } catch (error) {
     result[file] = { error: String(error) };
