@@ -72,6 +72,8 @@ def import_digests(
     with store as state:
         state.claim_flavor(flavor.name)
         run = _Run(vault, state, renderer, flavor, options, summary)
+        folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
+        vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
         if state.fresh:
             run.rebuild_state(problem)
         for path in paths:

@@ -58,6 +58,15 @@ class Vault:
             return None
         return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
 
+    def remove_leftovers(self, folders: list[str]) -> None:
+        """Delete the temporary files a killed run left in these folders (none is in use: one writer
+        holds the vault)."""
+        if self.dry_run:
+            return
+        for folder in dict.fromkeys(folders):
+            for temp in self.root.joinpath(folder).glob(f"{TEMP_PREFIX}*.tmp"):
+                temp.unlink(missing_ok=True)
+
     def write(self, rel: PurePosixPath, text: str) -> None:
         """Replace the note in one step: a reader sees the old or the new text, never a part."""
         if self.dry_run:
