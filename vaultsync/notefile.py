@@ -92,7 +92,8 @@ def split(text: str) -> NoteParts | None:
     except (yaml.YAMLError, ValueError):
         return None
     regions = list(_REGION.finditer(text, head.end()))
-    if len(regions) != 1 or text.count(BEGIN) != 1 or text.count(END) != 1:
+    body = text[head.end() :]  # a title may hold the marker text: the frontmatter is not searched
+    if len(regions) != 1 or body.count(BEGIN) != 1 or body.count(END) != 1:
         return None
     found = regions[0]
     return NoteParts(

@@ -93,8 +93,20 @@ def decode(data: bytes, source: str) -> str:
         raise NotADigestError(f"{source}: not UTF-8 text (byte {error.start}), not a digest") from None
 
 
+MAX_ENTRIES = 10_000  # the largest real digest holds 122; more is a generator gone wrong, or an attack
+_ENTRY_LINE = re.compile(r"^###[ \t]", re.MULTILINE)
+
+
 def parse_digest(text: str, source: str = "<digest>") -> Digest:
-    """Sections and entries of a digest, with a warning (file:line) for each entry that could not be read."""
+    """Sections and entries of a digest, with a warning (file:line) for each entry that could not be read.
+
+    Raises NotADigestError for text that is not a digest, or holds more than MAX_ENTRIES entries.
+    """
+    entries = sum(1 for _ in _ENTRY_LINE.finditer(text))
+    if entries > MAX_ENTRIES:
+        raise NotADigestError(
+            f"{source}: {entries} entries, more than a daily digest holds ({MAX_ENTRIES}) — split it to import it"
+        )
     tokens, _ = _SCANNER.parse(text)
     if not any(token["type"] in ("section", "heading") for token in tokens):
         raise NotADigestError(f"{source}: no '## keyword' sections or '### Title:' entries, not a digest")

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import re
+import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -28,7 +29,7 @@ from .reconcile import Rendered, reconcile
 from .records import merge
 from .render import IndexLine, Renderer
 from .sources import find_digests
-from .state import DIGEST, JOURNAL, PAPER, DigestState, NoteState, StateStore
+from .state import DIGEST, JOURNAL, PAPER, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
@@ -76,11 +77,14 @@ def import_digests(
         vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
         if state.fresh:
             run.rebuild_state(problem)
-        for path in paths:
-            run.digest_file(path)
-            state.commit()
-            if progress:
-                progress(summary.digests[-1])
+        try:
+            for path in paths:
+                run.digest_file(path)
+                state.commit()
+                if progress:
+                    progress(summary.digests[-1])
+        except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
+            raise StateError(f"{vault.state_file}: cannot save the state store ({error}) — free some space") from None
     return summary
 
 
