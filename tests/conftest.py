@@ -10,6 +10,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests (marked `slow`) run 200 examples each in the default run and 2,000 in `pytest -m slow`.
+settings.register_profile("default", max_examples=200, deadline=None)
+settings.register_profile("slow", max_examples=2000, deadline=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    settings.load_profile("slow" if config.getoption("markexpr", "") == "slow" else "default")
+
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus" / "digests"

@@ -194,6 +194,7 @@ def test_readme_starts_with_the_two_commands_ci_runs():
     assert "pip install . && vaultsync import examples/digests" in blocks[0]
     assert blocks[1] == "pip install '.[test]' && pytest"
     assert blocks[1] in (REPO / ".ci" / "run").read_text().splitlines()
+    assert "pytest -m slow" in (REPO / ".ci" / "run").read_text() and "`pytest -m slow`" in readme
 
 
 def test_templates_ship_inside_the_installed_package():

@@ -4,6 +4,7 @@ import converges to exactly the vault an uninterrupted import gives."""
 
 from __future__ import annotations
 
+import json
 import random
 import shutil
 import signal
@@ -12,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import frontmatter
 from conftest import run_cli, vault_files
 
 from vaultsync import notefile
@@ -105,3 +107,45 @@ def test_temporary_files_left_by_a_killed_run_are_removed(corpus, tmp_path):
         leftover.write_text("half a note")
     run_cli("import", corpus / "2024-01-18.md", vault, "-q", check=True)
     assert not any(leftover.exists() for leftover in leftovers)
+
+
+def test_two_imports_and_a_watch_at_once_take_turns_and_lose_nothing(corpus, corpus_import, tmp_path):
+    """Three writers started together on one vault: the lock makes them take turns; the vault ends with
+    every paper once and every listing of it, as one import of everything gives."""
+    digests = sorted(corpus.glob("*.md"))
+    sources = [tmp_path / name for name in ("a", "b", "w")]
+    for number, src in enumerate(sources):
+        src.mkdir()
+        for digest in digests[number::3]:
+            shutil.copy(digest, src)
+    vault = tmp_path / "vault"
+    script = Path(sys.executable).with_name("vaultsync")
+    commands = [["import", sources[0]], ["import", sources[1]], ["watch", sources[2], vault, "--once", "--settle", "0"]]
+    processes = [
+        subprocess.Popen(
+            [script, *command[:2], *([] if command[0] == "watch" else [vault]), *command[2:], "--wait", "120"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        for command in commands
+    ]
+    results = [(process.wait(timeout=180), process.stderr.read()) for process in processes]  # type: ignore[union-attr]
+    assert [code for code, _ in results] == [0, 0, 0], results
+    assert sum("Waiting for `vaultsync" in stderr for _, stderr in results) >= 1  # someone had to wait
+
+    def listings(root: Path) -> dict[str, tuple[str, ...]]:
+        found = {}
+        for note in (root / "arXiv" / "Papers").glob("*.md"):
+            meta = frontmatter.load(note).metadata
+            assert meta["arxiv_id"] not in found, f"{meta['arxiv_id']} twice"
+            found[meta["arxiv_id"]] = tuple(sorted(meta["digests"]))
+        return found
+
+    reference, _ = corpus_import
+    assert listings(vault) == listings(reference)  # no paper lost or doubled, no listing lost
+    assert sorted(p.name for p in (vault / "arXiv" / "Digests").iterdir()) == sorted(
+        p.name for p in (reference / "arXiv" / "Digests").iterdir()
+    )
+    again = json.loads(run_cli("import", corpus, vault, "--json", check=True).stdout)
+    assert again["papers"]["created"] == again["index_notes"]["created"] == 0

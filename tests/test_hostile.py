@@ -197,3 +197,29 @@ def test_a_full_file_system_keeps_every_note_whole(corpus, tmp_path):
         assert not list(vault.rglob(".vaultsync-*.tmp"))
     finally:
         subprocess.run(["umount", str(vault)], check=True)
+
+
+@pytest.mark.parametrize("flavor", ["obsidian", "logseq"])
+def test_an_import_opens_no_socket_and_runs_no_program(corpus, tmp_path, monkeypatch, flavor):
+    import socket
+
+    from vaultsync import Options, import_digests
+
+    calls: list[str] = []
+
+    def refuse(name: str):
+        def refused(*args: object, **kwargs: object) -> None:
+            calls.append(name)
+            raise AssertionError(f"vaultsync called {name}")
+
+        return refused
+
+    for module, names in [
+        (socket, ["socket", "create_connection", "getaddrinfo", "socketpair"]),
+        (subprocess, ["Popen", "run", "call"]),
+        (os, ["system", "popen", "posix_spawn", "posix_spawnp", "execv", "execve", "fork"]),
+    ]:
+        for name in names:
+            monkeypatch.setattr(module, name, refuse(f"{module.__name__}.{name}"))
+    summary = import_digests(corpus, tmp_path / "vault", Options(flavor=flavor))
+    assert summary.ok and summary.papers["created"] == 3888 and calls == []

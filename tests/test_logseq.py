@@ -36,6 +36,7 @@ def test_file_names_are_logseqs_triple_lowbar_names(page, file):
     assert logseq_title_from_file(file) == page.rstrip("/")
 
 
+@pytest.mark.slow
 @given(st.text(max_size=300))
 def test_logseq_reads_back_every_page_name_from_its_file_name(title):
     page = logseq_page_name(title)
@@ -47,6 +48,7 @@ def test_logseq_reads_back_every_page_name_from_its_file_name(title):
 PATTERNS = ["MMM do, yyyy", "yyyy_MM_dd", "EEE, dd.MM.yyyy", "yyyy-MM-dd", "MMMM d, yyyy", "do MMMM yyyy", "yyyy/MM/dd"]
 
 
+@pytest.mark.slow
 @given(st.dates(min_value=date(1000, 1, 1)), st.sampled_from(PATTERNS))
 def test_journal_dates_read_back(day, pattern):
     assert parse_date(format_date(day, pattern), pattern) == day

@@ -7,7 +7,7 @@ import re
 
 import mistune
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.markup import escape, html_to_markdown, link, safe_url
@@ -51,7 +51,7 @@ plain_text = st.text(
 )
 
 
-@settings(max_examples=300)
+@pytest.mark.slow
 @given(plain_text)
 def test_escaped_text_renders_as_itself(text):
     folded = re.sub(r"\s+", " ", text).strip()

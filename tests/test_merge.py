@@ -3,18 +3,17 @@ list values remember what the user removed. Properties are checked with hypothes
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date
 
-from hypothesis import given, settings
+import pytest
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync import notefile, properties
 from vaultsync.index_merge import merge_region
 from vaultsync.reconcile import Rendered, merge_list, reconcile
 
-SETTINGS = settings(max_examples=int(os.environ.get("HYPOTHESIS_EXAMPLES", "200")), deadline=None)
 USER_YAML = (
     "title: Old\n"
     "# my comment about the rating\n"
@@ -52,7 +51,7 @@ user_values = st.one_of(st.text(max_size=30), st.integers(), st.booleans(), st.l
 user_keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(lambda key: key not in {"title", "tags"})
 
 
-@SETTINGS
+@pytest.mark.slow
 @given(st.dictionaries(user_keys, user_values, max_size=5), st.text(max_size=40), st.lists(st.text(max_size=12)))
 def test_any_user_keys_survive_byte_for_byte(user, title, tags):
     text = properties.dump({"title": "Old", **user, "tags": ["a"]})
@@ -128,7 +127,7 @@ def test_links_rewritten_by_a_rename_are_still_the_same_paper():
     assert merged == region(["a", "b"]).replace("- [ ] [[P/a", "- [x] [[P/a")
 
 
-@SETTINGS
+@pytest.mark.slow
 @given(
     st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=8, unique=True),
     st.data(),

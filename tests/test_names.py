@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.names import MAX_NAME_BYTES, link_label, note_name, tag
@@ -49,7 +49,7 @@ def test_long_names_cut_at_a_word_never_mid_character():
     assert len(cjk.encode()) <= MAX_NAME_BYTES and set(cjk) == {"研"}
 
 
-@settings(max_examples=500)
+@pytest.mark.slow
 @given(st.text(max_size=300))
 def test_any_title_gives_a_valid_stable_name(title):
     name = note_name(title)
@@ -73,6 +73,7 @@ def test_tag(keyword, expected):
     assert tag(keyword) == expected
 
 
+@pytest.mark.slow
 @given(st.text(max_size=60))
 def test_any_keyword_gives_a_valid_tag(keyword):
     value = tag(keyword)
@@ -80,6 +81,7 @@ def test_any_keyword_gives_a_valid_tag(keyword):
         assert re.fullmatch(r"[\w/-]+", value) and re.search(r"[^\d/]", value)
 
 
+@pytest.mark.slow
 @given(st.text(max_size=100))
 def test_link_labels_cannot_end_a_link(text):
     label = link_label(text)

@@ -6,7 +6,7 @@ from datetime import date
 
 import frontmatter
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync import notefile
@@ -48,7 +48,7 @@ def test_hostile_titles_round_trip(title):
     assert frontmatter.parse(text)[0] == metadata
 
 
-@settings(max_examples=300)
+@pytest.mark.slow
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120))
 def test_any_string_round_trips(value):
     metadata = {"title": value, "tags": [value, "x"], "digests": [f"[[{value}]]"]}

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.model import NotADigestError
@@ -182,7 +182,7 @@ PIECES = [
 ]
 
 
-@settings(max_examples=300)
+@pytest.mark.slow
 @given(st.lists(st.sampled_from(PIECES), max_size=40).map("".join))
 def test_any_text_reads_or_is_not_a_digest(text):
     """Reading never raises anything but NotADigestError, whatever the text."""
@@ -191,3 +191,17 @@ def test_any_text_reads_or_is_not_a_digest(text):
     except NotADigestError:
         return
     assert all(entry.arxiv_id for entry in digest.entries)
+
+
+@pytest.mark.slow
+@given(st.text(), st.text(), st.text(), st.text(), st.text())
+def test_any_field_values_read_or_are_not_a_digest(keyword, title, paper_url, code_url, abstract):
+    """Whatever a digest's fields hold, reading raises nothing but NotADigestError."""
+    text = (
+        f"## {keyword}\n### Title: {title}. (arXiv:2401.00001v1 [cs.LG])\n* Paper URL: {paper_url}\n"
+        f"* Code URL: {code_url}\n* Copy Paste: `[[2401.00001] {title}]({paper_url})`\n* Summary: <p>{abstract}</p>\n"
+    )
+    try:
+        parse_digest(text, "fuzz.md")
+    except NotADigestError:
+        pass
