@@ -157,6 +157,28 @@ def test_a_read_only_vault_is_reported_and_nothing_changes(place):
     assert result.returncode in (1, 2) and result.stderr.startswith("Error: ")
 
 
+def test_an_unreadable_digest_simulated_is_one_error_line(place, monkeypatch):
+    """The same as above where the tests run as root: the read fails in the file layer."""
+    from typer.testing import CliRunner
+
+    from vaultsync.cli import app
+
+    shutil.copy(HOSTILE / "2024-02-09 lf.md", place.src)
+    locked = place.src / "2024-02-13.md"
+    shutil.copy(HOSTILE / "2024-02-09 lf.md", locked)
+    read_bytes = Path.read_bytes
+
+    def denied(path: Path) -> bytes:
+        if path == locked:
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", denied)
+    result = CliRunner().invoke(app, ["import", str(place.src), str(place.vault)])
+    assert result.exit_code == 1 and f"Error: {locked}: cannot read (Permission denied) — skipped" in result.output
+    assert len(list((place.vault / "arXiv" / "Papers").iterdir())) == 1
+
+
 # --- write errors: simulated in the write layer, and for real on a full file system --------------------
 
 
