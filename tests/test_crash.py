@@ -149,3 +149,16 @@ def test_two_imports_and_a_watch_at_once_take_turns_and_lose_nothing(corpus, cor
     )
     again = json.loads(run_cli("import", corpus, vault, "--json", check=True).stdout)
     assert again["papers"]["created"] == again["index_notes"]["created"] == 0
+
+
+def test_a_note_a_power_cut_left_empty_is_written_again(corpus, tmp_path):
+    vault = tmp_path / "vault"
+    run_cli("import", corpus / "2024-01-18.md", vault, "-q", check=True)
+    before = vault_files(vault)
+    notes = sorted((vault / "arXiv" / "Papers").glob("*.md"))[:3] + [
+        vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
+    ]
+    for note in notes:
+        note.write_text("")
+    result = json.loads(run_cli("import", corpus / "2024-01-18.md", vault, "--json", check=True).stdout)
+    assert vault_files(vault) == before and result["warnings"] == []

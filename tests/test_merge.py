@@ -162,3 +162,27 @@ def test_merge_never_drops_what_the_user_wrote(papers, data):
     for paper in set(new_papers) - set(papers):
         assert f"- [ ] [[P/{paper}|" in merged
     assert merge_region(merged, ours, ours, identify) == merged  # merging again changes nothing
+
+
+flat_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+
+@pytest.mark.slow
+@given(
+    st.dictionaries(
+        flat_text.filter(lambda key: key.isprintable() and key != ""),
+        st.one_of(flat_text, st.lists(flat_text, min_size=1, max_size=3), st.integers(), st.none(), st.dates()),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metadata):
+    """The fast emitter gives back every value, in the very text of the pure-Python one."""
+    import yaml
+
+    text = properties.dump(metadata)
+    assert properties.load(text) == metadata
+    slow = yaml.dump(
+        metadata, Dumper=properties._Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+    )
+    assert text == slow

@@ -29,13 +29,39 @@ class _Dumper(yaml.SafeDumper):
         return '"' if style == "'" else style
 
 
+_CDumper: type = getattr(yaml, "CSafeDumper", None)  # libyaml's emitter, when installed
+# In what libyaml writes for flat values, a quoted scalar starts a line (a key or a list item) or ends it.
+_SINGLE_QUOTED = re.compile(r"^( *(?:- )?)'((?:[^'\n]|'')*)'(?=: |:$|$)|(: )'((?:[^'\n]|'')*)'$", re.MULTILINE)
+_INDENTLESS_ITEM = re.compile(r"^- ", re.MULTILINE)
+
+
+def _double_quoted(match: re.Match[str]) -> str:
+    lead, text = (match[1], match[2]) if match[2] is not None else (match[3], match[4])
+    text = text.replace("''", "'").replace("\\", "\\\\").replace('"', '\\"')
+    return f'{lead}"{text}"'
+
+
 def dump(metadata: dict[str, Any]) -> str:
     """YAML lines for `metadata`, in its key order; any string value parses back unchanged."""
     if not metadata:
         return ""
-    return yaml.dump(
-        metadata, Dumper=_Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=float("inf")
-    )
+    options: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "default_flow_style": False}
+    if _CDumper and all(map(_simple, metadata.values())):
+        # Flat values (vaultsync's own): libyaml's emitter, in Obsidian's style: double quotes, indented lists.
+        text = yaml.dump(metadata, Dumper=_CDumper, width=-1, **options)
+        if "\\U" not in text:  # libyaml escapes characters beyond the BMP; the Python emitter writes them
+            return _INDENTLESS_ITEM.sub("  - ", _SINGLE_QUOTED.sub(_double_quoted, text))
+    return yaml.dump(metadata, Dumper=_Dumper, width=float("inf"), **options)
+
+
+_LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")
+
+
+def _simple(value: Any) -> bool:
+    """A one-line scalar, or a non-empty list of them: what libyaml writes as the Python emitter does."""
+    if isinstance(value, list):
+        return bool(value) and all(not isinstance(item, dict | list) and _simple(item) for item in value)
+    return not isinstance(value, dict) and not (isinstance(value, str) and _LINE_BREAK.search(value))
 
 
 def load(text: str) -> dict[str, Any]:

@@ -265,7 +265,7 @@ class _Run:
 
     def is_free_or_own(self, path: PurePosixPath, kind: str, identity: str) -> bool:
         """No file there, or a note of ours for this very paper or day (left by a run that stopped early)."""
-        text = self.vault.read(path)
+        text = self.existing(path)
         return text is None or self.is_note_of(text, kind, identity)
 
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
@@ -348,20 +348,26 @@ class _Run:
         restore = self.options.restore_deleted
         if note is None:
             path = claim()
-            return path, self.vault.read(path)
+            return path, self.existing(path)
         if not note.deleted:
             text = self.vault.read(note.path)
+            if text == "":  # emptied, by a power cut most likely: written again
+                return note.path, None
             if text is not None and self.is_note_of(text, kind, identity):
                 return note.path, text
             moved = self.moved_to(kind, identity, note)
             if moved:
-                return moved, self.vault.read(moved)
+                return moved, self.existing(moved)
         if not restore:
             return None, None
-        if self.state.path_owner(note.path) in (None, (kind, identity)) and self.vault.read(note.path) is None:
+        if self.state.path_owner(note.path) in (None, (kind, identity)) and self.existing(note.path) is None:
             return note.path, None
         path = claim()
-        return path, self.vault.read(path)
+        return path, self.existing(path)
+
+    def existing(self, path: PurePosixPath) -> str | None:
+        """The note's text; None if there is no file or an empty one (a note a power cut left empty)."""
+        return self.vault.read(path) or None
 
     def scan(self) -> dict[tuple[str, str], list[catalog.FoundNote]]:
         return catalog.scan(self.vault, self.flavor.notes.identify, self.flavor.skip_folders)

@@ -28,14 +28,23 @@ class Vault:
         self.root = root.resolve()
         self.dry_run = dry_run
         self._mode = _new_file_mode()
+        self._inside: set[PurePosixPath] = set()  # folders known to resolve inside the vault
 
     @property
     def state_file(self) -> Path:
         return self.root / STATE_DIR / "state.sqlite"
 
     def _file(self, rel: PurePosixPath) -> Path:
+        """The file at `rel`, which must be inside the vault once symlinks are followed (its folder is
+        resolved once per run, the file itself each time)."""
         path = self.root.joinpath(*rel.parts)
-        if rel.is_absolute() or not path.resolve().is_relative_to(self.root):
+        if rel.is_absolute() or ".." in rel.parts:
+            raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+        if rel.parent not in self._inside:
+            if not path.parent.resolve().is_relative_to(self.root):
+                raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+            self._inside.add(rel.parent)
+        if path.is_symlink() and not path.resolve().is_relative_to(self.root):
             raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
         return path
 
@@ -68,22 +77,25 @@ class Vault:
                 temp.unlink(missing_ok=True)
 
     def write(self, rel: PurePosixPath, text: str) -> None:
-        """Replace the note in one step: a reader sees the old or the new text, never a part."""
+        """Replace the note in one step: a reader sees the old or the new text, never a part. A note
+        replaced is synced to disk first; a new one is not (after a power cut it may be empty, and
+        the next import writes it again)."""
         if self.dry_run:
             return
         path = self._file(rel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             try:
-                mode = path.stat().st_mode & 0o7777
+                mode, replacing = path.stat().st_mode & 0o7777, True
             except FileNotFoundError:
-                mode = self._mode
+                mode, replacing = self._mode, False
             fd, temp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
             try:
                 with os.fdopen(fd, "wb") as file:
                     file.write(text.encode("utf-8"))
-                    file.flush()
-                    os.fsync(file.fileno())
+                    if replacing:  # on disk before it replaces a note the user may have written in
+                        file.flush()
+                        os.fsync(file.fileno())
                 os.chmod(temp, mode)
                 os.replace(temp, path)
             except BaseException:
