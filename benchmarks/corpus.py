@@ -34,17 +34,18 @@ def real_entries() -> list[tuple[str, str]]:
     return found
 
 
-def build(folder: Path, papers: int, *, seed: int = 7, start: date = date(2020, 1, 1)) -> list[Path]:
-    """Write digests listing `papers` distinct papers into `folder`; the digest files, in order."""
+def build(folder: Path, papers: int, *, first: int = 0, seed: int = 7, start: date = date(2020, 1, 1)) -> list[Path]:
+    """Write digests listing `papers` distinct papers (numbered from `first`) into `folder`; the digest
+    files, in order."""
     rng = random.Random(seed)
     entries = real_entries()
     folder.mkdir(parents=True, exist_ok=True)
     made: list[tuple[str, str]] = []  # (keyword, entry) of papers listed so far
     files = []
     day = start
-    for first in range(0, papers, PER_DIGEST):
+    for batch in range(first, first + papers, PER_DIGEST):
         listing = []
-        for number in range(first, min(first + PER_DIGEST, papers)):
+        for number in range(batch, min(batch + PER_DIGEST, first + papers)):
             keyword, entry = entries[number % len(entries)]
             new_id = f"{20 + number // 99999 % 80:02d}{number // 8333 % 12 + 1:02d}.{number % 99999:05d}"
             title = _TITLE.search(entry)[1]  # type: ignore[index]

@@ -40,9 +40,7 @@ def vaultsync() -> str:
 def timed(*args: object) -> tuple[float, int]:
     """Seconds and peak resident memory (MB) of one `vaultsync` run."""
     start = time.perf_counter()
-    result = subprocess.run(
-        ["/usr/bin/time", "-f", "%M", vaultsync(), *map(str, args)], capture_output=True, text=True
-    )
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", vaultsync(), *map(str, args)], capture_output=True, text=True)
     seconds = time.perf_counter() - start
     if result.returncode != 0:
         raise RuntimeError(f"vaultsync {' '.join(map(str, args))} failed:\n{result.stderr}")
@@ -72,7 +70,7 @@ def measure(papers: int, work: Path) -> dict[str, float]:
     cold, rss = timed("import", src, vault, "-q")
     low = floor(digests, vault, work / f"floor-{papers}")
     noop, _ = timed("import", src, vault, "-q")
-    new_digest = corpus.build(work / f"new-{papers}", papers + corpus.PER_DIGEST, start=date(2030, 1, 1))[-1]
+    [new_digest] = corpus.build(work / f"new-{papers}", corpus.PER_DIGEST, first=papers, start=date(2030, 1, 1))
     new, _ = timed("import", new_digest, vault, "-q")
     return {"papers": papers, "cold_s": cold, "floor_s": low, "noop_s": noop, "new_digest_s": new, "peak_mb": rss}
 
@@ -106,7 +104,9 @@ def main() -> None:
     }
     print(f"vaultsync benchmarks on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
-    print(f"| {'papers':>7} | {'cold':>8} | {'floor':>8} | {'cold/floor':>10} | {'no-op':>7} | {'new digest':>10} | {'peak RSS':>8} |")
+    print(
+        f"| {'papers':>7} | {'cold':>8} | {'floor':>8} | {'cold/floor':>10} | {'no-op':>7} | {'new digest':>10} | {'peak RSS':>8} |"
+    )
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(

@@ -54,7 +54,7 @@ def _escape_block_start(m: re.Match[str]) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    return _INLINE.sub(lambda m: "\\" + m.group(), text)
+    return _INLINE.sub(r"\\\g<0>", text)
 
 
 def safe_url(url: str) -> str | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
@@ -53,7 +53,9 @@ class PaperRecord:
         return f"https://arxiv.org/pdf/{self.arxiv_id}"
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = {item.name: getattr(self, item.name) for item in fields(self)}
+        data["categories"] = list(self.categories)
+        data["extra"] = dict(self.extra)
         data["listings"] = [[item.day.isoformat(), item.keyword, item.tag] for item in self.listings]
         return data
 
