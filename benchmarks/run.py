@@ -18,7 +18,6 @@ import json
 import os
 import platform
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -104,9 +103,7 @@ def main() -> None:
     }
     print(f"vaultsync benchmarks on {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print()
-    print(
-        f"| {'papers':>7} | {'cold':>8} | {'floor':>8} | {'cold/floor':>10} | {'no-op':>7} | {'new digest':>10} | {'peak RSS':>8} |"
-    )
+    print("| papers | cold | floor | cold/floor | no-op | new digest | peak RSS |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         print(
