@@ -19,14 +19,17 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from . import __version__, lock, service
+from .config import ConfigError
+from .config import default_text as default_settings
+from .config import load as load_settings
 from .flavor import KINDS, resolve
 from .layout import Layout, LayoutError
-from .render import Renderer, TemplateProblem
+from .render import Renderer, TemplateProblem, default_templates
 from .sources import find_digests
 from .state import StateError
 from .summary import Summary
@@ -45,8 +48,12 @@ app = typer.Typer(
 # Option sets shared by the commands that import (defined once, used by `import` and `watch`).
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would be created or updated.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors.")]
-Verbose = Annotated[bool, typer.Option("--verbose", "-v", help="Print every note written, and tracebacks.")]
+Quiet = Annotated[bool | None, typer.Option("--quiet", "-q", help="Print only errors.")]
+Verbose = Annotated[bool | None, typer.Option("--verbose", "-v", help="Print every note written, and tracebacks.")]
+Config = Annotated[
+    Path | None,
+    typer.Option("--config", metavar="PATH", help="Settings file (default: VAULT/.vaultsync/config.toml)."),
+]
 DigestDate = Annotated[
     str | None,
     typer.Option("--date", metavar="YYYY-MM-DD", help="Date of digests whose file name has none (else: file time)."),
@@ -63,21 +70,23 @@ Force = Annotated[
     ),
 ]
 RestoreDeleted = Annotated[bool, typer.Option("--restore-deleted", help="Re-create notes you deleted.")]
-PapersFolder = Annotated[str, typer.Option(help="Vault folder of paper notes.")]
-DigestsFolder = Annotated[str, typer.Option(help="Vault folder of daily index notes.")]
-PaperName = Annotated[str, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
-DigestName = Annotated[str, typer.Option(help="Index note name; must contain {date}.")]
+PapersFolder = Annotated[str | None, typer.Option(help="Vault folder of paper notes.")]
+DigestsFolder = Annotated[str | None, typer.Option(help="Vault folder of daily index notes.")]
+PaperName = Annotated[str | None, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
+DigestName = Annotated[str | None, typer.Option(help="Index note name; must contain {date}.")]
 FlavorOption = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--flavor",
         metavar="auto|obsidian|logseq",
         help="Write an Obsidian vault or a Logseq graph (auto: Logseq if VAULT has logseq/config.edn).",
     ),
 ]
-Recursive = Annotated[bool, typer.Option("--recursive", "-r", help="Also digests in sub-folders (not hidden ones).")]
+Recursive = Annotated[
+    bool | None, typer.Option("--recursive/--no-recursive", "-r", help="Also digests in sub-folders (not hidden ones).")
+]
 Wait = Annotated[
-    float,
+    float | None,
     typer.Option(
         "--wait", metavar="SECONDS", min=0, help="How long to wait while another vaultsync writes to VAULT (exit 3)."
     ),
@@ -110,33 +119,38 @@ def import_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
     dry_run: DryRun = False,
     json_out: JsonOut = False,
-    quiet: Quiet = False,
-    verbose: Verbose = False,
+    quiet: Quiet = None,
+    verbose: Verbose = None,
     day: DigestDate = None,
-    recursive: Recursive = False,
-    wait: Wait = 10,
-    flavor: FlavorOption = "auto",
+    recursive: Recursive = None,
+    wait: Wait = None,
+    flavor: FlavorOption = None,
+    config: Config = None,
     templates: Templates = None,
     force: Force = False,
     restore_deleted: RestoreDeleted = False,
-    papers_folder: PapersFolder = Layout.papers_folder,
-    digests_folder: DigestsFolder = Layout.digests_folder,
-    paper_name: PaperName = Layout.paper_name,
-    digest_name: DigestName = Layout.digest_name,
+    papers_folder: PapersFolder = None,
+    digests_folder: DigestsFolder = None,
+    paper_name: PaperName = None,
+    digest_name: DigestName = None,
 ) -> None:
     """Import digests once: create or update paper notes and daily index notes.
 
     Example: vaultsync import ~/arxiv-daily/rss ~/Notes --dry-run
     """
-    _check_paths(src, vault, templates)
+    given = dict(quiet=quiet, verbose=verbose, recursive=recursive, wait=wait, flavor=flavor, templates=templates)
+    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
+    settings = _settings(vault, config, digest_name=digest_name, **given)
+    _check_paths(src, vault)
     try:
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
-    options = _options(vault, flavor, templates, papers_folder, digests_folder, paper_name, digest_name)
+    options = _options(vault, settings)
     options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
-    paths = find_digests(src, recursive)
-    with _writer(vault, "import", wait, enabled=not dry_run):
+    paths = find_digests(src, settings["recursive"], options.patterns)
+    quiet, verbose = settings["quiet"], settings["verbose"]
+    with _writer(vault, "import", settings["wait"], enabled=not dry_run):
         try:
             summary = _run_import(paths, vault, options, show_progress=not (quiet or json_out))
         except StateError as error:
@@ -156,24 +170,26 @@ def watch_command(
     src: Annotated[Path, typer.Argument(help="The folder the digests land in (or one digest file).")],
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
     settle: Annotated[
-        float, typer.Option(metavar="SECONDS", min=0, help="Import a file once unchanged for this long.")
-    ] = 1.0,
-    recursive: Recursive = False,
+        float | None, typer.Option(metavar="SECONDS", min=0, help="Import a file once unchanged for this long.")
+    ] = None,
+    recursive: Recursive = None,
     poll: Annotated[
-        bool, typer.Option("--poll", help="Look for changes by polling (network drives, WSL, Docker volumes).")
-    ] = False,
-    poll_interval: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = 1.0,
+        bool | None,
+        typer.Option("--poll/--no-poll", help="Look for changes by polling (network drives, WSL, Docker volumes)."),
+    ] = None,
+    poll_interval: Annotated[float | None, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = None,
     once: Annotated[bool, typer.Option("--once", help="Catch up on new or changed digests, then exit.")] = False,
-    wait: Wait = 10,
-    flavor: FlavorOption = "auto",
+    wait: Wait = None,
+    flavor: FlavorOption = None,
+    config: Config = None,
     log_file: Annotated[Path | None, typer.Option(metavar="PATH", help="Also append the log to this file.")] = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Log only warnings and errors.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every file event too.")] = False,
+    quiet: Annotated[bool | None, typer.Option("--quiet", "-q", help="Log only warnings and errors.")] = None,
+    verbose: Annotated[bool | None, typer.Option("--verbose", "-v", help="Log every file event too.")] = None,
     templates: Templates = None,
-    papers_folder: PapersFolder = Layout.papers_folder,
-    digests_folder: DigestsFolder = Layout.digests_folder,
-    paper_name: PaperName = Layout.paper_name,
-    digest_name: DigestName = Layout.digest_name,
+    papers_folder: PapersFolder = None,
+    digests_folder: DigestsFolder = None,
+    paper_name: PaperName = None,
+    digest_name: DigestName = None,
 ) -> None:
     """Import every new or changed digest, then each one that lands in SRC as soon as it is complete.
 
@@ -184,19 +200,61 @@ def watch_command(
     """
     from .watch import WatchOptions, stop_on_signals, watch
 
-    _check_paths(src, vault, templates)
-    options = _options(vault, flavor, templates, papers_folder, digests_folder, paper_name, digest_name)
-    settings = WatchOptions(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, once=once)
-    _configure_logging(verbose, quiet, log_file)
+    given = dict(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, wait=wait)
+    given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
+    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
+    settings = _settings(vault, config, digest_name=digest_name, **given)
+    _check_paths(src, vault)
+    options = _options(vault, settings)
+    settings_for_watch = WatchOptions(
+        settle=settings["settle"],
+        recursive=settings["recursive"],
+        poll=settings["poll"],
+        poll_interval=settings["poll_interval"],
+        once=once,
+        patterns=options.patterns,
+    )
+    log_to = Path(settings["log_file"]).expanduser() if settings["log_file"] else None
+    _configure_logging(settings["verbose"], settings["quiet"], log_to)
     stop = threading.Event()
-    with stop_on_signals(stop), _writer(vault, "watch", wait):
+    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]):
         try:
-            code = watch(src, vault, options, settings, stop)
+            code = watch(src, vault, options, settings_for_watch, stop)
         except Exception as error:
-            if verbose:
+            if settings["verbose"]:
                 traceback.print_exc()
             _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
     raise typer.Exit(code)
+
+
+@app.command("init")
+def init_command(
+    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
+    flavor: FlavorOption = None,
+) -> None:
+    """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
+
+    Files already there are kept. Example: vaultsync init ~/Notes --flavor obsidian
+    """
+    if vault.exists() and not vault.is_dir():
+        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    try:
+        chosen, reason = resolve(flavor or "auto", vault, Layout())
+    except ValueError as error:
+        _fail(str(error))
+    folder = vault / STATE_DIR
+    files = {folder / "config.toml": default_settings(chosen.name)}
+    defaults = default_templates() / chosen.templates
+    files |= {folder / "templates" / template.name: template.read_text() for template in sorted(defaults.glob("*.j2"))}
+    typer.echo(f"{KINDS[chosen.name]} ({reason})")
+    for path, text in files.items():
+        if path.exists():
+            typer.echo(f"kept (it exists): {path}")
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        typer.echo(f"written: {path}")
+    typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
 
 
 @app.command("service")
@@ -229,28 +287,37 @@ def service_command(
     typer.echo(service.install_steps(kind, name), err=True)
 
 
-def _check_paths(src: Path, vault: Path, templates: Path | None) -> None:
+def _check_paths(src: Path, vault: Path) -> None:
     if not src.exists():
         _fail(f"{src} does not exist — give a digest file or a folder of digests")
     if vault.exists() and not vault.is_dir():
         _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
-    if templates is not None and not templates.is_dir():
-        _fail(f"--templates {templates} is not a folder")
 
 
-def _options(
-    vault: Path,
-    flavor: str,
-    templates: Path | None,
-    papers_folder: str,
-    digests_folder: str,
-    paper_name: str,
-    digest_name: str,
-) -> Options:
-    """The import options shared by `import` and `watch`."""
+def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
+    """The settings file's values (exit 2 if it is broken), with the options given on the command line."""
+    if config is not None and not config.is_file():
+        _fail(f"--config {config} does not exist — give the settings file, or leave --config out")
     try:
-        layout = Layout(papers_folder, digests_folder, paper_name, digest_name)
-        chosen, _ = resolve(flavor, vault, layout)
+        settings = load_settings(vault, config)
+    except ConfigError as error:
+        _fail(f"{error} — fix the file, or see the README's Configuration section")
+    merged = {**settings.values, **{key: value for key, value in given.items() if value is not None}}
+    if given.get("templates") is None and merged["templates"]:  # from the file: relative to the vault
+        merged["templates"] = vault / Path(merged["templates"]).expanduser()
+    return merged
+
+
+def _options(vault: Path, settings: dict[str, Any]) -> Options:
+    """The import options shared by `import` and `watch`."""
+    templates = Path(settings["templates"]) if settings["templates"] else None
+    if templates is not None and not templates.is_dir():
+        _fail(f"templates folder {templates} is not a folder")
+    try:
+        layout = Layout(
+            settings["papers_folder"], settings["digests_folder"], settings["paper_name"], settings["digest_name"]
+        )
+        chosen, _ = resolve(settings["flavor"], vault, layout)
     except (LayoutError, ValueError) as error:
         _fail(str(error))
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
@@ -258,7 +325,14 @@ def _options(
         Renderer(chosen.layout, template_dirs, chosen)  # a broken template stops us before the vault is touched
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
-    return Options(layout=layout, template_dirs=template_dirs, flavor=flavor)
+    return Options(
+        layout=layout,
+        template_dirs=template_dirs,
+        flavor=settings["flavor"],
+        tag_prefix=settings["tag_prefix"],
+        tag_map=tuple(sorted(settings["tag_map"].items())),
+        patterns=tuple(settings["digest_patterns"]),
+    )
 
 
 @contextmanager

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from .model import Entry, Section
+from . import names
+from .model import Digest, Entry, Section
 
 
 @dataclass(frozen=True, order=True)
@@ -114,3 +116,15 @@ def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
         listings=tuple(Listing(day, "", "") for day in sorted({first_seen, *days})),
         complete=False,
     )
+
+
+def retag(digest: Digest, prefix: str, renames: Sequence[tuple[str, str]]) -> Digest:
+    """`digest` with its sections' tags renamed (`renames`: old tag → new tag) and prefixed."""
+    if not prefix and not renames:
+        return digest
+    mapping = dict(renames)
+    sections = tuple(
+        replace(section, tag=names.tag(prefix + mapping.get(section.tag, section.tag))) if section.tag else section
+        for section in digest.sections
+    )
+    return replace(digest, sections=sections)

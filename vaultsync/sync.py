@@ -26,9 +26,9 @@ from .layout import Layout
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
-from .records import merge
+from .records import merge, retag
 from .render import IndexLine, Renderer
-from .sources import find_digests
+from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
@@ -40,7 +40,8 @@ _LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((http
 class Options:
     """How to import: layout, template folders (searched before the defaults), fallback date, dry run,
     `force` (regenerate managed regions the user edited), `restore_deleted` (re-create deleted notes),
-    `flavor` ("obsidian", "logseq", or "auto": Logseq if the vault is a Logseq graph)."""
+    `flavor` ("obsidian", "logseq", or "auto": Logseq if the vault is a Logseq graph), how keyword tags
+    are renamed and prefixed, which files are digests."""
 
     layout: Layout = field(default_factory=Layout)
     template_dirs: tuple[Path, ...] = ()
@@ -49,6 +50,9 @@ class Options:
     force: bool = False
     restore_deleted: bool = False
     flavor: str = "auto"
+    tag_prefix: str = ""  # before every keyword tag: "arxiv/" gives nested tags
+    tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
+    patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
 
 
 def import_digests(
@@ -62,7 +66,7 @@ def import_digests(
 
     Raises TemplateProblem or StateError before anything is written; `progress` gets each file's report.
     """
-    paths = find_digests(src) if isinstance(src, Path) else src
+    paths = find_digests(src, patterns=options.patterns) if isinstance(src, Path) else src
     flavor, reason = resolve(options.flavor, vault_root, options.layout)
     summary = Summary(flavor=flavor.name, flavor_reason=reason)
     renderer = Renderer(flavor.layout, options.template_dirs, flavor)
@@ -100,7 +104,7 @@ class _Run:
     ) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
         self.flavor, self.layout = flavor, flavor.layout
-        self.fingerprint = renderer.fingerprint
+        self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map)
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
@@ -127,7 +131,9 @@ class _Run:
             inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
             if self.unchanged_digest(report, inputs):
                 return
-            digest = parse_digest(decode(data, str(path)), str(path))
+            digest = retag(
+                parse_digest(decode(data, str(path)), str(path)), self.options.tag_prefix, self.options.tag_map
+            )
         except NotADigestError as error:
             report.errors.append(f"{error} — skipped")
             return

@@ -28,7 +28,7 @@ from watchdog.observers.polling import PollingObserver
 
 from .flavor import KINDS, resolve
 from .settle import Settler, Signature
-from .sources import digest_order, find_digests, is_digest
+from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest
 from .summary import DigestReport
 from .sync import Options, import_digests
 
@@ -40,13 +40,15 @@ RETRY_FIRST, RETRY_MOST = 10.0, 900.0  # seconds before a failed import is retri
 
 @dataclass(frozen=True)
 class WatchOptions:
-    """How to watch: the settle window, sub-folders, polling (with its interval), or one catch-up only."""
+    """How to watch: the settle window, sub-folders, polling (with its interval), one catch-up only, and
+    which files are digests."""
 
     settle: float = 1.0
     recursive: bool = False
     poll: bool = False
     poll_interval: float = 1.0
     once: bool = False
+    patterns: tuple[str, ...] = DIGEST_PATTERNS
 
 
 @dataclass
@@ -141,11 +143,11 @@ class _Daemon:
             return False
         if self.only is not None:
             return relative.as_posix() == self.only
-        return is_digest(relative, self.settings.recursive)
+        return is_digest(relative, self.settings.recursive, self.settings.patterns)
 
     def scan(self) -> None:
         """Every digest in SRC goes to the settler, those unchanged for a window ready at once."""
-        paths = [self.src] if self.only else find_digests(self.folder, self.settings.recursive)
+        paths = [self.src] if self.only else find_digests(self.folder, self.settings.recursive, self.settings.patterns)
         now, wall = time.monotonic(), time.time()
         for path in paths:
             signature = _signature(path)
