@@ -257,6 +257,38 @@ def init_command(
     typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
 
 
+@app.command("status")
+def status_command(
+    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
+    json_out: JsonOut = False,
+) -> None:
+    """Show what is in the vault: papers, digests, the reading queue, tags, notes kept or deleted.
+
+    Example: vaultsync status ~/Notes --json
+    """
+    from .status import status
+
+    if not vault.is_dir():
+        _fail(f"{vault} is not a folder — give the vault's folder")
+    result = status(vault)
+    if result is None:
+        _fail(f"{vault}: nothing imported here yet — run `vaultsync import SRC {vault}` first")
+    if json_out:
+        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
+        return
+    tags = ", ".join(f"{tag} {count}" for tag, count in list(result.tags.items())[:10])
+    more = f" (and {len(result.tags) - 10} more)" if len(result.tags) > 10 else ""
+    typer.echo(f"{KINDS[result.flavor]} {vault}")
+    typer.echo(
+        f"papers: {result.papers} ({result.kept_edited} kept because you edited them,"
+        f" {result.deleted_by_you} deleted by you)"
+    )
+    typer.echo(f"digests: {result.digests}, {result.first_digest or '-'} to {result.last_digest or '-'}")
+    typer.echo(f"reading queue: {result.to_read} to read, {result.read} read")
+    typer.echo(f"tags: {tags or '-'}{more}")
+    typer.echo(f"last import: {result.last_import or 'unknown'}")
+
+
 @app.command("service")
 def service_command(
     kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],

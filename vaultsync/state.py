@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -126,6 +127,26 @@ class StateStore:
                 " or into another folder"
             )
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('flavor', ?)", (name,))
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
+    def notes(self, kind: str) -> Iterator[tuple[str, NoteState]]:
+        """Every note of `kind` vaultsync knows, by identity."""
+        rows = self.db.execute(
+            "SELECT identity, path, written, signature, deleted, edited FROM notes WHERE kind = ? ORDER BY identity",
+            (kind,),
+        )
+        for identity, path, written, signature, deleted, edited in rows:
+            yield identity, NoteState(PurePosixPath(path), json.loads(written), signature, bool(deleted), bool(edited))
+
+    def records(self) -> Iterator[PaperRecord]:
+        for (data,) in self.db.execute("SELECT record FROM papers"):
+            yield PaperRecord.from_json(json.loads(data))
 
     def note(self, kind: str, identity: str) -> NoteState | None:
         row = self.db.execute(

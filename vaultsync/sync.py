@@ -16,7 +16,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from . import catalog, logseq_page, names
@@ -87,6 +87,8 @@ def import_digests(
                 state.commit()
                 if progress:
                     progress(summary.digests[-1])
+            state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
+            state.commit()
         except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
             raise StateError(f"{vault.state_file}: cannot save the state store ({error}) — free some space") from None
     return summary

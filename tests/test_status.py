@@ -1,0 +1,65 @@
+"""`vaultsync status` on real imported vaults (Obsidian and Logseq): the counts a user asks for."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import frontmatter
+from conftest import new_graph, run_cli
+from test_reimport import later_digest
+
+SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
+
+
+def imported(corpus: Path, vault: Path) -> Path:
+    src = vault.parent / "src"
+    src.mkdir(exist_ok=True)
+    for name in SET:
+        shutil.copy(corpus / name, src)
+    run_cli("import", src, vault, check=True)
+    return src
+
+
+def status(vault: Path) -> dict:
+    return json.loads(run_cli("status", vault, "--json", check=True).stdout)
+
+
+def test_status_counts_papers_digests_queue_tags_and_the_users_changes(corpus, tmp_path):
+    vault = tmp_path / "vault"
+    src = imported(corpus, vault)
+    first = status(vault)
+    papers = len(list((vault / "arXiv" / "Papers").glob("*.md")))
+    assert first["flavor"] == "obsidian" and first["papers"] == papers and first["digests"] == 3
+    assert (first["first_digest"], first["last_digest"]) == ("2022-07-11", "2024-01-18")
+    assert first["to_read"] == papers and first["read"] == 0 and first["last_import"]
+    assert sum(first["tags"].values()) >= papers and first["tags"]["diffusion"] > 0
+
+    index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
+    index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 3))  # three papers read
+    by_id = {frontmatter.load(note)["arxiv_id"]: note for note in (vault / "arXiv" / "Papers").glob("*.md")}
+    again = later_digest(src, corpus, "generative models", 2)  # lists two papers of 2024-01-18 again
+    edited = by_id[again[1]]
+    edited.write_text(edited.read_text().replace("## Abstract", "## Abstract, in my words"))
+    gone = next(note for note in by_id.values() if "2022-07-11" in note.read_text())
+    gone.unlink()
+    run_cli("import", src, vault, check=True)
+    after = status(vault)
+    assert after["digests"] == 4 and after["last_digest"] == "2024-01-19"
+    assert after["papers"] == papers - 1 and after["deleted_by_you"] == 1 and after["kept_edited"] == 1
+    assert after["read"] == 3 and after["to_read"] == papers - 1 - 3
+
+
+def test_status_reads_logseq_markers(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    imported(corpus, graph)
+    page = graph / "pages" / "arXiv 2024-01-18.md"
+    page.write_text(page.read_text().replace("\t- TODO ", "\t- DONE ", 2).replace("\t- TODO ", "\t- NOW ", 1))
+    result = status(graph)
+    assert result["flavor"] == "logseq" and result["read"] == 2 and result["to_read"] == result["papers"] - 2
+
+
+def test_status_of_a_folder_without_imports_is_one_line(tmp_path):
+    result = run_cli("status", tmp_path)
+    assert result.returncode == 2 and "nothing imported here yet" in result.stderr

@@ -1,0 +1,68 @@
+"""What is in a vault: papers, digests, the reading queue, tags, and the notes vaultsync keeps its hands
+off. Read from the state store and the index notes; nothing is written."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .flavor import resolve
+from .layout import Layout
+from .state import DIGEST, PAPER, StateStore
+from .vault import Vault
+
+_DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status is still to read
+_TARGET = re.compile(r"\[\[([^\]|#^\n]+)")
+
+
+@dataclass
+class Status:
+    flavor: str
+    papers: int = 0
+    digests: int = 0
+    first_digest: str | None = None
+    last_digest: str | None = None
+    to_read: int = 0  # papers listed in an index note and ticked in none
+    read: int = 0
+    tags: dict[str, int] = field(default_factory=dict)  # papers by tag, most first
+    last_import: str | None = None
+    kept_edited: int = 0  # notes whose managed part the user edited: updates are held back
+    deleted_by_you: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def status(vault_root: Path, flavor: str = "auto") -> Status | None:
+    """The vault's status, or None if vaultsync never imported into it."""
+    vault = Vault(vault_root, dry_run=True)
+    if not vault.state_file.is_file():
+        return None
+    store, _ = StateStore.open(vault.state_file, dry_run=True)
+    with store as state:
+        chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
+        result = Status(flavor=chosen.name, last_import=state.meta("last_import"))
+        papers = list(state.notes(PAPER))
+        digests = list(state.notes(DIGEST))
+        result.papers = sum(1 for _, note in papers if not note.deleted)
+        result.deleted_by_you = sum(1 for _, note in papers + digests if note.deleted)
+        result.kept_edited = sum(1 for _, note in papers + digests if note.edited and not note.deleted)
+        days = sorted(identity for identity, note in digests if not note.deleted)
+        result.digests = len(days)
+        result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
+        tags = Counter(tag for record in state.records() for tag in record.tags)
+        result.tags = dict(tags.most_common())
+        marks: dict[str, set[bool]] = {}
+        for _, note in digests:
+            text = None if note.deleted else vault.read(note.path)
+            for line in (text or "").splitlines():
+                task = chosen.tasks.line.match(line)
+                target = _TARGET.search(line)
+                if task and target:
+                    marks.setdefault(target[1].casefold(), set()).add(task["status"] in _DONE)
+        result.read = sum(1 for done in marks.values() if True in done)
+        result.to_read = len(marks) - result.read
+    return result
