@@ -289,6 +289,29 @@ def status_command(
     typer.echo(f"last import: {result.last_import or 'unknown'}")
 
 
+@app.command("doctor")
+def doctor_command(
+    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
+    fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired without touching your text.")] = False,
+) -> None:
+    """Check the vault against the vault contract; exit 0 if healthy, 1 if problems remain.
+
+    Example: vaultsync doctor ~/Notes --fix
+    """
+    from .doctor import doctor
+
+    if not vault.is_dir():
+        _fail(f"{vault} is not a folder — give the vault's folder")
+    with _writer(vault, "doctor", 10, enabled=fix):
+        report = doctor(vault, fix=fix)
+    for message in report.fixed:
+        typer.echo(f"fixed: {message}")
+    for message in report.problems:
+        typer.echo(f"problem: {message}")
+    typer.echo("healthy" if report.healthy else f"{len(report.problems)} problems remain")
+    raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
+
+
 @app.command("service")
 def service_command(
     kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],

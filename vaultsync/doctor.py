@@ -1,0 +1,150 @@
+"""`vaultsync doctor`: checks a vault against the vault contract and repairs what can be repaired
+without touching a byte the user wrote.
+
+Checked: papers with two notes (one arXiv id), links in index notes to notes that do not exist, notes
+of vaultsync's whose frontmatter does not parse or whose markers are damaged, and a state store that
+no longer matches the notes (moved or deleted behind its back). Repaired with `fix`: the state store
+(notes followed to where they are, notes gone recorded as deleted) and broken index links whose note
+is found by its name elsewhere in the vault.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import catalog
+from .flavor import Flavor, resolve
+from .layout import Layout
+from .state import DIGEST, PAPER, NoteState, StateStore
+from .vault import Vault
+
+_LINK = re.compile(r"\[\[([^\]|#^\n]+)")
+_FRONTMATTER_KEY = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
+
+
+@dataclass
+class Report:
+    problems: list[str] = field(default_factory=list)  # what remains wrong
+    fixed: list[str] = field(default_factory=list)
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
+
+
+def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
+    """Check the vault at `vault_root`; with `fix`, repair what can be repaired."""
+    vault = Vault(vault_root, dry_run=not fix)
+    report = Report()
+    store, problem = StateStore.open(vault.state_file, dry_run=not fix)
+    if problem:
+        report.problems.append(f"{problem}; `vaultsync import` rebuilds it from the notes")
+    with store as state:
+        chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
+        found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
+        files = _notes(vault, chosen)
+        _duplicates(found, report)
+        _damaged(vault, chosen, files, report)
+        _state(state, found, vault, fix, report)
+        _links(vault, chosen, found, files, fix, report)
+        if fix:
+            state.commit()
+    return report
+
+
+def _duplicates(found: dict[tuple[str, str], list[catalog.FoundNote]], report: Report) -> None:
+    for (kind, identity), notes in sorted(found.items()):
+        if len(notes) > 1:
+            paths = ", ".join(str(note.path) for note in notes)
+            report.problems.append(f"{kind} {identity} has {len(notes)} notes: {paths} — keep one, delete the others")
+
+
+def _notes(vault: Vault, flavor: Flavor) -> list[PurePosixPath]:
+    """Every Markdown file of the vault (not in hidden folders, nor in the app's own)."""
+    found = []
+    for folder, subfolders, files in os.walk(vault.root):
+        top = folder == str(vault.root)
+        subfolders[:] = [
+            name for name in subfolders if not name.startswith(".") and not (top and name in flavor.skip_folders)
+        ]
+        for name in files:
+            if name.endswith(".md") and not name.startswith("."):
+                found.append(
+                    PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
+                )
+    return sorted(found)
+
+
+def _damaged(vault: Vault, flavor: Flavor, files: list[PurePosixPath], report: Report) -> None:
+    """Notes that say they are vaultsync's but cannot be read as such."""
+    for rel in files:
+        text = vault.read(rel) or ""
+        if flavor.name == "obsidian" and _FRONTMATTER_KEY.match(text) and flavor.notes.identify(text) is None:
+            report.problems.append(f"{rel}: its frontmatter does not parse — fix the YAML by hand")
+        elif flavor.notes.identify(text) and flavor.notes.split(text) is None:
+            report.problems.append(f"{rel}: its vaultsync markers are damaged — it is left alone on import")
+
+
+def _state(
+    state: StateStore, found: dict[tuple[str, str], list[catalog.FoundNote]], vault: Vault, fix: bool, report: Report
+) -> None:
+    """Notes the state store has at a path where they no longer are."""
+    for kind in (PAPER, DIGEST):
+        for identity, note in state.notes(kind):
+            if note.deleted or vault.stamp(note.path) is not None:
+                continue
+            elsewhere = [item.path for item in found.get((kind, identity), [])]
+            if elsewhere:
+                message = f"{kind} {identity} moved: {note.path} → {elsewhere[0]}"
+                new = NoteState(elsewhere[0], note.written)
+            else:
+                message = f"{kind} {identity}: {note.path} is gone (deleted by you)"
+                new = NoteState(note.path, note.written, deleted=True)
+            if fix:
+                state.put_note(kind, identity, new)
+                report.fixed.append(f"state store: {message}")
+            else:
+                report.problems.append(f"state store out of date: {message} — `vaultsync doctor --fix` records it")
+
+
+def _links(
+    vault: Vault,
+    flavor: Flavor,
+    found: dict[tuple[str, str], list[catalog.FoundNote]],
+    files: list[PurePosixPath],
+    fix: bool,
+    report: Report,
+) -> None:
+    """Links in index notes to notes that do not exist; re-linked where the note's name is unique."""
+    layout = flavor.layout
+    papers = [note.path for (kind, _), notes in found.items() if kind == PAPER for note in notes]
+    targets = {layout.link_target(path).casefold() for path in files} | {
+        layout.page_name(path).casefold() for path in files
+    }
+    by_name: dict[str, list[PurePosixPath]] = {}
+    for path in papers:
+        by_name.setdefault(layout.page_name(path).casefold(), []).append(path)
+    for (kind, _), notes in sorted(found.items()):
+        if kind != DIGEST:
+            continue
+        for note in notes:
+            text = vault.read(note.path) or ""
+            new = text
+            paper_lines = [line for line in text.splitlines() if flavor.tasks.line.match(line)]
+            for target in dict.fromkeys(link[1] for line in paper_lines if (link := _LINK.search(line))):
+                if target.casefold() in targets:
+                    continue
+                candidates = by_name.get(target.rsplit("/", 1)[-1].casefold(), [])
+                if fix and len(candidates) == 1:
+                    new = new.replace(f"[[{target}", f"[[{layout.link_target(candidates[0])}")
+                    report.fixed.append(f"{note.path}: re-linked [[{target}]] to {candidates[0]}")
+                else:
+                    report.problems.append(
+                        f"{note.path}: links to [[{target}]], which does not exist — if you deleted that note,"
+                        " the next import links the paper's arXiv page instead"
+                    )
+            if new != text:
+                vault.write(note.path, new)
