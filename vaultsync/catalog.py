@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
@@ -29,29 +29,33 @@ class FoundNote:
     metadata: dict[str, Any]
 
 
+def markdown_files(vault: Vault, skip: Collection[str] = ()) -> Iterator[PurePosixPath]:
+    """Every Markdown file of the vault, by relative path; dot folders and the top-level folders in
+    `skip` (an app's own) are not entered."""
+    for folder, subfolders, files in os.walk(vault.root):
+        top = folder == str(vault.root)
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and not (top and name in skip))
+        for name in sorted(files):
+            if name.endswith(".md") and not name.startswith("."):
+                yield PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
+
+
 def scan(
     vault: Vault,
     identify: Callable[[str], tuple[str, str, dict[str, Any]] | None] = identify_note,
     skip: Collection[str] = (),
 ) -> dict[tuple[str, str], list[FoundNote]]:
-    """Every note of vaultsync's in the vault, by (kind, identity), as `identify` tells them; dot
-    folders and the top-level folders in `skip` are not looked into."""
+    """Every note of vaultsync's in the vault, by (kind, identity), as `identify` tells them."""
     found: dict[tuple[str, str], list[FoundNote]] = {}
-    for folder, subfolders, files in os.walk(vault.root):
-        top = folder == str(vault.root)
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and not (top and name in skip))
-        for name in sorted(files):
-            if not name.endswith(".md") or name.startswith("."):
-                continue
-            rel = PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
-            try:
-                text = vault.read(rel)
-            except OSError:
-                continue
-            seen = identify(text) if text else None
-            if seen:
-                kind, identity, metadata = seen
-                found.setdefault((kind, identity), []).append(FoundNote(kind, identity, rel, metadata))
+    for rel in markdown_files(vault, skip):
+        try:
+            text = vault.read(rel)
+        except OSError:
+            continue
+        seen = identify(text) if text else None
+        if seen:
+            kind, identity, metadata = seen
+            found.setdefault((kind, identity), []).append(FoundNote(kind, identity, rel, metadata))
     return found
 
 

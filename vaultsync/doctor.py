@@ -10,7 +10,6 @@ is found by its name elsewhere in the vault.
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -45,7 +44,7 @@ def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
     with store as state:
         chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
         found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
-        files = _notes(vault, chosen)
+        files = list(catalog.markdown_files(vault, chosen.skip_folders))
         _duplicates(found, report)
         _damaged(vault, chosen, files, report)
         _state(state, found, vault, fix, report)
@@ -60,22 +59,6 @@ def _duplicates(found: dict[tuple[str, str], list[catalog.FoundNote]], report: R
         if len(notes) > 1:
             paths = ", ".join(str(note.path) for note in notes)
             report.problems.append(f"{kind} {identity} has {len(notes)} notes: {paths} — keep one, delete the others")
-
-
-def _notes(vault: Vault, flavor: Flavor) -> list[PurePosixPath]:
-    """Every Markdown file of the vault (not in hidden folders, nor in the app's own)."""
-    found = []
-    for folder, subfolders, files in os.walk(vault.root):
-        top = folder == str(vault.root)
-        subfolders[:] = [
-            name for name in subfolders if not name.startswith(".") and not (top and name in flavor.skip_folders)
-        ]
-        for name in files:
-            if name.endswith(".md") and not name.startswith("."):
-                found.append(
-                    PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
-                )
-    return sorted(found)
 
 
 def _damaged(vault: Vault, flavor: Flavor, files: list[PurePosixPath], report: Report) -> None:
