@@ -64,7 +64,7 @@ def broken_notes(vault: Path, since: float) -> list[str]:
 
 
 def notes_in(vault: Path) -> int:
-    return sum(1 for folder in (vault / "arXiv").iterdir() for _ in folder.iterdir())
+    return sum(1 for folder in ("Papers", "Digests") for _ in (vault / "arXiv" / folder).iterdir())
 
 
 def test_sigkill_at_30_moments_never_breaks_a_note_and_the_next_import_converges(corpus, tmp_path):

@@ -63,3 +63,29 @@ def test_status_reads_logseq_markers(corpus, tmp_path):
 def test_status_of_a_folder_without_imports_is_one_line(tmp_path):
     result = run_cli("status", tmp_path)
     assert result.returncode == 2 and "nothing imported here yet" in result.stderr
+
+
+def test_the_reading_queue_note_follows_the_ticks_and_can_be_turned_off(corpus, tmp_path):
+    vault = tmp_path / "vault"
+    src = imported(corpus, vault)
+    queue = vault / "arXiv" / "Reading queue.md"
+    papers = len(list((vault / "arXiv" / "Papers").glob("*.md")))
+    text = queue.read_text()
+    assert f"Papers not ticked in any index note: {papers}, newest first." in text
+    assert '```dataview\nTASK FROM "arXiv/Digests" WHERE !completed GROUP BY file.link\n```' in text
+    assert text.count("\n- [[arXiv/Papers/") == papers
+    index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
+    ticked = [line for line in index.read_text().splitlines() if line.startswith("- [ ] ")][:2]
+    index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 2))
+    queue.write_text(queue.read_text() + "My reading plan.\n")
+    run_cli("import", src, vault, check=True)  # nothing new: the ticks alone update the queue
+    text = queue.read_text()
+    assert text.count("\n- [[arXiv/Papers/") == papers - 2 and text.endswith("My reading plan.\n")
+    assert not any(line[len("- [ ] ") :].split(" · ")[0] in text for line in ticked)
+    assert status(vault)["to_read"] == papers - 2
+
+    off = tmp_path / "off"
+    (off / ".vaultsync").mkdir(parents=True)
+    (off / ".vaultsync" / "config.toml").write_text("reading_queue = false\n")
+    run_cli("import", src, off, check=True)
+    assert not (off / "arXiv" / "Reading queue.md").exists()

@@ -387,6 +387,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         tag_prefix=settings["tag_prefix"],
         tag_map=tuple(sorted(settings["tag_map"].items())),
         patterns=tuple(settings["digest_patterns"]),
+        reading_queue=settings["reading_queue"],
     )
 
 

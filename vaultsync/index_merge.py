@@ -127,3 +127,25 @@ def merge_region(
             out.append(line)
         out.extend(added[b])
     return "\n".join(out) + "\n"
+
+
+_DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status: still to read
+_LINK = re.compile(r"\[\[([^\]|#^\n]+)(?:\|([^\]\n]*))?\]\]")
+
+
+def unread(lines: Sequence[tuple[str, str]], tasks: TaskSyntax) -> list[tuple[str, str, str]]:
+    """The papers of index-note lines (day, line) that no line marks done: (link target, label, the
+    latest day listing it), newest first."""
+    done: set[str] = set()
+    latest: dict[str, tuple[str, str, str]] = {}
+    for day, line in lines:
+        task, link = tasks.line.match(line), _LINK.search(line)
+        if not (task and link):
+            continue
+        key = link[1].casefold()
+        if task["status"] in _DONE:
+            done.add(key)
+        if key not in latest or latest[key][2] < day:
+            latest[key] = (link[1], link[2] or link[1], day)
+    by_title = sorted((item for key, item in latest.items() if key not in done), key=lambda item: item[1].casefold())
+    return sorted(by_title, key=lambda item: item[2], reverse=True)

@@ -57,6 +57,11 @@ class Layout:
             base, suffix = names.note_name(f"arXiv {arxiv_id}"), ""
         return PurePosixPath(self.papers_folder, base + suffix + ".md")
 
+    @property
+    def queue_path(self) -> PurePosixPath:
+        """The reading-queue note: beside the digests folder (`arXiv/Reading queue.md`)."""
+        return PurePosixPath(self.digests_folder).parent / "Reading queue.md"
+
     def link_target(self, path: PurePosixPath) -> str:
         """The `[[...]]` target for a note: its vault path without `.md`, `/` on every system."""
         return str(path.with_suffix(""))

@@ -25,6 +25,7 @@ from .records import Listing, PaperRecord
 PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
 DIGEST_TAG = "arxiv-digest"
+QUEUE_TAG = "arxiv-reading-queue"
 
 
 def default_templates() -> Path:
@@ -183,3 +184,20 @@ class Renderer:
             ],
         }
         return self.env.get_template(DIGEST_TEMPLATE).render(digest=context)
+
+    def queue_body(self, items: Sequence[tuple[str, str, str]]) -> str:
+        """The reading queue: a live Dataview query, and the same list as of this import for vaults
+        without Dataview. `items`: (link target, label, latest day) of each paper to read."""
+        folder = self.layout.digests_folder
+        lines = [
+            f"Papers not ticked in any index note: {len(items)}, newest first.",
+            "",
+            "```dataview",
+            f'TASK FROM "{folder}" WHERE !completed GROUP BY file.link',
+            "```",
+            "",
+            "## As of the last import",
+            "",
+        ]
+        lines += [f"- {self.flavor.wikilink(target, label)} · {day}" for target, label, day in items]
+        return "\n".join(lines) + "\n"

@@ -45,7 +45,9 @@ CREATE TABLE IF NOT EXISTS digests (
     papers TEXT NOT NULL
 );
 """
-PAPER, DIGEST, JOURNAL = "paper", "digest", "journal"  # JOURNAL: a Logseq journal page we added a block to
+PAPER, DIGEST = "paper", "digest"
+JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
+QUEUE = "queue"  # the reading-queue note
 
 
 class StateError(RuntimeError):

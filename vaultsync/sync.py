@@ -21,15 +21,15 @@ from pathlib import Path, PurePosixPath
 
 from . import catalog, logseq_page, names
 from .flavor import Flavor, resolve
-from .index_merge import merge_region
+from .index_merge import merge_region, unread
 from .layout import Layout
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
 from .records import merge, retag
-from .render import IndexLine, Renderer
+from .render import QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
-from .state import DIGEST, JOURNAL, PAPER, DigestState, NoteState, StateError, StateStore
+from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
@@ -53,6 +53,7 @@ class Options:
     tag_prefix: str = ""  # before every keyword tag: "arxiv/" gives nested tags
     tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
+    reading_queue: bool = True  # keep a note listing the papers not ticked yet (Obsidian)
 
 
 def import_digests(
@@ -87,6 +88,8 @@ def import_digests(
                 state.commit()
                 if progress:
                     progress(summary.digests[-1])
+            if run.processed and options.reading_queue and flavor.name == "obsidian":
+                run.reading_queue()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
         except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
@@ -111,6 +114,7 @@ class _Run:
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
         self.report = DigestReport("")  # the digest file being imported
+        self.processed = False  # whether any digest was read (not skipped as unchanged)
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -185,6 +189,7 @@ class _Run:
     def digest(self, digest: Digest, report: DigestReport, inputs: str) -> None:
         assert report.day is not None
         day = report.day
+        self.processed = True
         note = self.state.note(DIGEST, day.isoformat())
         if note and not note.deleted and self.vault.stamp(note.path) is None:
             # Follow a moved index note first: its papers link to it by name.
@@ -223,6 +228,23 @@ class _Run:
             self.vault.write(path, text)
             self.summary.changes.append(("created" if existing is None else "updated", str(path)))
         self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
+
+    def reading_queue(self) -> None:
+        """Write the note listing every paper ticked in no index note, newest listing first."""
+        index_notes = [(identity, note) for identity, note in self.state.notes(DIGEST) if not note.deleted]
+        if not index_notes and self.state.note(QUEUE, "queue") is None:
+            return  # nothing to read yet: no note either
+        lines = []
+        for identity, note in index_notes:
+            lines += [(identity, line) for line in (self.vault.read(note.path) or "").splitlines()]
+        items = unread(lines, self.flavor.tasks)
+        region = self.renderer.queue_body(items)
+        inputs = _hash(self.fingerprint, region)
+
+        def render(path: PurePosixPath) -> Rendered:
+            return Rendered({"tags": [QUEUE_TAG]}, region)
+
+        self.save(QUEUE, "queue", inputs, render, lambda: self.layout.queue_path)
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -277,6 +299,8 @@ class _Run:
         return text is None or self.is_note_of(text, kind, identity)
 
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
+        if kind == QUEUE:  # one of a kind: a note of ours at its place is it
+            return self.flavor.notes.split(text) is not None
         found = self.flavor.notes.identify(text)
         return found is not None and found[:2] == (kind, identity)
 
@@ -320,7 +344,7 @@ class _Run:
         claim: Callable[[], PurePosixPath],
     ) -> PurePosixPath | None:
         """Create or update one note; its path, or None if the user deleted it."""
-        counter = self.summary.papers if kind == PAPER else self.summary.index_notes
+        counter = self.summary.papers if kind == PAPER else self.summary.index_notes if kind == DIGEST else Counter()
         note = self.state.note(kind, identity)
         if note and not note.deleted and not self.options.force and self.untouched(note, inputs):
             self.count(note.path, "unchanged", counter)
