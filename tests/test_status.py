@@ -89,3 +89,15 @@ def test_the_reading_queue_note_follows_the_ticks_and_can_be_turned_off(corpus, 
     (off / ".vaultsync" / "config.toml").write_text("reading_queue = false\n")
     run_cli("import", src, off, check=True)
     assert not (off / "arXiv" / "Reading queue.md").exists()
+
+
+def test_the_plain_queue_list_stops_at_1000_papers():
+    from vaultsync.layout import Layout
+    from vaultsync.render import Renderer
+
+    items = [(f"arXiv/Papers/P{n}", f"P{n}", "2024-01-18") for n in range(1005)]
+    body = Renderer(Layout()).queue_body(items)
+    assert body.count("\n- [[arXiv/Papers/P") == 1000 and body.endswith(
+        "- … and 5 older ones: the query above lists them all\n"
+    )
+    assert "Papers not ticked in any index note: 1005, newest first." in body

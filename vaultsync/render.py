@@ -26,6 +26,7 @@ PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
 DIGEST_TAG = "arxiv-digest"
 QUEUE_TAG = "arxiv-reading-queue"
+QUEUE_LIST = 1000  # the plain list stops here, so the note stays small
 
 
 def default_templates() -> Path:
@@ -199,5 +200,7 @@ class Renderer:
             "## As of the last import",
             "",
         ]
-        lines += [f"- {self.flavor.wikilink(target, label)} · {day}" for target, label, day in items]
+        lines += [f"- {self.flavor.wikilink(target, label)} · {day}" for target, label, day in items[:QUEUE_LIST]]
+        if len(items) > QUEUE_LIST:
+            lines.append(f"- … and {len(items) - QUEUE_LIST} older ones: the query above lists them all")
         return "\n".join(lines) + "\n"
