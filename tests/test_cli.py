@@ -146,7 +146,7 @@ def test_template_override_from_folder_and_vault(tmp_path):
     note = vault / "arXiv" / "Papers" / "One-Step Diffusion Distillation via Deep Equilibrium Models.md"
     assert " %%\nOne-Step Diffusion Distillation via Deep Equilibrium Models / 2401.08639\n" in note.read_text()
     index = (vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md").read_text()
-    assert "- [ ] [[arXiv/Papers/One-Step" in index  # the digest template kept its default
+    assert "- [ ] [[One-Step" in index  # the digest template kept its default
     in_vault = vault / ".vaultsync" / "templates"
     in_vault.mkdir(parents=True)
     (in_vault / "digest.md.j2").write_text("{% for s in digest.sections %}{{ s.keyword }}\n{% endfor %}")

@@ -37,7 +37,7 @@ def test_the_default_file_sets_every_key_to_its_default():
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("colour = 'blue'\n", "unknown key 'colour' — known keys: flavor, papers_folder"),
+        ("colour = 'blue'\n", "unknown key 'colour' — known keys: source, flavor, papers_folder"),
         ('settle = "fast"\n', "settle must be a number, not 'fast'"),
         ("recursive = 1\n", "recursive must be true or false, not 1"),
         ("wait = true\n", "wait must be a number, not True"),
@@ -94,3 +94,25 @@ def test_init_writes_settings_and_templates_that_change_nothing_until_edited(tmp
     logseq = tmp_path / "graph"
     assert json.dumps(run_cli("init", logseq, "--flavor", "logseq", check=True).stdout).count("written") == 3
     assert "TODO" in (logseq / ".vaultsync" / "templates" / "digest.md.j2").read_text()
+
+
+def test_a_vault_whose_settings_name_the_source_is_all_the_commands_need(tmp_path):
+    vault = tmp_path / "vault"
+    missing = run_cli("import", vault)
+    assert missing.returncode == 2 and "has no `source` setting" in missing.stderr
+    assert run_cli("init", vault, "--source", tmp_path / "nowhere").returncode == 2
+    run_cli("init", vault, "--source", EXAMPLE.parent, check=True)
+    assert f'\nsource = "{EXAMPLE.parent}"\n' in (vault / ".vaultsync" / "config.toml").read_text()
+
+    summary = json.loads(run_cli("import", vault, "--json", check=True).stdout)
+    assert summary["papers"]["created"] == 42
+    before = vault_files(vault)
+    run_cli("watch", vault, "--once", check=True)
+    assert vault_files(vault) == before
+    unit = run_cli("service", "systemd", vault, "--", "--settle", "5", check=True).stdout
+    assert f'"watch" "{vault}" "--settle" "5"' in unit  # the unit reads the settings when it starts
+    assert run_cli("import", EXAMPLE, vault, tmp_path / "third").returncode == 2
+
+    settings_file(vault, 'source = "../digests"\n')  # relative to the vault
+    (tmp_path / "digests").mkdir()
+    assert run_cli("import", vault, check=True).stdout.count("0 digests read") == 1

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync import notefile, properties
-from vaultsync.index_merge import merge_region
+from vaultsync.index_merge import CHECKBOX, merge_region, tasks_in, unread
 from vaultsync.reconcile import Rendered, merge_list, reconcile
 
 USER_YAML = (
@@ -186,3 +186,36 @@ def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metad
         metadata, Dumper=properties._Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
     )
     assert text == slow
+
+
+_DAYS = st.sampled_from(["2024-01-16", "2024-01-17", "2024-01-18"])
+_TASKS = st.lists(st.tuples(st.sampled_from("ABCDEFGH"), st.booleans()), max_size=8)
+
+
+@pytest.mark.slow
+@given(st.lists(st.tuples(_DAYS, _TASKS), max_size=6), st.integers(0, 10))
+def test_the_reading_queue_is_every_paper_ticked_nowhere_newest_first(days, limit):
+    lines = [(day, [(name, name.lower(), ticked) for name, ticked in tasks]) for day, tasks in days]
+    ticked = {name for _, tasks in days for name, done in tasks if done}
+    latest: dict[str, str] = {}
+    for day, tasks in days:
+        for name, _ in tasks:
+            latest[name] = max(day, latest.get(name, day))
+    expected = sorted(
+        ((name, name.lower(), day) for name, day in latest.items() if name not in ticked),
+        key=lambda item: (-int(item[2].replace("-", "")), item[1]),
+    )
+    assert unread(lines, limit) == (len(expected), expected[:limit])
+    assert unread(lines) == (len(expected), expected)
+
+
+def test_paper_lines_are_task_lines_with_a_link():
+    lines = [
+        "## diffusion",
+        "- [ ] [[A|Paper A]] · [code](x)",
+        "- [x] [[B]]",
+        "- [/] [[C|c]]",
+        "- [[D]]",
+        "- [ ] plain",
+    ]
+    assert tasks_in(lines, CHECKBOX) == [("A", "Paper A", False), ("B", "B", True), ("C", "c", False)]

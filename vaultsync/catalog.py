@@ -32,12 +32,19 @@ class FoundNote:
 def markdown_files(vault: Vault, skip: Collection[str] = ()) -> Iterator[PurePosixPath]:
     """Every Markdown file of the vault, by relative path; dot folders and the top-level folders in
     `skip` (an app's own) are not entered."""
+    for prefix, names in markdown_folders(vault, skip):
+        for name in sorted(names):
+            yield PurePosixPath(prefix + name)
+
+
+def markdown_folders(vault: Vault, skip: Collection[str] = ()) -> Iterator[tuple[str, list[str]]]:
+    """`markdown_files` folder by folder: (the folder's path with a trailing `/`, or "" for the vault
+    itself; its Markdown files' names), folders in a stable order."""
     for folder, subfolders, files in os.walk(vault.root):
-        top = folder == str(vault.root)
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and not (top and name in skip))
-        for name in sorted(files):
-            if name.endswith(".md") and not name.startswith("."):
-                yield PurePosixPath(os.path.relpath(os.path.join(folder, name), vault.root).replace(os.sep, "/"))
+        relative = os.path.relpath(folder, vault.root).replace(os.sep, "/")
+        prefix = "" if relative == "." else relative + "/"
+        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and (prefix or name not in skip))
+        yield prefix, [name for name in files if name.endswith(".md") and not name.startswith(".")]
 
 
 def scan(

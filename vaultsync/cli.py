@@ -46,6 +46,15 @@ app = typer.Typer(
 )
 
 # Option sets shared by the commands that import (defined once, used by `import` and `watch`).
+SrcVault = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="[SRC] VAULT",
+        help="The digests (a file, or a folder of *.md / *.txt digests), then the vault folder (created if"
+        " missing). VAULT alone when its settings name the `source`.",
+        show_default=False,
+    ),
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would be created or updated.")]
 JsonOut = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
 Quiet = Annotated[bool | None, typer.Option("--quiet", "-q", help="Print only errors.")]
@@ -115,8 +124,7 @@ def _main(
 
 @app.command("import")
 def import_command(
-    src: Annotated[Path, typer.Argument(help="A digest file, or a folder of *.md / *.txt digests.")],
-    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
+    paths: SrcVault,
     dry_run: DryRun = False,
     json_out: JsonOut = False,
     quiet: Quiet = None,
@@ -140,8 +148,7 @@ def import_command(
     """
     given = dict(quiet=quiet, verbose=verbose, recursive=recursive, wait=wait, flavor=flavor, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
-    settings = _settings(vault, config, digest_name=digest_name, **given)
-    _check_paths(src, vault)
+    src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
     try:
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
@@ -167,8 +174,7 @@ def import_command(
 
 @app.command("watch")
 def watch_command(
-    src: Annotated[Path, typer.Argument(help="The folder the digests land in (or one digest file).")],
-    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
+    paths: SrcVault,
     settle: Annotated[
         float | None, typer.Option(metavar="SECONDS", min=0, help="Import a file once unchanged for this long.")
     ] = None,
@@ -203,8 +209,7 @@ def watch_command(
     given = dict(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, wait=wait)
     given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
-    settings = _settings(vault, config, digest_name=digest_name, **given)
-    _check_paths(src, vault)
+    src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
     options = _options(vault, settings)
     settings_for_watch = WatchOptions(
         settle=settings["settle"],
@@ -231,25 +236,35 @@ def watch_command(
 def init_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
     flavor: FlavorOption = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="SRC", help="The folder the digests land in: then `import`, `watch`, `service` need only VAULT."
+        ),
+    ] = None,
 ) -> None:
     """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
 
-    Files already there are kept. Example: vaultsync init ~/Notes --flavor obsidian
+    Files already there are kept. Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
     if vault.exists() and not vault.is_dir():
         _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    if source is not None and not source.expanduser().is_dir():
+        _fail(f"--source {source} is not a folder — give the folder the digests land in")
     try:
         chosen, reason = resolve(flavor or "auto", vault, Layout())
     except ValueError as error:
         _fail(str(error))
     folder = vault / STATE_DIR
-    files = {folder / "config.toml": default_settings(chosen.name)}
+    where = str(source.expanduser().absolute()) if source else ""
+    files = {folder / "config.toml": default_settings(chosen.name, where)}
     defaults = default_templates() / chosen.templates
     files |= {folder / "templates" / template.name: template.read_text() for template in sorted(defaults.glob("*.j2"))}
     typer.echo(f"{KINDS[chosen.name]} ({reason})")
     for path, text in files.items():
         if path.exists():
-            typer.echo(f"kept (it exists): {path}")
+            hint = f' — set source = "{where}" in it yourself' if where and path.name == "config.toml" else ""
+            typer.echo(f"kept (it exists): {path}{hint}")
             continue
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -275,18 +290,8 @@ def status_command(
         _fail(f"{vault}: nothing imported here yet — run `vaultsync import SRC {vault}` first")
     if json_out:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-        return
-    tags = ", ".join(f"{tag} {count}" for tag, count in list(result.tags.items())[:10])
-    more = f" (and {len(result.tags) - 10} more)" if len(result.tags) > 10 else ""
-    typer.echo(f"{KINDS[result.flavor]} {vault}")
-    typer.echo(
-        f"papers: {result.papers} ({result.kept_edited} kept because you edited them,"
-        f" {result.deleted_by_you} deleted by you)"
-    )
-    typer.echo(f"digests: {result.digests}, {result.first_digest or '-'} to {result.last_digest or '-'}")
-    typer.echo(f"reading queue: {result.to_read} to read, {result.read} read")
-    typer.echo(f"tags: {tags or '-'}{more}")
-    typer.echo(f"last import: {result.last_import or 'unknown'}")
+    else:
+        typer.echo(result.describe(vault))
 
 
 @app.command("doctor")
@@ -315,26 +320,34 @@ def doctor_command(
 @app.command("service")
 def service_command(
     kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],
-    src: Annotated[Path, typer.Argument(help="The folder the digests land in.")],
-    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
-    watch_options: Annotated[
-        list[str] | None, typer.Argument(metavar="[-- WATCH OPTIONS]", help="Options for `watch`, after --.")
-    ] = None,
+    arguments: Annotated[
+        list[str],
+        typer.Argument(
+            metavar="[SRC] VAULT [-- WATCH OPTIONS]",
+            help="As for `watch` (VAULT alone when its settings name the source), then options for `watch` after --.",
+            show_default=False,
+        ),
+    ],
     name: Annotated[str, typer.Option(help="Service name.")] = "vaultsync",
+    config: Config = None,
 ) -> None:
-    """Print a service definition that runs `vaultsync watch SRC VAULT` at login and keeps it running.
+    """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
-    Example: vaultsync service systemd ~/arxiv-daily/rss ~/Notes -- --settle 5 > vaultsync.service
+    Example: vaultsync service systemd ~/Notes -- --settle 5 > ~/.config/systemd/user/vaultsync.service
     """
     if kind not in service.KINDS:
         _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
+    split = next((index for index, item in enumerate(arguments) if item.startswith("-")), len(arguments))
+    paths = [Path(item).expanduser().absolute() for item in arguments[:split]]
+    src, vault, _ = _locate(paths, config)
     if not src.is_dir():
         _fail(f"{src} is not a folder — give the folder the digests land in")
     executable = shutil.which("vaultsync") or sys.argv[0]
-    command = [str(Path(executable).absolute()), "watch", str(src.absolute()), str(vault.absolute())]
-    command += watch_options or []
+    command = [str(Path(executable).absolute()), "watch", *map(str, paths)]
+    command += ["--config", str(config.absolute())] if config else []
+    command += arguments[split:]
     if kind == "systemd":
-        text = service.systemd_unit(command, f"vaultsync: import arXiv digests from {src.absolute()}")
+        text = service.systemd_unit(command, f"vaultsync: import arXiv digests from {src} into {vault}")
     else:
         log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
         text = service.launchd_plist(command, f"org.vaultsync.{name}", log_file)
@@ -342,11 +355,26 @@ def service_command(
     typer.echo(service.install_steps(kind, name), err=True)
 
 
-def _check_paths(src: Path, vault: Path) -> None:
-    if not src.exists():
-        _fail(f"{src} does not exist — give a digest file or a folder of digests")
+def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
+    """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
+    if len(paths) not in (1, 2):
+        _fail("give SRC and VAULT, or VAULT alone when its settings name the source")
+    vault = paths[-1]
     if vault.exists() and not vault.is_dir():
         _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    settings = _settings(vault, config, **given)
+    if len(paths) == 2:
+        src = paths[0]
+    elif settings["source"]:
+        src = vault / Path(settings["source"]).expanduser()  # relative to the vault, like `templates`
+    else:
+        _fail(
+            f"no SRC given, and {vault} has no `source` setting — give SRC VAULT,"
+            f" or set it with `vaultsync init {vault} --source SRC`"
+        )
+    if not src.exists():
+        _fail(f"{src} does not exist — give a digest file or a folder of digests")
+    return src, vault, settings
 
 
 def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
@@ -456,39 +484,7 @@ def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, ver
         }
         for action, note in summary.changes:
             typer.echo(f"{verb[action]}: {note}")
-    typer.echo(_summary_text(summary, dry_run=dry_run))
-
-
-_RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
-
-
-def _summary_text(summary: Summary, *, dry_run: bool) -> str:
-    read = [report for report in summary.digests if report.day is not None]
-    with_papers = sum(1 for report in read if report.papers)
-    dates = [
-        f"  {report.source}: dated {report.day} from its {report.date_source}"
-        for report in read
-        if report.date_source != "file name"
-    ]
-
-    def counts(counter: dict[str, int]) -> str:
-        shown = [f"{counter.get(outcome, 0)} {outcome}" for outcome in ("created", "updated", "unchanged")]
-        shown += [f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)]
-        return ", ".join(shown)
-
-    lines = [
-        f"{KINDS[summary.flavor]} ({summary.flavor_reason})",
-        ("Dry run, nothing written. " if dry_run else "")
-        + f"{len(read)} digests read ({with_papers} with papers, {len(read) - with_papers} empty)"
-        + (", dates from file names" if read and not dates else ""),
-        *dates,
-        f"papers: {counts(summary.papers)}",
-        f"index notes: {counts(summary.index_notes)}",
-        *([f"{summary.moved} moved notes followed"] if summary.moved else []),
-        *([f"state store: {summary.rebuilt}"] if summary.rebuilt else []),
-        f"{len(summary.warnings)} warnings, {len(summary.errors)} errors",
-    ]
-    return "\n".join(lines)
+    typer.echo(summary.describe(dry_run=dry_run))
 
 
 def main() -> None:

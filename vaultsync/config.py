@@ -16,6 +16,7 @@ from .vault import STATE_DIR
 # Key → (default, type, what it is). Command-line-only flags (--dry-run, --json, --force,
 # --restore-deleted, --once, --date) are not settings: they are about one run.
 KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
+    "source": ("", str, "the folder the digests land in (SRC): then commands need only VAULT"),
     "flavor": ("auto", str, "auto | obsidian | logseq"),
     "papers_folder": ("arXiv/Papers", str, "vault folder of paper notes (Obsidian)"),
     "digests_folder": ("arXiv/Digests", str, "vault folder of daily index notes (Obsidian)"),
@@ -96,16 +97,19 @@ def load(vault: Path, path: Path | None = None) -> Settings:
     return Settings({key: default for key, (default, _, _) in KEYS.items()} | parse(text, file), file)
 
 
-def default_text(flavor: str) -> str:
-    """A commented settings file with every key at its default (`flavor` set), for `vaultsync init`."""
+def default_text(flavor: str, source: str = "") -> str:
+    """A commented settings file with every key at its default (`flavor` and `source` set), for `vaultsync init`."""
     lines = [
         "# vaultsync settings for this vault. Every key is optional; a command-line option overrides it.",
         '# Uncomment a line to change it. Reference: the README\'s "Configuration" section.',
         "",
-        f'flavor = "{flavor}"',
+        f"# {KEYS['source'][2]}",
+        f"{'' if source else '# '}source = {_toml(source)}",
+        "",
+        f"flavor = {_toml(flavor)}",
     ]
     for key, (default, _, about) in KEYS.items():
-        if key in ("flavor", "tag_map"):
+        if key in ("source", "flavor", "tag_map"):
             continue
         lines += ["", f"# {about}", f"# {key} = {_toml(default)}"]
     lines += ["", f"# {KEYS['tag_map'][2]}", "# [tag_map]", '# exlainability = "explainability"', ""]

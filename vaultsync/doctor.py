@@ -1,11 +1,11 @@
 """`vaultsync doctor`: checks a vault against the vault contract and repairs what can be repaired
 without touching a byte the user wrote.
 
-Checked: papers with two notes (one arXiv id), links in index notes to notes that do not exist, notes
-of vaultsync's whose frontmatter does not parse or whose markers are damaged, and a state store that
-no longer matches the notes (moved or deleted behind its back). Repaired with `fix`: the state store
-(notes followed to where they are, notes gone recorded as deleted) and broken index links whose note
-is found by its name elsewhere in the vault.
+Checked: papers with two notes (one arXiv id), links in index notes to notes that do not exist or by a
+name several notes have, notes of vaultsync's whose frontmatter does not parse or whose markers are
+damaged, and a state store that no longer matches the notes (moved or deleted behind its back).
+Repaired with `fix`: the state store (notes followed to where they are, notes gone recorded as deleted),
+and index links that are broken or ambiguous where the paper's note is found by its name or title.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from pathlib import Path, PurePosixPath
 
 from . import catalog
 from .flavor import Flavor, resolve
-from .layout import Layout
+from .layout import Layout, NoteNames
+from .names import link_label
 from .state import DIGEST, PAPER, NoteState, StateStore
 from .vault import Vault
 
-_LINK = re.compile(r"\[\[([^\]|#^\n]+)")
+_LINK = re.compile(r"\[\[([^\]|#^\n]+)(?:\|([^\]\n]*))?")
 _FRONTMATTER_KEY = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 
 
@@ -101,15 +102,19 @@ def _links(
     fix: bool,
     report: Report,
 ) -> None:
-    """Links in index notes to notes that do not exist; re-linked where the note's name is unique."""
+    """Links in index notes to notes that do not exist, or by a name several notes have (Obsidian then
+    picks one as it likes); re-linked where the paper's note is found by its name or its title."""
     layout = flavor.layout
-    papers = [note.path for (kind, _), notes in found.items() if kind == PAPER for note in notes]
-    targets = {layout.link_target(path).casefold() for path in files} | {
-        layout.page_name(path).casefold() for path in files
-    }
-    by_name: dict[str, list[PurePosixPath]] = {}
-    for path in papers:
-        by_name.setdefault(layout.page_name(path).casefold(), []).append(path)
+    names = NoteNames(path.name for path in files)
+    shared = names.shared if layout.folder_links else set()
+    paths = {str(path.with_suffix("")).casefold() for path in files}
+    pages = {layout.page_name(path).casefold() for path in files}
+    papers: dict[str, list[PurePosixPath]] = {}  # by name and by title
+    for (kind, _), notes in found.items():
+        for note in notes if kind == PAPER else ():
+            keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
+            for key in keys - {""}:
+                papers.setdefault(key.casefold(), []).append(note.path)
     for (kind, _), notes in sorted(found.items()):
         if kind != DIGEST:
             continue
@@ -117,17 +122,35 @@ def _links(
             text = vault.read(note.path) or ""
             new = text
             paper_lines = [line for line in text.splitlines() if flavor.tasks.line.match(line)]
-            for target in dict.fromkeys(link[1] for line in paper_lines if (link := _LINK.search(line))):
-                if target.casefold() in targets:
+            links = dict(link.groups() for line in paper_lines if (link := _LINK.search(line)))
+            for target, label in links.items():
+                key = target.casefold()
+                if key in paths or (key in pages and key not in shared):
                     continue
-                candidates = by_name.get(target.rsplit("/", 1)[-1].casefold(), [])
-                if fix and len(candidates) == 1:
-                    new = new.replace(f"[[{target}", f"[[{layout.link_target(candidates[0])}")
+                candidates = papers.get(key.rsplit("/", 1)[-1]) or papers.get((label or "").casefold(), [])
+                why = f"a name {names.count[key]} notes have" if key in pages else "which does not exist"
+                if len(candidates) != 1:
+                    advice = (
+                        "rename one of them"
+                        if key in pages
+                        else ("if you deleted that note, the next import links the paper's arXiv page instead")
+                    )
+                    report.problems.append(f"{note.path}: links to [[{target}]], {why} — {advice}")
+                elif fix:
+                    new = _relink(new, target, layout.link_target(candidates[0], shared), flavor)
                     report.fixed.append(f"{note.path}: re-linked [[{target}]] to {candidates[0]}")
                 else:
                     report.problems.append(
-                        f"{note.path}: links to [[{target}]], which does not exist — if you deleted that note,"
-                        " the next import links the paper's arXiv page instead"
+                        f"{note.path}: links to [[{target}]], {why} — `vaultsync doctor --fix` links it to"
+                        f" {candidates[0]}"
                     )
             if new != text:
                 vault.write(note.path, new)
+
+
+def _relink(text: str, target: str, to: str, flavor: Flavor) -> str:
+    """`[[target…` links pointed at `to`; an Obsidian link without a label keeps showing `target`."""
+    shown = f"|{target}]]" if flavor.name == "obsidian" and to != target else "]]"
+    return re.sub(
+        rf"\[\[{re.escape(target)}(\]\]|(?=[|#^]))", lambda match: f"[[{to}" + (shown if match[1] else ""), text
+    )

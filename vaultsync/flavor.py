@@ -51,9 +51,11 @@ class Flavor:
 
 
 def _obsidian_wikilink(target: str, label: str | None = None) -> str:
-    """`[[target|label]]`, with the label changed just enough that it cannot end the link early."""
+    """`[[target|label]]`, with the label changed just enough that it cannot end the link early. The label
+    is written even where it is the target: when the user renames the note, Obsidian rewrites the target
+    only, and the link still shows the paper's title."""
     label = names.link_label(label) if label else ""
-    return f"[[{target}|{label}]]" if label and label != target else f"[[{target}]]"
+    return f"[[{target}|{label}]]" if label else f"[[{target}]]"
 
 
 def _logseq_wikilink(target: str, label: str | None = None) -> str:

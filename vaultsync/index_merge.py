@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -133,19 +133,43 @@ _DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status: still t
 _LINK = re.compile(r"\[\[([^\]|#^\n]+)(?:\|([^\]\n]*))?\]\]")
 
 
-def unread(lines: Sequence[tuple[str, str]], tasks: TaskSyntax) -> list[tuple[str, str, str]]:
-    """The papers of index-note lines (day, line) that no line marks done: (link target, label, the
-    latest day listing it), newest first."""
+Task = tuple[str, str, bool]  # a paper line of an index note: link target, shown text, done
+
+
+def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
+    """The paper lines among an index note's lines: the task lines that link somewhere."""
+    found = []
+    for line in lines:
+        if "[[" not in line:
+            continue
+        task, link = tasks.line.match(line), _LINK.search(line)
+        if task and link:
+            found.append((link[1], link[2] or link[1], task["status"] in _DONE))
+    return found
+
+
+def unread(
+    days: Iterable[tuple[str, Sequence[Task]]], limit: int | None = None
+) -> tuple[int, list[tuple[str, str, str]]]:
+    """The papers no index note marks done, from each day's paper lines: how many, and the newest `limit`
+    of them (all if None) as (link target, shown text, the latest day listing it), newest day first,
+    then by title."""
     done: set[str] = set()
     latest: dict[str, tuple[str, str, str]] = {}
-    for day, line in lines:
-        task, link = tasks.line.match(line), _LINK.search(line)
-        if not (task and link):
-            continue
-        key = link[1].casefold()
-        if task["status"] in _DONE:
-            done.add(key)
-        if key not in latest or latest[key][2] < day:
-            latest[key] = (link[1], link[2] or link[1], day)
-    by_title = sorted((item for key, item in latest.items() if key not in done), key=lambda item: item[1].casefold())
-    return sorted(by_title, key=lambda item: item[2], reverse=True)
+    for day, paper_lines in days:
+        for target, label, ticked in paper_lines:
+            key = target.casefold()
+            if ticked:
+                done.add(key)
+            if key not in latest or latest[key][2] < day:
+                latest[key] = (target, label, day)
+    by_day: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for key, item in latest.items():
+        if key not in done:
+            by_day[item[2]].append(item)
+    newest: list[tuple[str, str, str]] = []
+    for day in sorted(by_day, reverse=True):
+        if limit is not None and len(newest) >= limit:
+            break
+        newest += sorted(by_day[day], key=lambda item: item[1].casefold())
+    return sum(map(len, by_day.values())), newest[:limit]

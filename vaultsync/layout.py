@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
+from typing import ClassVar
 
 from . import names
 
@@ -24,6 +27,7 @@ class Layout:
     digests_folder: str = "arXiv/Digests"
     paper_name: str = "{title}"
     digest_name: str = "arXiv {date}"
+    folder_links: ClassVar[bool] = True  # whether a link may name the note's folder (where its name is shared)
 
     def __post_init__(self) -> None:
         for folder in (self.papers_folder, self.digests_folder):
@@ -62,9 +66,11 @@ class Layout:
         """The reading-queue note: beside the digests folder (`arXiv/Reading queue.md`)."""
         return PurePosixPath(self.digests_folder).parent / "Reading queue.md"
 
-    def link_target(self, path: PurePosixPath) -> str:
-        """The `[[...]]` target for a note: its vault path without `.md`, `/` on every system."""
-        return str(path.with_suffix(""))
+    def link_target(self, path: PurePosixPath, shared: Container[str] = frozenset()) -> str:
+        """The `[[...]]` target for a note, as Obsidian's default "shortest path when possible" writes it:
+        its name, or its vault path (without `.md`, `/` on every system) where another note has the same
+        name. `shared`: the casefolded names more than one note of the vault has."""
+        return str(path.with_suffix("")) if path.stem.casefold() in shared else path.stem
 
     def page_name(self, path: PurePosixPath) -> str:
         """The name a note is known by."""
@@ -84,6 +90,8 @@ class LogseqLayout(Layout):
     """A Logseq graph: papers and digests are pages in the pages folder, named by their page name
     (Logseq's own file name encoding); the page name is what `[[links]]` use and `title::` holds."""
 
+    folder_links: ClassVar[bool] = False
+
     def paper_path(self, title: str, arxiv_id: str, category: str, *, with_id: bool = False) -> PurePosixPath:
         suffix = f" ({arxiv_id})" if with_id else ""
         limit = names.LOGSEQ_MAX_FILE_BYTES - len(names.logseq_file_name(suffix).encode())
@@ -99,7 +107,8 @@ class LogseqLayout(Layout):
     def digest_path(self, day: date) -> PurePosixPath:
         return PurePosixPath(self.digests_folder, names.logseq_file_name(self.digest_name_for(day)) + ".md")
 
-    def link_target(self, path: PurePosixPath) -> str:
+    def link_target(self, path: PurePosixPath, shared: Container[str] = frozenset()) -> str:
+        """The page name: Logseq links never carry a folder."""
         return self.page_name(path)
 
     def page_name(self, path: PurePosixPath) -> str:
@@ -111,3 +120,23 @@ class LogseqLayout(Layout):
 
     def digest_title(self, day: date) -> str | None:
         return self.digest_name_for(day)
+
+
+class NoteNames:
+    """Which note names the vault has more than once (casefolded, as Obsidian compares them when it
+    resolves a link): from the names found in the vault, then kept up to date as notes are added."""
+
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        """`names`: the file name (with `.md`) of every note of the vault."""
+        self.count = Counter(name[:-3].casefold() for name in names)
+        self.shared = {name for name, count in self.count.items() if count > 1}
+        self.added: set[str] = set()
+
+    def add(self, path: PurePosixPath) -> None:
+        """Count a note that was not in the vault when the names were taken; counting it again changes nothing."""
+        if str(path) not in self.added:
+            self.added.add(str(path))
+            name = path.stem.casefold()
+            self.count[name] += 1
+            if self.count[name] > 1:
+                self.shared.add(name)

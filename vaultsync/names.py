@@ -8,8 +8,9 @@ from urllib.parse import quote, unquote
 
 MAX_NAME_BYTES = 200
 
-# Obsidian's importer drops these (plus `/` `\`, which become `-`); `#^[]|` would break `[[links]]`.
-_DROPPED = re.compile(r'[?<>:*|"\[\]#^\x00-\x1f\x7f-\x9f]')
+# Obsidian's importer drops these (plus `/` `\`, which become `-`); `#^[]|` would break `[[links]]`, and
+# `$` makes Markdown readers with math support (obsidiantools for one) read part of a link as a formula.
+_DROPPED = re.compile(r'[?<>:*|"$\[\]#^\x00-\x1f\x7f-\x9f]')
 _SLASHES = re.compile(r"[/\\]")
 _SPACES = re.compile(r"\s+")
 _COMMENT = re.compile(r"%{2,}")  # `%%` starts an Obsidian comment, even inside a link

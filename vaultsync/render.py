@@ -7,7 +7,7 @@ package. Digest text only ever reaches a template as a variable, so `{{ 7*7 }}` 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from importlib import resources
@@ -114,14 +114,15 @@ class Renderer:
     def _folders(self) -> str:
         return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
 
-    def digest_name(self, day: date, index_names: Mapping[date, str]) -> str:
-        return index_names.get(day) or self.layout.digest_name_for(day)
+    def index_link(self, day: date, index_links: Mapping[date, str]) -> str:
+        return index_links.get(day) or self.layout.digest_name_for(day)
 
     def paper_metadata(
-        self, paper: PaperRecord, index_names: Mapping[date, str], path: PurePosixPath
+        self, paper: PaperRecord, index_links: Mapping[date, str], path: PurePosixPath
     ) -> dict[str, Any]:
-        """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_names`:
-        the index notes' names where they differ from the layout's (renamed by the user)."""
+        """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_links`:
+        the index notes' link targets where they are not the layout's name (renamed by the user, or linked
+        by path because another note has the name)."""
         return {
             "title": self.layout.title_for(paper.title, path),
             "arxiv_id": paper.arxiv_id,
@@ -131,14 +132,14 @@ class Renderer:
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
-            "digests": [f"[[{self.digest_name(day, index_names)}]]" for day in paper.days],
+            "digests": [f"[[{self.index_link(day, index_links)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
             "aliases": [paper.arxiv_id],
         }
 
-    def paper_body(self, paper: PaperRecord, index_names: Mapping[date, str]) -> str:
+    def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:
         listings = [
-            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.digest_name(item.day, index_names)}
+            {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.index_link(item.day, index_links)}
             for item in paper.listings
         ]
         paragraphs = [self.flavor.text(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
@@ -168,7 +169,11 @@ class Renderer:
             "paper_count": paper_count,
         }
 
-    def digest_body(self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]]) -> str:
+    def digest_body(
+        self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]], shared: Container[str] = frozenset()
+    ) -> str:
+        """The managed part of a day's index note; `shared`: the note names the vault has more than once,
+        linked by path."""
         context = {
             "date": day,
             "name": self.layout.digest_name_for(day),
@@ -177,7 +182,8 @@ class Renderer:
                     "keyword": section.keyword,
                     "tag": section.tag,
                     "papers": [
-                        {**vars(line), "note": line.note and self.layout.link_target(line.note)} for line in lines
+                        {**vars(line), "note": line.note and self.layout.link_target(line.note, shared)}
+                        for line in lines
                     ],
                 }
                 for section, lines in sections
@@ -186,12 +192,12 @@ class Renderer:
         }
         return self.env.get_template(DIGEST_TEMPLATE).render(digest=context)
 
-    def queue_body(self, items: Sequence[tuple[str, str, str]]) -> str:
+    def queue_body(self, count: int, items: Sequence[tuple[str, str, str]]) -> str:
         """The reading queue: a live Dataview query, and the same list as of this import for vaults
-        without Dataview. `items`: (link target, label, latest day) of each paper to read."""
+        without Dataview. `count` papers to read; `items`: (link target, label, latest day) of the newest."""
         folder = self.layout.digests_folder
         lines = [
-            f"Papers not ticked in any index note: {len(items)}, newest first.",
+            f"Papers not ticked in any index note: {count}, newest first.",
             "",
             "```dataview",
             f'TASK FROM "{folder}" WHERE !completed GROUP BY file.link',
@@ -201,6 +207,6 @@ class Renderer:
             "",
         ]
         lines += [f"- {self.flavor.wikilink(target, label)} · {day}" for target, label, day in items[:QUEUE_LIST]]
-        if len(items) > QUEUE_LIST:
-            lines.append(f"- … and {len(items) - QUEUE_LIST} older ones: the query above lists them all")
+        if count > QUEUE_LIST:
+            lines.append(f"- … and {count - QUEUE_LIST} older ones: the query above lists them all")
         return "\n".join(lines) + "\n"

@@ -4,8 +4,10 @@ Per note (a paper's by arXiv id, an index note's by day): where it is, the list 
 wrote (to tell a tag the user removed from one never written), the note's file signature when it was
 last written or checked (to skip notes nothing happened to), and whether the user deleted it. Per
 paper, the facts merged from every listing; per day, the digest it came from and the index region
-last written (the base for merging the user's ticks). The notes stay the source of truth: a missing,
-damaged or outdated store is set aside and rebuilt from them. Commits happen once per digest.
+last written (the base for merging the user's ticks), and its paper lines as last read with the file's
+signature then (so the reading queue reads only the index notes that changed). The notes stay the
+source of truth: a missing, damaged or outdated store is set aside and rebuilt from them. Commits
+happen once per digest.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ CREATE TABLE IF NOT EXISTS digests (
     region TEXT,
     papers TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
 """
 PAPER, DIGEST = "paper", "digest"
 JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
@@ -198,6 +201,14 @@ class StateStore:
             "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?)",
             (day.isoformat(), digest.source, digest.inputs, digest.region, json.dumps(digest.papers)),
         )
+
+    def tasks(self, day: str, stamp: str) -> list[tuple[str, str, bool]] | None:
+        """The paper lines of the day's index note as read when its file had this signature, if it had."""
+        row = self.db.execute("SELECT tasks FROM tasks WHERE day = ? AND stamp = ?", (day, stamp)).fetchone()
+        return [tuple(task) for task in json.loads(row[0])] if row else None
+
+    def put_tasks(self, day: str, stamp: str, tasks: list[tuple[str, str, bool]]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?)", (day, stamp, json.dumps(tasks)))
 
 
 def _check(file: Path) -> str | None:

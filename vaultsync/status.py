@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .flavor import resolve
+from .flavor import KINDS, resolve
 from .layout import Layout
 from .state import DIGEST, PAPER, StateStore
 from .vault import Vault
@@ -34,6 +34,22 @@ class Status:
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    def describe(self, vault: Path) -> str:
+        """The status as `vaultsync status` prints it."""
+        tags = ", ".join(f"{tag} {count}" for tag, count in list(self.tags.items())[:10])
+        more = f" (and {len(self.tags) - 10} more)" if len(self.tags) > 10 else ""
+        return "\n".join(
+            [
+                f"{KINDS[self.flavor]} {vault}",
+                f"papers: {self.papers} ({self.kept_edited} kept because you edited them,"
+                f" {self.deleted_by_you} deleted by you)",
+                f"digests: {self.digests}, {self.first_digest or '-'} to {self.last_digest or '-'}",
+                f"reading queue: {self.to_read} to read, {self.read} read",
+                f"tags: {tags or '-'}{more}",
+                f"last import: {self.last_import or 'unknown'}",
+            ]
+        )
 
 
 def status(vault_root: Path, flavor: str = "auto") -> Status | None:

@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .flavor import KINDS
+
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+_RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
 
 
 @dataclass
@@ -83,3 +86,34 @@ class Summary:
             "warnings": self.warnings,
             "errors": self.errors,
         }
+
+    def describe(self, *, dry_run: bool = False) -> str:
+        """The summary printed after an import: what was read and what happened to the notes."""
+        read = [report for report in self.digests if report.day is not None]
+        with_papers = sum(1 for report in read if report.papers)
+        dates = [
+            f"  {report.source}: dated {report.day} from its {report.date_source}"
+            for report in read
+            if report.date_source != "file name"
+        ]
+
+        def counts(counter: dict[str, int]) -> str:
+            shown = [f"{counter.get(outcome, 0)} {outcome}" for outcome in ("created", "updated", "unchanged")]
+            shown += [
+                f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)
+            ]
+            return ", ".join(shown)
+
+        lines = [
+            f"{KINDS[self.flavor]} ({self.flavor_reason})",
+            ("Dry run, nothing written. " if dry_run else "")
+            + f"{len(read)} digests read ({with_papers} with papers, {len(read) - with_papers} empty)"
+            + (", dates from file names" if read and not dates else ""),
+            *dates,
+            f"papers: {counts(self.papers)}",
+            f"index notes: {counts(self.index_notes)}",
+            *([f"{self.moved} moved notes followed"] if self.moved else []),
+            *([f"state store: {self.rebuilt}"] if self.rebuilt else []),
+            f"{len(self.warnings)} warnings, {len(self.errors)} errors",
+        ]
+        return "\n".join(lines)

@@ -14,20 +14,20 @@ import json
 import re
 import sqlite3
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
 from . import catalog, logseq_page, names
 from .flavor import Flavor, resolve
-from .index_merge import merge_region, unread
-from .layout import Layout
+from .index_merge import Task, merge_region, tasks_in, unread
+from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
 from .records import merge, retag
-from .render import QUEUE_TAG, IndexLine, Renderer
+from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
@@ -112,6 +112,7 @@ class _Run:
         self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map)
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
+        self.names: NoteNames | None = None  # the vault's note names, for links: walked once
         self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
@@ -208,7 +209,7 @@ class _Run:
             report.warnings.append(
                 f"{report.source}: {known.source} is also dated {day}; its index note now lists this one"
             )
-        region = self.renderer.digest_body(day, index)
+        region = self.renderer.digest_body(day, index, self.shared_names())
         path = self.index_note(day, index, region, known.region if known else None)
         report.index_note = str(path) if path else None
         if path and self.flavor.journal:
@@ -234,11 +235,8 @@ class _Run:
         index_notes = [(identity, note) for identity, note in self.state.notes(DIGEST) if not note.deleted]
         if not index_notes and self.state.note(QUEUE, "queue") is None:
             return  # nothing to read yet: no note either
-        lines = []
-        for identity, note in index_notes:
-            lines += [(identity, line) for line in (self.vault.read(note.path) or "").splitlines()]
-        items = unread(lines, self.flavor.tasks)
-        region = self.renderer.queue_body(items)
+        count, newest = unread(((day, self.tasks(day, note.path)) for day, note in index_notes), QUEUE_LIST)
+        region = self.renderer.queue_body(count, newest)
         inputs = _hash(self.fingerprint, region)
 
         def render(path: PurePosixPath) -> Rendered:
@@ -251,31 +249,47 @@ class _Run:
     def paper(self, entry: Entry, day: date, section: Section) -> IndexLine:
         record = merge(self.state.record(entry.arxiv_id), entry, day, section)
         self.state.put_record(record)
-        index_names = {day: name for day in record.days if (name := self.digest_name(day))}
-        inputs = _hash(self.fingerprint, record.to_json(), sorted(index_names.items()))
+        index_links = {day: link for day in record.days if (link := self.index_link(day))}
+        inputs = _hash(self.fingerprint, record.to_json(), sorted(index_links.items()))
 
         def render(path: PurePosixPath) -> Rendered:
-            managed = self.renderer.paper_body(record, index_names) if record.complete else None
-            return Rendered(self.renderer.paper_metadata(record, index_names, path), managed, self.flavor.paper_tail)
+            managed = self.renderer.paper_body(record, index_links) if record.complete else None
+            return Rendered(self.renderer.paper_metadata(record, index_links, path), managed, self.flavor.paper_tail)
 
         before = self.state.note(PAPER, entry.arxiv_id)
         path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
-        for note in (before.path if before else None, path):  # an index line may link to either
+        for note in (before.path if before else None, path):  # an index line may link to either, by name or path
             if note:
-                self.papers_by_link.update(
-                    {self.layout.link_target(note): entry.arxiv_id, self.layout.page_name(note): entry.arxiv_id}
-                )
+                self.papers_by_link[self.layout.page_name(note)] = entry.arxiv_id
         for key in (entry.paper_url, record.paper_url, names.link_label(entry.title)):
             self.papers_by_link[key] = entry.arxiv_id
         return IndexLine(
             entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path
         )
 
-    def digest_name(self, day: date) -> str | None:
-        """The name of the day's index note where the user renamed it; None where it has the layout's."""
+    def index_link(self, day: date) -> str | None:
+        """The link target of the day's index note where it is not the layout's name: renamed by the user,
+        or linked by path because another note has its name."""
         note = self.state.note(DIGEST, day.isoformat())
-        name = note and self.layout.page_name(note.path)
-        return name if name and name != self.layout.digest_name_for(day) else None
+        link = self.link(note.path if note else self.layout.digest_path(day))
+        return link if link != self.layout.digest_name_for(day) else None
+
+    def link(self, path: PurePosixPath) -> str:
+        """The `[[...]]` target of the note that is, or is about to be, at `path`."""
+        shared = self.shared_names()
+        if self.names and self.vault.stamp(path) is None:
+            self.names.add(path)
+        return self.layout.link_target(path, shared)
+
+    def shared_names(self) -> Container[str]:
+        """The note names the vault has more than once, which links spell with a folder: from a walk of the
+        vault done at most once per run, then kept up to date."""
+        if not self.layout.folder_links:
+            return frozenset()
+        if self.names is None:
+            folders = catalog.markdown_folders(self.vault, self.flavor.skip_folders)
+            self.names = NoteNames(name for _, names in folders for name in names)
+        return self.names.shared
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
@@ -366,6 +380,8 @@ class _Run:
             self.count(path, "kept", counter)
             return path
         if result.text != existing:
+            if self.names is not None and existing is None and self.vault.stamp(path) is None:
+                self.names.add(path)
             self.vault.write(path, result.text)
         stamp = self.vault.stamp(path)
         signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
@@ -396,6 +412,16 @@ class _Run:
             return note.path, None
         path = claim()
         return path, self.existing(path)
+
+    def tasks(self, day: str, path: PurePosixPath) -> list[Task]:
+        """The paper lines of an index note: read again only if the file changed since last time."""
+        stamp = self.vault.stamp(path)
+        known = self.state.tasks(day, stamp) if stamp else None
+        if known is None:
+            known = tasks_in((self.vault.read(path) or "").splitlines(), self.flavor.tasks)
+            if stamp:
+                self.state.put_tasks(day, stamp, known)
+        return known
 
     def existing(self, path: PurePosixPath) -> str | None:
         """The note's text; None if there is no file or an empty one (a note a power cut left empty)."""

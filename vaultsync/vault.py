@@ -73,8 +73,13 @@ class Vault:
         if self.dry_run:
             return
         for folder in dict.fromkeys(folders):
-            for temp in self.root.joinpath(folder).glob(f"{TEMP_PREFIX}*.tmp"):
-                temp.unlink(missing_ok=True)
+            try:
+                entries = list(os.scandir(self.root / folder))
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp"):
+                    Path(entry.path).unlink(missing_ok=True)
 
     def write(self, rel: PurePosixPath, text: str) -> None:
         """Replace the note in one step: a reader sees the old or the new text, never a part. A note
