@@ -96,7 +96,8 @@ def test_the_plain_queue_list_stops_at_1000_papers():
     from vaultsync.layout import Layout
     from vaultsync.render import QUEUE_LIST, Renderer
 
-    count, newest = unread([("2024-01-18", [(f"arXiv/Papers/P{n}", f"P{n}", False) for n in range(1005)])], QUEUE_LIST)
+    day = {"2024-01-18": [(f"arXiv/Papers/P{n}", f"P{n}", False) for n in range(1005)]}
+    count, newest = unread(day, day.get, QUEUE_LIST)
     assert count == 1005 and len(newest) == 1000
     body = Renderer(Layout()).queue_body(count, newest)
     assert body.count("\n- [[arXiv/Papers/P") == 1000 and body.endswith(

@@ -149,27 +149,23 @@ def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
 
 
 def unread(
-    days: Iterable[tuple[str, Sequence[Task]]], limit: int | None = None
+    days: Iterable[str], tasks_of: Callable[[str], Sequence[Task]], limit: int | None = None
 ) -> tuple[int, list[tuple[str, str, str]]]:
-    """The papers no index note marks done, from each day's paper lines: how many, and the newest `limit`
-    of them (all if None) as (link target, shown text, the latest day listing it), newest day first,
-    then by title."""
-    done: set[str] = set()
-    latest: dict[str, tuple[str, str, str]] = {}
-    for day, paper_lines in days:
-        for target, label, ticked in paper_lines:
+    """The papers no index note marks done, from each day's paper lines (`tasks_of(day)`, asked twice per
+    day so that no more than the papers' names is held): how many, and the newest `limit` of them (all
+    if None) as (link target, shown text, the latest day listing it), newest day first, then by title."""
+    order = sorted(days, reverse=True)
+    done = {target.casefold() for day in order for target, _, ticked in tasks_of(day) if ticked}
+    seen: set[str] = set()
+    count, newest = 0, []
+    for day in order:
+        fresh = []
+        for target, label, _ in tasks_of(day):
             key = target.casefold()
-            if ticked:
-                done.add(key)
-            if key not in latest or latest[key][2] < day:
-                latest[key] = (target, label, day)
-    by_day: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
-    for key, item in latest.items():
-        if key not in done:
-            by_day[item[2]].append(item)
-    newest: list[tuple[str, str, str]] = []
-    for day in sorted(by_day, reverse=True):
-        if limit is not None and len(newest) >= limit:
-            break
-        newest += sorted(by_day[day], key=lambda item: item[1].casefold())
-    return sum(map(len, by_day.values())), newest[:limit]
+            if key not in done and key not in seen:
+                seen.add(key)
+                fresh.append((target, label, day))
+        count += len(fresh)
+        if limit is None or len(newest) < limit:
+            newest += sorted(fresh, key=lambda item: item[1].casefold())
+    return count, newest[:limit]

@@ -130,13 +130,19 @@ class NoteNames:
         """`names`: the file name (with `.md`) of every note of the vault."""
         self.count = Counter(name[:-3].casefold() for name in names)
         self.shared = {name for name, count in self.count.items() if count > 1}
-        self.added: set[str] = set()
+        self.expected: set[PurePosixPath] = set()
+
+    def expect(self, path: PurePosixPath) -> None:
+        """Count a note about to be written at `path` (where there is none yet), once however often told."""
+        if path not in self.expected:
+            self.add(path)
+            self.expected.add(path)
 
     def add(self, path: PurePosixPath) -> None:
-        """Count a note that was not in the vault when the names were taken; counting it again changes nothing."""
-        if str(path) not in self.added:
-            self.added.add(str(path))
-            name = path.stem.casefold()
-            self.count[name] += 1
-            if self.count[name] > 1:
-                self.shared.add(name)
+        """Count a note just written where there was none, unless it was expected."""
+        if path in self.expected:
+            return
+        name = path.stem.casefold()
+        self.count[name] += 1
+        if self.count[name] > 1:
+            self.shared.add(name)

@@ -113,7 +113,7 @@ class _Run:
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
-        self.papers_by_link: dict[str, str] = {}  # link targets, note names and URLs → arXiv id
+        self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
 
@@ -232,10 +232,10 @@ class _Run:
 
     def reading_queue(self) -> None:
         """Write the note listing every paper ticked in no index note, newest listing first."""
-        index_notes = [(identity, note) for identity, note in self.state.notes(DIGEST) if not note.deleted]
+        index_notes = {day: note.path for day, note in self.state.notes(DIGEST) if not note.deleted}
         if not index_notes and self.state.note(QUEUE, "queue") is None:
             return  # nothing to read yet: no note either
-        count, newest = unread(((day, self.tasks(day, note.path)) for day, note in index_notes), QUEUE_LIST)
+        count, newest = unread(index_notes, lambda day: self.tasks(day, index_notes[day]), QUEUE_LIST)
         region = self.renderer.queue_body(count, newest)
         inputs = _hash(self.fingerprint, region)
 
@@ -278,7 +278,7 @@ class _Run:
         """The `[[...]]` target of the note that is, or is about to be, at `path`."""
         shared = self.shared_names()
         if self.names and self.vault.stamp(path) is None:
-            self.names.add(path)
+            self.names.expect(path)
         return self.layout.link_target(path, shared)
 
     def shared_names(self) -> Container[str]:
