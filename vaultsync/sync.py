@@ -89,6 +89,7 @@ def import_digests(
                 if progress:
                     progress(summary.digests[-1])
             if run.processed and options.reading_queue and flavor.name == "obsidian":
+                run.papers_by_link, run.names = {}, None  # needed while importing digests only: free for the queue
                 run.reading_queue()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
