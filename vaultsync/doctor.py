@@ -16,12 +16,12 @@ from pathlib import Path, PurePosixPath
 
 from . import catalog
 from .flavor import Flavor, resolve
+from .index_merge import tasks_in
 from .layout import Layout, NoteNames
 from .names import link_label
 from .state import DIGEST, PAPER, NoteState, StateStore
 from .vault import Vault
 
-_LINK = re.compile(r"\[\[([^\]|#^\n]+)(?:\|([^\]\n]*))?")
 _FRONTMATTER_KEY = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 
 
@@ -121,13 +121,12 @@ def _links(
         for note in notes:
             text = vault.read(note.path) or ""
             new = text
-            paper_lines = [line for line in text.splitlines() if flavor.tasks.line.match(line)]
-            links = dict(link.groups() for line in paper_lines if (link := _LINK.search(line)))
+            links = {target: label for target, label, _ in tasks_in(text.splitlines(), flavor.tasks)}
             for target, label in links.items():
                 key = target.casefold()
                 if key in paths or (key in pages and key not in shared):
                     continue
-                candidates = papers.get(key.rsplit("/", 1)[-1]) or papers.get((label or "").casefold(), [])
+                candidates = papers.get(key.rsplit("/", 1)[-1]) or papers.get(label.casefold(), [])
                 why = f"a name {names.count[key]} notes have" if key in pages else "which does not exist"
                 if len(candidates) != 1:
                     advice = (

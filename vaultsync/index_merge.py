@@ -130,7 +130,7 @@ def merge_region(
 
 
 _DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status: still to read
-_LINK = re.compile(r"\[\[([^\]|#^\n]+)(?:\|([^\]\n]*))?\]\]")
+_LINK = re.compile(r"\[\[([^\]|#^\n]+)[^\]|\n]*(?:\|([^\]\n]*))?\]\]")  # target, `#heading` or `^block`, label
 
 
 Task = tuple[str, str, bool]  # a paper line of an index note: link target, shown text, done

@@ -3,19 +3,16 @@ off. Read from the state store and the index notes; nothing is written."""
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .flavor import KINDS, resolve
+from .index_merge import tasks_in
 from .layout import Layout
 from .state import DIGEST, PAPER, StateStore
 from .vault import Vault
-
-_DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status is still to read
-_TARGET = re.compile(r"\[\[([^\]|#^\n]+)")
 
 
 @dataclass
@@ -71,14 +68,13 @@ def status(vault_root: Path, flavor: str = "auto") -> Status | None:
         result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
         tags = Counter(tag for record in state.records() for tag in record.tags)
         result.tags = dict(tags.most_common())
-        marks: dict[str, set[bool]] = {}
+        listed, done = set(), set()
         for _, note in digests:
-            text = None if note.deleted else vault.read(note.path)
-            for line in (text or "").splitlines():
-                task = chosen.tasks.line.match(line)
-                target = _TARGET.search(line)
-                if task and target:
-                    marks.setdefault(target[1].casefold(), set()).add(task["status"] in _DONE)
-        result.read = sum(1 for done in marks.values() if True in done)
-        result.to_read = len(marks) - result.read
+            lines = [] if note.deleted else (vault.read(note.path) or "").splitlines()
+            for target, _, ticked in tasks_in(lines, chosen.tasks):
+                listed.add(target.casefold())
+                if ticked:
+                    done.add(target.casefold())
+        result.read = len(done)
+        result.to_read = len(listed - done)
     return result

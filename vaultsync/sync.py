@@ -272,15 +272,12 @@ class _Run:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
         or linked by path because another note has its name."""
         note = self.state.note(DIGEST, day.isoformat())
-        link = self.link(note.path if note else self.layout.digest_path(day))
-        return link if link != self.layout.digest_name_for(day) else None
-
-    def link(self, path: PurePosixPath) -> str:
-        """The `[[...]]` target of the note that is, or is about to be, at `path`."""
+        path = note.path if note else self.layout.digest_path(day)
         shared = self.shared_names()
-        if self.names and self.vault.stamp(path) is None:
-            self.names.expect(path)
-        return self.layout.link_target(path, shared)
+        if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
+            self.names.expect(path)  # about to be written: its name counts already
+        link = self.layout.link_target(path, shared)
+        return link if link != self.layout.digest_name_for(day) else None
 
     def shared_names(self) -> Container[str]:
         """The note names the vault has more than once, which links spell with a folder: from a walk of the
