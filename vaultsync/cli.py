@@ -247,8 +247,7 @@ def init_command(
 
     Files already there are kept. Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
-    if vault.exists() and not vault.is_dir():
-        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    _check_vault(vault)
     if source is not None and not source.expanduser().is_dir():
         _fail(f"--source {source} is not a folder — give the folder the digests land in")
     try:
@@ -355,13 +354,18 @@ def service_command(
     typer.echo(service.install_steps(kind, name), err=True)
 
 
+def _check_vault(vault: Path) -> None:
+    """A vault that does not exist yet is fine (it is created); a file in its place is not."""
+    if vault.exists() and not vault.is_dir():
+        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+
+
 def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
     """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
     if len(paths) not in (1, 2):
         _fail("give SRC and VAULT, or VAULT alone when its settings name the source")
     vault = paths[-1]
-    if vault.exists() and not vault.is_dir():
-        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    _check_vault(vault)
     settings = _settings(vault, config, **given)
     if len(paths) == 2:
         src = paths[0]
