@@ -5,6 +5,7 @@ import converges to exactly the vault an uninterrupted import gives."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import shutil
 import signal
@@ -158,7 +159,9 @@ def test_a_note_a_power_cut_left_empty_is_written_again(corpus, tmp_path):
     notes = sorted((vault / "arXiv" / "Papers").glob("*.md"))[:3] + [
         vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
     ]
-    for note in notes:
+    for note in notes:  # a power cut: the file's data lost, its metadata (inode, modification time) kept
+        info = note.stat()
         note.write_text("")
+        os.utime(note, ns=(info.st_atime_ns, info.st_mtime_ns))
     result = json.loads(run_cli("import", corpus / "2024-01-18.md", vault, "--json", check=True).stdout)
     assert vault_files(vault) == before and result["warnings"] == []

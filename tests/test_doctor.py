@@ -35,8 +35,8 @@ def test_a_fresh_import_is_healthy_and_damage_is_found_then_repaired(corpus, tmp
     assert result.returncode == 1 and result.stdout.endswith(f"{len(problems)} problems remain\n")
     text = result.stdout
     assert "has 2 notes" in text and "Copy of a paper.md" in text
-    assert f"{papers[1].relative_to(vault)}: its frontmatter does not parse" in text
-    assert f"{papers[2].relative_to(vault)}: its vaultsync markers are damaged" in text
+    assert f"{papers[1].relative_to(vault)}: line 4: its frontmatter is not valid YAML" in text
+    assert f"{papers[2].relative_to(vault)}: its `%% vaultsync:begin/end %%` markers are missing" in text
     assert f"→ Elsewhere/{moved.name}" in text and "is gone (deleted by you)" in text
     assert f"links to [[{moved.stem}]]" not in text
     assert f"links to [[{papers[4].stem}]], which does not exist — if you deleted that note" in text

@@ -90,9 +90,9 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
             try:
                 days = [day for day in map(day_of, note.metadata.get("digests") or ()) if day]
                 record: PaperRecord = from_frontmatter(note.metadata, days)
+                state.put_record(record)
             except (KeyError, TypeError, ValueError):
-                continue
-            state.put_record(record)
+                pass  # a note whose frontmatter the user broke: known by its place, its facts come from digests
         state.put_note(kind, identity, NoteState(note.path))
         known += 1
     return known

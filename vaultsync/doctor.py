@@ -20,9 +20,8 @@ from .index_merge import tasks_in
 from .layout import Layout, NoteNames
 from .names import link_label
 from .state import DIGEST, PAPER, NoteState, StateStore
-from .vault import Vault
+from .vault import NoteChanged, Vault
 
-_FRONTMATTER_KEY = re.compile(r"\A---[ \t]*\n(?:.*\n)*?(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 
 
 @dataclass
@@ -66,10 +65,8 @@ def _damaged(vault: Vault, flavor: Flavor, files: list[PurePosixPath], report: R
     """Notes that say they are vaultsync's but cannot be read as such."""
     for rel in files:
         text = vault.read(rel) or ""
-        if flavor.name == "obsidian" and _FRONTMATTER_KEY.match(text) and flavor.notes.identify(text) is None:
-            report.problems.append(f"{rel}: its frontmatter does not parse — fix the YAML by hand")
-        elif flavor.notes.identify(text) and flavor.notes.split(text) is None:
-            report.problems.append(f"{rel}: its vaultsync markers are damaged — it is left alone on import")
+        if flavor.notes.identify(text) and flavor.notes.split(text) is None:
+            report.problems.append(f"{rel}: {flavor.damage(text)}")
 
 
 def _state(
@@ -119,7 +116,8 @@ def _links(
         if kind != DIGEST:
             continue
         for note in notes:
-            text = vault.read(note.path) or ""
+            snap = vault.snapshot(note.path)
+            text = snap.text if snap else ""
             new = text
             links = {target: label for target, label, _ in tasks_in(text.splitlines(), flavor.tasks)}
             for target, label in links.items():
@@ -144,7 +142,10 @@ def _links(
                         f" {candidates[0]}"
                     )
             if new != text:
-                vault.write(note.path, new)
+                try:
+                    vault.write(note.path, new, snap)
+                except NoteChanged:
+                    report.problems.append(f"{note.path}: changed while doctor was re-linking it — run it again")
 
 
 def _relink(text: str, target: str, to: str, flavor: Flavor) -> str:

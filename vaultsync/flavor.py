@@ -49,6 +49,15 @@ class Flavor:
     skip_folders: frozenset[str] = frozenset()  # top-level folders holding no notes (Logseq's backups)
     journal: Journal | None = None
 
+    def damage(self, text: str) -> str:
+        """Why a note of vaultsync's (`identify` knows it) cannot be updated, naming the line, and what to do."""
+        if self.name == "obsidian":
+            return notefile.diagnose(text)
+        return (
+            "its first block of properties or its `- ## Notes` block cannot be read — repair them; imports leave"
+            " the page as it is until then"
+        )
+
 
 def _obsidian_wikilink(target: str, label: str | None = None) -> str:
     """`[[target|label]]`, with the label changed just enough that it cannot end the link early. The label

@@ -35,6 +35,10 @@ _REGION = re.compile(
     re.DOTALL | re.MULTILINE,
 )
 _ID_KEY = re.compile(r"^(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
+# An identity as written: `arxiv_id: 2401.08640`, quoted or not, maybe with a comment after it.
+_ID_LINE = re.compile(
+    r"""^(arxiv_id|digest_date)[ \t]*:[ \t]*(["']?)(?P<value>[^"'#\s][^"'#\n]*?)\2[ \t]*(?:#.*)?$""", re.MULTILINE
+)
 LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")  # `[[` and the target, up to `|`, `#`, `^` or `]]`
 
 
@@ -123,16 +127,47 @@ def update(parts: NoteParts, values: dict[str, Any], managed: str | None, genera
 
 def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
     """(kind, identity, frontmatter) of a note written by vaultsync, judged by its frontmatter alone:
-    ("paper", arXiv id, …) or ("digest", YYYY-MM-DD, …)."""
+    ("paper", arXiv id, …) or ("digest", YYYY-MM-DD, …).
+
+    The identity is read from the line's own text where YAML would type it otherwise (`arxiv_id:
+    2401.08640` unquoted is the float 2401.0864) or where the frontmatter does not parse at all (a typo
+    of the user's): the note is still the paper's, with empty frontmatter (`{}`)."""
     head = _FRONTMATTER.match(text)
     if not head or not _ID_KEY.search(head["yaml"]):
         return None
     try:
         metadata = properties.load(head["yaml"])
     except (yaml.YAMLError, ValueError):
+        metadata = {}
+    written = {match[1]: match["value"] for match in _ID_LINE.finditer(head["yaml"])}
+    arxiv_id = metadata.get("arxiv_id")
+    if not isinstance(arxiv_id, str):
+        arxiv_id = written.get("arxiv_id")
+    if arxiv_id:
+        return "paper", arxiv_id.strip(), metadata
+    day = metadata.get("digest_date") or written.get("digest_date")
+    try:
+        day = date.fromisoformat(day) if isinstance(day, str) else day
+    except ValueError:
         return None
-    if metadata.get("arxiv_id") not in (None, ""):
-        return "paper", str(metadata["arxiv_id"]), metadata
-    if isinstance(metadata.get("digest_date"), date):
-        return "digest", metadata["digest_date"].isoformat(), metadata
+    if isinstance(day, date):
+        return "digest", day.isoformat(), metadata
     return None
+
+
+def diagnose(text: str) -> str:
+    """Why `split` cannot read a note of vaultsync's, naming the line, and what to do."""
+    head = _FRONTMATTER.match(text)
+    problem = "its `%% vaultsync:begin/end %%` markers are missing or repeated — put them back"
+    if not head:
+        problem = "its frontmatter has no closing `---` line — add it"
+    else:
+        try:
+            properties.load(head["yaml"])
+        except yaml.MarkedYAMLError as error:
+            mark = error.context_mark or error.problem_mark  # where the broken construct starts
+            line = f"line {mark.line + 2}: " if mark else ""  # the YAML starts on the note's second line
+            problem = f"{line}its frontmatter is not valid YAML ({error.problem or error}) — fix it"
+        except (yaml.YAMLError, ValueError) as error:
+            problem = f"its frontmatter is not valid YAML ({error}) — fix it"
+    return problem + "; imports leave the note as it is until then"

@@ -31,8 +31,10 @@ from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
-from .vault import Vault, VaultError
+from .vault import NoteChanged, Snapshot, Vault, VaultError
 
+ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
+CHANGING = "changed each time vaultsync was about to update it — left for the next import"
 _LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
 
 
@@ -224,12 +226,21 @@ class _Run:
         if self.state.note(JOURNAL, day.isoformat()):
             return
         path = self.flavor.journal.path(day)
-        existing = self.vault.read(path)
-        text = logseq_page.with_digest_block(existing, page, paper_count)
-        if text is not None:
-            self.vault.write(path, text)
-            self.summary.changes.append(("created" if existing is None else "updated", str(path)))
-        self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
+        for _ in range(ATTEMPTS):
+            try:
+                snap = self.vault.snapshot(path)
+                text = logseq_page.with_digest_block(snap.text if snap else None, page, paper_count)
+                if text is not None:
+                    self.vault.write(path, text, snap)
+                    self.summary.changes.append(("created" if snap is None else "updated", str(path)))
+            except NoteChanged:
+                continue
+            except VaultError as error:
+                self.report.errors.append(str(error))
+                return
+            self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
+            return
+        self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
 
     def reading_queue(self) -> None:
         """Write the note listing every paper ticked in no index note, newest listing first."""
@@ -243,7 +254,7 @@ class _Run:
         def render(path: PurePosixPath) -> Rendered:
             return Rendered({"tags": [QUEUE_TAG]}, region)
 
-        self.save(QUEUE, "queue", inputs, render, lambda: self.layout.queue_path)
+        self.save(QUEUE, "queue", inputs, render, lambda: self.vault.twin(self.layout.queue_path) or self.layout.queue_path)
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -290,12 +301,14 @@ class _Run:
         return self.names.shared
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
-        """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        return next(
-            path
-            for path in self.paper_path_candidates(entry)
-            if self.state.path_owner(path) is None and self.is_free_or_own(path, PAPER, entry.arxiv_id)
-        )
+        """A path for a paper new to the state: its name, or with its id when another note has that name
+        (compared as macOS, Windows and sync services compare names: ignoring case and normalisation)."""
+        for path in self.paper_path_candidates(entry):
+            if self.state.path_owner(path) is None:
+                actual = self.vault.twin(path)
+                if actual is None or self.is_free_or_own(actual, PAPER, entry.arxiv_id):
+                    return actual or path
+        raise AssertionError("unreachable: the candidates never run out")
 
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
@@ -306,9 +319,13 @@ class _Run:
             yield with_id.with_name(f"{with_id.stem} {number}.md")
 
     def is_free_or_own(self, path: PurePosixPath, kind: str, identity: str) -> bool:
-        """No file there, or a note of ours for this very paper or day (left by a run that stopped early)."""
-        text = self.existing(path)
-        return text is None or self.is_note_of(text, kind, identity)
+        """No file there, an empty one, or a note of ours for this very paper or day (left by a run that
+        stopped early)."""
+        try:
+            text = self.vault.read(path)
+        except VaultError:
+            return False
+        return not text or self.is_note_of(text, kind, identity)
 
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
         if kind == QUEUE:  # one of a kind: a note of ours at its place is it
@@ -341,7 +358,8 @@ class _Run:
             return Rendered(self.renderer.digest_metadata(day, count), region, merge_region=merged)
 
         def claim() -> PurePosixPath:
-            return self.layout.digest_path(day)
+            path = self.layout.digest_path(day)
+            return self.vault.twin(path) or path
 
         return self.save(DIGEST, day.isoformat(), inputs, render, claim)
 
@@ -355,61 +373,116 @@ class _Run:
         render: Callable[[PurePosixPath], Rendered],
         claim: Callable[[], PurePosixPath],
     ) -> PurePosixPath | None:
-        """Create or update one note; its path, or None if the user deleted it."""
+        """Create or update one note; its path (None if the user deleted it, or it could not be created).
+
+        The note is read, merged and written only if it still is what was read; if it changed meanwhile
+        (the user saved it), all over again. A note that cannot be read or written is an error of its own:
+        the digest's other notes go on."""
         counter = self.summary.papers if kind == PAPER else self.summary.index_notes if kind == DIGEST else Counter()
         note = self.state.note(kind, identity)
         if note and not note.deleted and not self.options.force and self.untouched(note, inputs):
             self.count(note.path, "unchanged", counter)
             return note.path
-        path, existing = self.locate(kind, identity, note, claim)
-        if path is None:
-            assert note
-            self.state.put_note(kind, identity, NoteState(note.path, note.written, None, deleted=True))
-            self.count(note.path, "deleted", counter)
-            return None
+        path = note.path if note and not note.deleted else None
+        try:
+            for _ in range(ATTEMPTS):
+                try:
+                    found = self.locate(kind, identity, note, claim)
+                    if found is None:
+                        assert note
+                        self.state.put_note(kind, identity, NoteState(note.path, note.written, None, deleted=True))
+                        self.count(note.path, "deleted", counter)
+                        return None
+                    path, snap = found
+                    return self.merge_into(kind, identity, note, path, snap, inputs, render, counter)
+                except NoteChanged:
+                    continue
+        except VaultError as error:
+            self.report.errors.append(str(error))
+            return path if path and self.vault.stamp(path) else None
+        self.report.warnings.append(f"{self.vault.root / path if path else identity}: {CHANGING}")
+        return path
+
+    def merge_into(
+        self,
+        kind: str,
+        identity: str,
+        note: NoteState | None,
+        path: PurePosixPath,
+        snap: Snapshot | None,
+        inputs: str,
+        render: Callable[[PurePosixPath], Rendered],
+        counter: Counter[str],
+    ) -> PurePosixPath:
+        """Merge the rendered note into the note `snap` at `path` (None: there is none yet) and write it
+        if it is still that; NoteChanged if it is not."""
+        existing = snap.text if snap else None
+        if existing == "":
+            if note is None or not self.emptied_by_crash(note, snap):
+                self.report.warnings.append(
+                    f"{self.vault.root / path}: empty (being saved, or emptied by you) — left as is;"
+                    " delete it to have vaultsync forget it"
+                )
+                self.count(path, "kept", counter)
+                return path
+            existing = None  # vaultsync's own note, emptied by a power cut: written again
         result = reconcile(
             existing, render(path), note.written if note else {}, force=self.options.force, notes=self.flavor.notes
         )
         if result.text is None:
-            self.report.warnings.append(
-                f"{self.vault.root / path}: not a vaultsync note, or its markers or frontmatter are damaged"
-                " — left as is"
-            )
+            assert existing is not None
+            self.report.warnings.append(f"{self.vault.root / path}: {self.flavor.damage(existing)}")
             self.count(path, "kept", counter)
             return path
         if result.text != existing:
-            if self.names is not None and existing is None and self.vault.stamp(path) is None:
+            if self.names is not None and snap is None:
                 self.names.add(path)
-            self.vault.write(path, result.text)
+            self.vault.write(path, result.text, snap)
         stamp = self.vault.stamp(path)
         signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
         self.state.put_note(kind, identity, NoteState(path, result.written, signature, edited=result.outcome == "kept"))
         self.count(path, result.outcome, counter)
         return path
 
+    def emptied_by_crash(self, note: NoteState, snap: Snapshot | None) -> bool:
+        """Whether an empty note is the very file vaultsync last wrote (same inode and time): a power cut
+        emptied it. Any other empty note is being saved by an editor, or the user emptied it."""
+        if snap is None or note.signature is None:
+            return False
+        mtime, _, inode = note.signature.partition("/")[2].split(":")
+        return (str(snap.mtime_ns), str(snap.inode)) == (mtime, inode)
+
+    def snapshot(self, path: PurePosixPath, note: NoteState | None = None) -> Snapshot | None:
+        """The note at `path`, once nobody is writing it; `note`: vaultsync's last word on it."""
+        ours = note.signature.partition("/")[2] if note and note.signature else None
+        return self.vault.snapshot(path, ours)
+
     def locate(
         self, kind: str, identity: str, note: NoteState | None, claim: Callable[[], PurePosixPath]
-    ) -> tuple[PurePosixPath | None, str | None]:
-        """Where the note is and its text (None: to be created); (None, None) if the user deleted it."""
-        restore = self.options.restore_deleted
+    ) -> tuple[PurePosixPath, Snapshot | None] | None:
+        """Where the note is and what it holds (None: to be created); None if the user deleted it.
+
+        A note is found at its known path whatever it holds, unless that is another note of vaultsync's:
+        one whose frontmatter the user broke is still the note (kept as it is until it is repaired). A note
+        deleted, then put back at its path (restored from the trash), is found again."""
         if note is None:
             path = claim()
-            return path, self.existing(path)
+            return path, self.snapshot(path)
+        snap = self.snapshot(note.path, note)
+        if snap is not None:
+            seen = self.flavor.notes.identify(snap.text) if snap.text else None
+            if seen is None and not note.deleted or seen is not None and seen[:2] == (kind, identity):
+                return note.path, snap
         if not note.deleted:
-            text = self.vault.read(note.path)
-            if text == "":  # emptied, by a power cut most likely: written again
-                return note.path, None
-            if text is not None and self.is_note_of(text, kind, identity):
-                return note.path, text
             moved = self.moved_to(kind, identity, note)
             if moved:
-                return moved, self.existing(moved)
-        if not restore:
-            return None, None
-        if self.state.path_owner(note.path) in (None, (kind, identity)) and self.existing(note.path) is None:
+                return moved, self.snapshot(moved)
+        if not self.options.restore_deleted:
+            return None
+        if self.state.path_owner(note.path) in (None, (kind, identity)) and snap is None:
             return note.path, None
         path = claim()
-        return path, self.existing(path)
+        return path, self.snapshot(path)
 
     def tasks(self, day: str, path: PurePosixPath) -> list[Task]:
         """The paper lines of an index note: read again only if the file changed since last time."""
@@ -420,10 +493,6 @@ class _Run:
             if stamp:
                 self.state.put_tasks(day, stamp, known)
         return known
-
-    def existing(self, path: PurePosixPath) -> str | None:
-        """The note's text; None if there is no file or an empty one (a note a power cut left empty)."""
-        return self.vault.read(path) or None
 
     def scan(self) -> dict[tuple[str, str], list[catalog.FoundNote]]:
         return catalog.scan(self.vault, self.flavor.notes.identify, self.flavor.skip_folders)

@@ -1,17 +1,97 @@
-"""The vault on disk: reading notes, and writing them atomically, only inside the vault."""
+"""The vault on disk: notes read as snapshots, and written only over the bytes that were read.
+
+Editors save notes while vaultsync imports: atomically (a temporary file renamed over the note) or by
+truncating the note and writing it again (Node's `fs.writeFile`, many plugins). Nothing a user saved may
+be lost to that race, so a note is never simply replaced:
+
+- A note is read as a `Snapshot`: its bytes and its inode. A note someone else changed in the last
+  `QUIET` seconds is read again once it has been still that long (an editor mid-save leaves it empty or
+  partly written); one that keeps changing for `BUSY_LIMIT` seconds is reported busy.
+- `write` replaces the note only if it still holds exactly the snapshot's bytes, checked just before the
+  replacement, and again just after it: on Linux the new text is swapped in with `renameat2`'s
+  RENAME_EXCHANGE, so the replaced file is still at hand; if it changed in between (a truncating save, or
+  an atomic save that landed first), it is swapped back. Elsewhere the file is replaced with
+  `os.replace`, and a truncating save that went to the replaced file meanwhile is written back. A note is
+  created only where no file is (a hard link, which fails if one appeared). Either way the caller is
+  told (`NoteChanged`) to read the note again and merge once more.
+- A note is read whatever its line ends or byte-order mark, as text with `\\n` line ends, and written
+  back with the note's own.
+- Nothing outside the vault is read or written: a symlink is followed only where it stays inside.
+"""
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import stat
 import tempfile
+import time
+import unicodedata
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 STATE_DIR = ".vaultsync"
 TEMP_PREFIX = ".vaultsync-"
+BOM = b"\xef\xbb\xbf"
+QUIET = 0.25  # seconds: a note changed by someone else more recently than this may be mid-save
+BUSY_LIMIT = 2.0  # seconds: how long to wait for a note to stop changing before leaving it for the next run
 
 
 class VaultError(OSError):
     """A note could not be read or written; the message names it."""
+
+
+class NoteChanged(Exception):
+    """The note is no longer what was read: read it again and merge again."""
+
+
+class NoteBusy(VaultError):
+    """The note kept changing while vaultsync waited for it: another program is writing it."""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A note as read: its text (BOM and CR of CRLF line ends removed), and what identifies those bytes."""
+
+    text: str
+    raw: bytes
+    inode: int
+    mtime_ns: int
+    bom: bool = False
+    crlf: bool = False
+
+    @property
+    def stamp(self) -> str:
+        """As `Vault.stamp` gives it."""
+        return f"{self.mtime_ns}:{len(self.raw)}:{self.inode}"
+
+    def encode(self, text: str) -> bytes:
+        """`text` as bytes in this note's own line ends and BOM."""
+        if self.crlf:
+            text = text.replace("\n", "\r\n")
+        return (BOM if self.bom else b"") + text.encode("utf-8")
+
+
+def decode(raw: bytes, where: object) -> tuple[str, bool, bool]:
+    """(text, had a BOM, had CRLF line ends) of a note's bytes; VaultError if they are not UTF-8. Line ends
+    are normalised only when every line ends in CRLF, so the text encodes back to the same bytes."""
+    bom = raw.startswith(BOM)
+    try:
+        text = raw[len(BOM) if bom else 0 :].decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise VaultError(
+            f"{where}: not UTF-8 text (byte {error.start + (3 if bom else 0)}) — save it as UTF-8 and import again"
+        ) from None
+    lf = text.count("\n")
+    crlf = lf > 0 and text.count("\r\n") == lf
+    return (text.replace("\r\n", "\n") if crlf else text), bom, crlf
+
+
+def name_key(name: str) -> str:
+    """File names that macOS, Windows or a sync service would take for one file share a key."""
+    return unicodedata.normalize("NFC", name).casefold()
 
 
 def _new_file_mode() -> int:
@@ -21,42 +101,102 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
+class _Exchange:
+    """`renameat2(RENAME_EXCHANGE)`: two names swap their files in one step (Linux ≥ 3.15, glibc ≥ 2.28)."""
+
+    AT_FDCWD, RENAME_EXCHANGE = -100, 2
+
+    def __init__(self) -> None:
+        try:
+            self.call = ctypes.CDLL(None, use_errno=True).renameat2
+        except (AttributeError, OSError):
+            self.call = None
+        if os.environ.get("VAULTSYNC_NO_EXCHANGE"):  # to test (and measure) the fallback where there is none
+            self.call = None
+
+    def __call__(self, a: Path, b: Path) -> bool:
+        """Swap the files at `a` and `b`; False where the system or file system cannot."""
+        if self.call is None:
+            return False
+        if self.call(self.AT_FDCWD, os.fsencode(a), self.AT_FDCWD, os.fsencode(b), self.RENAME_EXCHANGE) == 0:
+            return True
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+            self.call = None  # not here: fall back for the rest of the run
+            return False
+        raise OSError(code, os.strerror(code), str(b))
+
+
 class Vault:
-    """A vault folder. Paths given to it are relative, `/`-separated; nothing is written outside it."""
+    """A vault folder. Paths given to it are relative, `/`-separated; nothing is read or written outside it."""
 
     def __init__(self, root: Path, *, dry_run: bool = False) -> None:
         self.root = root.resolve()
         self.dry_run = dry_run
         self._mode = _new_file_mode()
         self._inside: set[PurePosixPath] = set()  # folders known to resolve inside the vault
+        self._names: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name, as listed
+        self._exchange = _Exchange()
 
     @property
     def state_file(self) -> Path:
         return self.root / STATE_DIR / "state.sqlite"
 
     def _file(self, rel: PurePosixPath) -> Path:
-        """The file at `rel`, which must be inside the vault once symlinks are followed (its folder is
-        resolved once per run, the file itself each time)."""
+        """The file at `rel`: its folder must resolve inside the vault (checked once per run), and a symlink
+        is followed to its target, which must be inside too."""
         path = self.root.joinpath(*rel.parts)
         if rel.is_absolute() or ".." in rel.parts:
-            raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+            raise VaultError(f"{rel}: refusing to read or write outside the vault {self.root}")
         if rel.parent not in self._inside:
             if not path.parent.resolve().is_relative_to(self.root):
-                raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+                raise VaultError(f"{path.parent}: leads outside the vault {self.root} — left as is")
             self._inside.add(rel.parent)
-        if path.is_symlink() and not path.resolve().is_relative_to(self.root):
-            raise VaultError(f"{rel}: refusing to write outside the vault {self.root}")
+        if path.is_symlink():
+            target = path.resolve()
+            if not target.is_relative_to(self.root):
+                raise VaultError(f"{path}: a symlink to {target}, outside the vault — left as is")
+            return target
         return path
 
-    def read(self, rel: PurePosixPath) -> str | None:
-        """The note's text, or None if there is no such file."""
+    # --- reading ----------------------------------------------------------------------------------
+
+    def snapshot(self, rel: PurePosixPath, ours: str | None = None) -> Snapshot | None:
+        """The note as it is once nobody is writing it (None if there is no such file); `ours`: the stamp
+        vaultsync left it with, for a note it need not wait for. Raises NoteBusy if it keeps changing."""
         path = self._file(rel)
+        deadline = time.monotonic() + BUSY_LIMIT
+        while True:
+            snap = self._read(path)
+            if snap is None or snap.stamp == ours:
+                return snap
+            age = time.time() - snap.mtime_ns / 1e9
+            if not -QUIET < age < QUIET:
+                return snap
+            if time.monotonic() >= deadline:
+                raise NoteBusy(f"{path}: another program keeps writing it — left for the next import")
+            time.sleep(QUIET - age if age > 0 else QUIET)
+
+    def _read(self, path: Path) -> Snapshot | None:
         try:
-            return path.read_bytes().decode("utf-8")
+            with open(path, "rb") as file:
+                info = os.fstat(file.fileno())
+                if not stat.S_ISREG(info.st_mode):
+                    raise VaultError(f"{path}: not a regular file — left as is")
+                raw = file.read()
         except FileNotFoundError:
             return None
-        except (OSError, UnicodeDecodeError) as error:
-            raise VaultError(f"{path}: cannot read note ({error})") from None
+        except VaultError:
+            raise
+        except OSError as error:
+            raise VaultError(f"{path}: cannot read note ({error.strerror or error})") from None
+        text, bom, crlf = decode(raw, path)
+        return Snapshot(text, raw, info.st_ino, info.st_mtime_ns, bom, crlf)
+
+    def read(self, rel: PurePosixPath) -> str | None:
+        """The note's text (`\\n` line ends, no BOM), or None if there is no such file."""
+        snap = self._read(self._file(rel))
+        return snap.text if snap else None
 
     def stamp(self, rel: PurePosixPath) -> str | None:
         """The file's modification time, size and inode as one string (None if missing): it changes
@@ -66,6 +206,22 @@ class Vault:
         except OSError:
             return None
         return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
+
+    def twin(self, rel: PurePosixPath) -> PurePosixPath | None:
+        """The file of the vault that `rel` would be on macOS, Windows or a sync service, which compare
+        names ignoring case and Unicode normalisation: `rel` itself, another spelling, or None. Each
+        folder is listed once per run."""
+        names = self._names.get(rel.parent)
+        if names is None:
+            try:
+                listed = os.listdir(self.root.joinpath(*rel.parent.parts))
+            except OSError:
+                listed = []
+            names = self._names[rel.parent] = {name_key(name): name for name in sorted(listed, reverse=True)}
+        name = names.get(name_key(rel.name))
+        return rel.with_name(name) if name else None
+
+    # --- writing ----------------------------------------------------------------------------------
 
     def remove_leftovers(self, folders: list[str]) -> None:
         """Delete the temporary files a killed run left in these folders (none is in use: one writer
@@ -81,30 +237,109 @@ class Vault:
                 if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp"):
                     Path(entry.path).unlink(missing_ok=True)
 
-    def write(self, rel: PurePosixPath, text: str) -> None:
-        """Replace the note in one step: a reader sees the old or the new text, never a part. A note
-        replaced is synced to disk first; a new one is not (after a power cut it may be empty, and
-        the next import writes it again)."""
+    def write(self, rel: PurePosixPath, text: str, expected: Snapshot | None) -> None:
+        """Write the note, if it still is `expected` (None: if there is no file yet); raises NoteChanged
+        if it is not, and VaultError if it cannot be written. A reader sees the old or the new text,
+        never a part. A note replaced is synced to disk first; a new one is not (after a power cut it
+        may be empty, and the next import writes it again)."""
         if self.dry_run:
             return
         path = self._file(rel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                mode, replacing = path.stat().st_mode & 0o7777, True
-            except FileNotFoundError:
-                mode, replacing = self._mode, False
-            fd, temp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "wb") as file:
-                    file.write(text.encode("utf-8"))
-                    if replacing:  # on disk before it replaces a note the user may have written in
-                        file.flush()
-                        os.fsync(file.fileno())
-                os.chmod(temp, mode)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
+            mode = os.stat(path).st_mode & 0o7777 if expected else self._mode
+        except FileNotFoundError:
+            raise NoteChanged from None
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
+        data = expected.encode(text) if expected else text.encode("utf-8")
+        try:
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+        except OSError as error:
+            raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
+        temp = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                if expected:  # on disk before it replaces a note the user may have written in
+                    file.flush()
+                    os.fsync(file.fileno())
+            os.chmod(temp, mode)
+            if expected:
+                self._replace(temp, path, expected)
+            else:
+                self._create(temp, path)
+            self._names.get(rel.parent, {}).setdefault(name_key(rel.name), rel.name)
+        except OSError as error:
+            raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
+        finally:
+            temp.unlink(missing_ok=True)
+
+    def _create(self, temp: Path, path: Path) -> None:
+        """Give `temp` the name `path`, unless a file appeared there meanwhile."""
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            raise NoteChanged from None
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EXDEV, errno.EMLINK):
+                raise
+            if os.path.lexists(path):  # a file system without hard links: the check is as late as can be
+                raise NoteChanged from None
+            os.rename(temp, path)
+
+    def _replace(self, temp: Path, path: Path, expected: Snapshot) -> None:
+        """Put `temp` at `path` if the file there still holds `expected`'s bytes."""
+        try:
+            old = open(path, "rb")  # the file as it is: held, so what happens to it after the swap is seen
+        except FileNotFoundError:
+            raise NoteChanged from None  # deleted meanwhile: the user's choice
+        with old:
+            if not _holds(old, expected):
+                raise NoteChanged
+            if self._exchange(temp, path):
+                # `temp` now names the file that was at `path`: it must be the one checked, unchanged.
+                if os.lstat(temp).st_ino != expected.inode or not _holds(old, expected):
+                    self._exchange(temp, path)  # theirs back, untouched, before anything else reads it
+                    raise NoteChanged
+                return
+            os.replace(temp, path)
+            if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
+                _write_back(old, path)
+                raise NoteChanged
+
+
+def _holds(file: BinaryIO, expected: Snapshot) -> bool:
+    """Whether the open file is `expected`'s file with `expected`'s bytes."""
+    fd = file.fileno()
+    info = os.fstat(fd)
+    return info.st_ino == expected.inode and info.st_size == len(expected.raw) and _pread(fd) == expected.raw
+
+
+def _pread(fd: int) -> bytes:
+    chunks, offset = [], 0
+    while chunk := os.pread(fd, 1 << 20, offset):
+        chunks.append(chunk)
+        offset += len(chunk)
+    return b"".join(chunks)
+
+
+def _write_back(old: BinaryIO, path: Path) -> None:
+    """Put at `path` what another program saved into the file `old` after it was replaced there, once that
+    program is done (the file has not changed for `QUIET` seconds, or `BUSY_LIMIT` passed)."""
+    fd = old.fileno()
+    deadline = time.monotonic() + BUSY_LIMIT
+    data = _pread(fd)
+    while time.monotonic() < deadline:
+        time.sleep(QUIET / 5)
+        again = _pread(fd)
+        if again == data:
+            break
+        data = again
+    fd_new, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+    with os.fdopen(fd_new, "wb") as file:
+        file.write(data)
+        file.flush()
+        os.fsync(file.fileno())
+    os.chmod(name, os.fstat(fd).st_mode & 0o7777)
+    os.replace(name, path)
