@@ -31,7 +31,7 @@ from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
-from .vault import NoteChanged, Snapshot, Vault, VaultError
+from .vault import NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"
@@ -119,6 +119,13 @@ class _Run:
         self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
+        self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
+
+    def note_error(self, error: VaultError) -> None:
+        """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
+        if str(error) not in self.failed:
+            self.failed.add(str(error))
+            self.report.errors.append(str(error))
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -173,7 +180,7 @@ class _Run:
         notes = [(DIGEST, report.day.isoformat(), self.summary.index_notes)]
         notes += [(PAPER, arxiv_id, self.summary.papers) for arxiv_id in known.papers]
         states = [self.state.note(kind, identity) for kind, identity, _ in notes]
-        if not all(note and (note.deleted or self.untouched(note)) for note in states):
+        if not all(note and (self.still_deleted(note) if note.deleted else self.untouched(note)) for note in states):
             return False
         for note, (_, _, counter) in zip(states, notes, strict=True):
             assert note
@@ -182,6 +189,10 @@ class _Run:
         index = states[0]
         report.index_note = None if index is None or index.deleted else str(index.path)
         return True
+
+    def still_deleted(self, note: NoteState) -> bool:
+        """A note the user deleted is not back at its place (restored from the trash, say)."""
+        return not self.vault.exists(note.path)
 
     def untouched(self, note: NoteState, inputs: str | None = None) -> bool:
         """The note file is as vaultsync last left it (and, given `inputs`, was rendered from them)."""
@@ -236,7 +247,7 @@ class _Run:
             except NoteChanged:
                 continue
             except VaultError as error:
-                self.report.errors.append(str(error))
+                self.note_error(error)
                 return
             self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
             return
@@ -397,9 +408,13 @@ class _Run:
                     return self.merge_into(kind, identity, note, path, snap, inputs, render, counter)
                 except NoteChanged:
                     continue
+        except NoteBusy as busy:
+            self.report.warnings.append(str(busy))
+            self.count(busy.path, "kept", counter)
+            return busy.path if self.vault.exists(busy.path) else None
         except VaultError as error:
-            self.report.errors.append(str(error))
-            return path if path and self.vault.stamp(path) else None
+            self.note_error(error)
+            return path if path and self.vault.exists(path) else None
         self.report.warnings.append(f"{self.vault.root / path if path else identity}: {CHANGING}")
         return path
 

@@ -35,8 +35,8 @@ from typing import BinaryIO
 STATE_DIR = ".vaultsync"
 TEMP_PREFIX = ".vaultsync-"
 BOM = b"\xef\xbb\xbf"
-QUIET = 0.25  # seconds: a note changed by someone else more recently than this may be mid-save
-BUSY_LIMIT = 2.0  # seconds: how long to wait for a note to stop changing before leaving it for the next run
+QUIET = 0.1  # seconds: a note changed by someone else more recently than this may be mid-save
+BUSY_LIMIT = 1.0  # seconds: how long to wait for a note to stop changing before leaving it for the next run
 
 
 class VaultError(OSError):
@@ -49,6 +49,10 @@ class NoteChanged(Exception):
 
 class NoteBusy(VaultError):
     """The note kept changing while vaultsync waited for it: another program is writing it."""
+
+    def __init__(self, path: PurePosixPath, message: str) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ class Vault:
             if not -QUIET < age < QUIET:
                 return snap
             if time.monotonic() >= deadline:
-                raise NoteBusy(f"{path}: another program keeps writing it — left for the next import")
+                raise NoteBusy(rel, f"{path}: being saved by another program all along — left for the next import")
             time.sleep(QUIET - age if age > 0 else QUIET)
 
     def _read(self, path: Path) -> Snapshot | None:
@@ -206,6 +210,10 @@ class Vault:
         except OSError:
             return None
         return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
+
+    def exists(self, rel: PurePosixPath) -> bool:
+        """Whether there is a file (or a symlink, wherever it leads) at `rel`."""
+        return os.path.lexists(self.root.joinpath(*rel.parts))
 
     def twin(self, rel: PurePosixPath) -> PurePosixPath | None:
         """The file of the vault that `rel` would be on macOS, Windows or a sync service, which compare

@@ -1,0 +1,65 @@
+"""Editors saving notes the way real ones do, as separate processes racing a `vaultsync import`.
+
+    python editors.py hold NOTE TEXT      truncate NOTE (as Node's fs.writeFile opens it), print "truncated",
+                                          wait for a line on stdin, then write TEXT into the file it opened
+    python editors.py stress LOG NOTE...  until SIGTERM: every 2 ms pick a note, read it, append a line
+                                          naming this save, and save it atomically (temporary file renamed
+                                          over it) or by truncating it and writing it, alternately; each
+                                          save is logged as "<note>\\t<line>" once it is done
+
+Every save is built on the note as it is on disk, so every line saved before is in every later save:
+a line missing from the final note is a save that was lost.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import sys
+import time
+from pathlib import Path
+
+
+def hold(note: Path, text: str) -> None:
+    with open(note, "w", encoding="utf-8") as file:  # O_TRUNC: the note is empty from here on
+        print("truncated", flush=True)
+        sys.stdin.readline()
+        file.write(text)
+
+
+def stress(log: Path, notes: list[Path]) -> None:
+    stop = False
+
+    def on_term(number: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    chooser = random.Random(os.getpid())
+    with open(log, "a", encoding="utf-8") as saved:
+        count = 0
+        print("started", flush=True)
+        while not stop:
+            note = chooser.choice(notes)
+            line = f"edit {os.getpid()}-{count}"
+            text = note.read_text(encoding="utf-8")
+            text += ("" if text.endswith("\n") else "\n") + line + "\n"
+            if count % 2:
+                temp = note.with_name(f".{note.name}.editor-{count}")
+                temp.write_text(text, encoding="utf-8")
+                os.replace(temp, note)
+            else:
+                with open(note, "w", encoding="utf-8") as file:
+                    file.write(text)
+            saved.write(f"{note}\t{line}\n")
+            saved.flush()
+            count += 1
+            time.sleep(0.002)
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "hold":
+        hold(Path(sys.argv[2]), sys.argv[3])
+    else:
+        stress(Path(sys.argv[2]), [Path(name) for name in sys.argv[3:]])

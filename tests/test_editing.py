@@ -1,0 +1,252 @@
+"""Notes edited the way real editors, sync services and file systems do it, through the installed CLI:
+saves racing an import, notes vaultsync cannot parse, line ends and byte-order marks from other systems,
+the trash, names that differ only in case or normalisation, and notes that cannot be read or written.
+Whatever happens, no byte a user saved is lost, and a note is never taken for deleted while it is there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, vault_files
+from test_reimport import later_digest
+
+from vaultsync import notefile
+
+EDITORS = Path(__file__).with_name("editors.py")
+DAY = "2024-01-18.md"
+
+
+@pytest.fixture
+def place(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """(src, vault): one real digest imported; `later_digest` then lists some of its papers again."""
+    src, vault = tmp_path / "src", tmp_path / "vault"
+    src.mkdir()
+    shutil.copy(corpus / DAY, src)
+    run_cli("import", src, vault, check=True)
+    return src, vault
+
+
+def import_json(*args: object, check: bool = True) -> dict:
+    """The import's JSON summary, with its `warnings` and `errors` as one text each, and its exit code."""
+    result = run_cli("import", *args, "--json", check=check)
+    summary = json.loads(result.stdout)
+    return summary | {"warnings": "\n".join(summary["warnings"]), "errors": "\n".join(summary["errors"])} | {
+        "exit": result.returncode
+    }
+
+
+def note_of(vault: Path, arxiv_id: str) -> Path:
+    """The paper note carrying `arxiv_id` (read as text: the tests break frontmatters on purpose)."""
+    found = [path for path in vault.rglob("*.md") if f'arxiv_id: "{arxiv_id}"' in path.read_bytes().decode("latin-1")]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def index_links(vault: Path, day: str = "2024-01-19") -> list[str]:
+    """The paper lines of the day's index note."""
+    text = (vault / "arXiv" / "Digests" / f"arXiv {day}.md").read_text()
+    return [line for line in text.splitlines() if line.startswith("- [")]
+
+
+# --- saves racing an import ------------------------------------------------------------------------
+
+
+def test_a_note_truncated_by_an_editor_during_an_import_keeps_the_editor_bytes(corpus, place):
+    """Node's fs.writeFile truncates, then writes: an import in between must not take the empty note for one
+    a power cut emptied and replace it (the editor's bytes would go to the replaced file)."""
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    saved = note.read_text() + "My notes, saved by the editor.\n"
+    editor = subprocess.Popen(
+        [sys.executable, EDITORS, "hold", note, saved], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert editor.stdout.readline() == "truncated\n"
+    result = import_json(src, vault)  # runs while the note is empty, held open by the editor
+    editor.communicate("go\n", timeout=30)
+    assert note.read_text() == saved
+    assert "being saved" in result["warnings"] and note.name in result["warnings"]
+    again = import_json(src, vault)  # the note, saved, is merged now
+    text = note.read_text()
+    assert text.endswith("My notes, saved by the editor.\n") and "  - new-topic\n" in text
+    assert again["papers"]["updated"] == 1 and again["warnings"] == ""
+
+
+def test_saves_every_2_ms_during_three_imports_lose_nothing(corpus, tmp_path):
+    """An editor saves random notes every 2 ms, atomically and by truncating, alternately, while three imports
+    each update every note (a new tag prefix each time): every save must be in the final notes."""
+    src, vault = tmp_path / "src", tmp_path / "vault"
+    src.mkdir()
+    for path in sorted(corpus.glob("2024-*.md"))[:30]:
+        shutil.copy(path, src)
+    run_cli("import", src, vault, check=True)
+    notes = sorted(path for path in (vault / "arXiv").rglob("*.md") if path.name != "Reading queue.md")
+    log = tmp_path / "saves.log"
+    editor = subprocess.Popen([sys.executable, EDITORS, "stress", log, *notes], stdout=subprocess.PIPE, text=True)
+    assert editor.stdout.readline() == "started\n"
+    outcomes = []
+    try:
+        for prefix in ("a/", "b/", "c/"):
+            config = tmp_path / f"{prefix[0]}.toml"
+            config.write_text(f'tag_prefix = "{prefix}"\n')
+            outcomes.append(import_json(src, vault, "--config", config, check=False))
+    finally:
+        editor.send_signal(signal.SIGTERM)
+        editor.wait(timeout=30)
+    saves = [line.split("\t") for line in log.read_text().splitlines()]
+    lost = [(note, line) for note, line in saves if line not in Path(note).read_text()]
+    assert len(saves) > 500 and lost == []
+    assert all(result["exit"] == 0 for result in outcomes), [result["errors"] for result in outcomes]
+    updated = sum(result["papers"]["updated"] for result in outcomes)
+    assert updated > 2 * len(notes)  # the imports did write, while the editor saved
+    for path in notes:  # and every note is still one vaultsync can read
+        assert notefile.split(path.read_text()) is not None
+
+
+# --- notes vaultsync cannot parse ------------------------------------------------------------------
+
+
+def test_a_note_with_a_yaml_typo_stays_found_untouched_and_linked_until_fixed(corpus, place):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    good = note.read_text()
+    broken = good.replace("\ntags:\n", "\nstatus: [reading\ntags:\n", 1)
+    note.write_text(broken)
+    line = broken.splitlines().index("status: [reading") + 1
+    result = import_json(src, vault)
+    assert note.read_text() == broken  # untouched
+    assert f"{note}: line {line}: its frontmatter is not valid YAML" in result["warnings"]
+    assert result["exit"] == 0 and result["papers"]["deleted"] == 0
+    assert any(f"[[{note.stem}|" in line and line for line in index_links(vault))  # still linked, not an arXiv URL
+
+    assert f"{note.relative_to(vault)}: line {line}" in run_cli("doctor", vault).stdout
+    restored = import_json(src, vault, "--restore-deleted")  # no duplicate: the note was never deleted
+    assert restored["papers"]["created"] == 0 and len(list(vault.rglob(f"*{note.stem}*"))) == 1
+
+    note.write_text(broken.replace("status: [reading", "status: reading"))  # fixed: updated again
+    fixed = import_json(src, vault)
+    assert fixed["papers"]["updated"] == 1 and "  - new-topic\n" in note.read_text()
+    assert "status: reading\n" in note.read_text()
+
+
+@pytest.mark.parametrize("encoding", ["crlf", "bom", "crlf+bom"])
+def test_notes_from_windows_keep_their_line_ends_and_bom_and_are_found_after_a_state_loss(corpus, place, encoding):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    notes = sorted((vault / "arXiv").rglob("*.md"))
+
+    def convert(text: str) -> bytes:
+        data = text.replace("\n", "\r\n").encode() if "crlf" in encoding else text.encode()
+        return (b"\xef\xbb\xbf" if "bom" in encoding else b"") + data
+
+    for path in notes:
+        path.write_bytes(convert(path.read_text() + "My line.\n"))
+    result = import_json(src, vault)
+    assert result["papers"]["updated"] == 3 and result["papers"]["deleted"] == 0
+    for path in (vault / "arXiv").rglob("*.md"):
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf") == ("bom" in encoding) or path not in notes
+        if path in notes:
+            assert ("crlf" not in encoding or data.count(b"\n") == data.count(b"\r\n")) and b"My line." in data
+    updated = note_of(vault, ids[0]).read_bytes()
+    assert b"new-topic" in updated
+
+    shutil.rmtree(vault / ".vaultsync")  # a state loss: the notes are found again, none doubled
+    before = vault_files(vault)
+    again = import_json(src, vault)
+    assert again["papers"]["created"] == again["index_notes"]["created"] == 0
+    assert vault_files(vault) == before
+
+
+def test_an_unquoted_arxiv_id_is_the_same_paper(corpus, place):
+    """`arxiv_id: 2401.08740` unquoted is a float to YAML (2401.0874): the note is still that paper's."""
+    src, vault = place
+    text = (corpus / DAY).read_text()
+    zero = next(i for i in re.findall(r"arXiv:(\d{4}\.\d{5})", text) if i.endswith("0"))
+    note = note_of(vault, zero)
+    note.write_text(note.read_text().replace(f'arxiv_id: "{zero}"', f"arxiv_id: {zero}"))
+    later = src / "2024-01-19.md"
+    entry = re.search(rf"^### [^\n]*\n(?:(?!^###).)*?{re.escape(zero)}.*?(?=^###|^## |\Z)", text, re.M | re.S)[0]
+    later.write_text("## new topic\n" + entry)
+    shutil.rmtree(vault / ".vaultsync")
+    result = import_json(src, vault)
+    assert result["papers"]["created"] == 0 and result["papers"]["deleted"] == 0
+    assert "  - new-topic\n" in note.read_text() and len(list(vault.rglob("*.md"))) == len(set(vault.rglob("*.md")))
+    assert sum(1 for path in vault.rglob("*.md") if zero in path.read_text()) >= 1
+    assert [path for path in (vault / "arXiv" / "Papers").glob("*.md") if f"({zero})" in path.name] == []
+
+
+def test_a_note_restored_from_the_obsidian_trash_is_found_again(corpus, place):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    trash = vault / ".trash"
+    trash.mkdir()
+    in_trash = note.rename(trash / note.name)  # Obsidian's "move to Obsidian trash"
+    deleted = import_json(src, vault)
+    assert deleted["papers"]["deleted"] == 1 and in_trash.exists()
+    assert any(f"arxiv.org/abs/{ids[0]}" in line for line in index_links(vault))
+    in_trash.rename(note)  # restored: found where it was, linked again
+    (src / "2024-01-19.md").write_text((src / "2024-01-19.md").read_text().replace("## new topic", "## other"))
+    restored = import_json(src, vault)
+    assert restored["papers"]["deleted"] == 0 and restored["papers"]["created"] == 0
+    assert any(f"[[{note.stem}|" in line for line in index_links(vault))
+    assert "  - other\n" in note.read_text()
+
+
+# --- one bad note does not stop a digest -----------------------------------------------------------
+
+
+def test_one_unreadable_note_and_a_symlink_out_are_errors_of_their_own(corpus, place, tmp_path):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 5)
+    latin = note_of(vault, ids[0])
+    latin.write_bytes(latin.read_bytes() + "Caf\xe9 notes.\n".encode("latin-1"))
+    linked = note_of(vault, ids[1])
+    outside = tmp_path / "outside.md"
+    outside.write_bytes(linked.read_bytes())
+    linked.unlink()
+    linked.symlink_to(outside)
+    before_latin, before_outside = latin.read_bytes(), outside.read_bytes()
+    result = import_json(src, vault, check=False)
+    errors = result["errors"].splitlines()
+    assert result["exit"] == 1 and len(errors) == 2
+    assert any(str(latin) in line and "UTF-8" in line for line in errors)
+    assert any(str(linked) in line and "outside the vault" in line for line in errors)
+    assert latin.read_bytes() == before_latin and outside.read_bytes() == before_outside
+    assert result["papers"]["updated"] == 3  # the rest of the digest, and its index note
+    lines = index_links(vault)
+    assert len(lines) == 5 and all("[[" in line for line in lines)
+
+
+# --- names ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("form", ["lower case", "NFD"])
+def test_no_note_is_created_beside_a_file_that_differs_only_in_case_or_normalisation(corpus, tmp_path, form):
+    """Two such files are one on macOS and Windows, and sync services make a "conflicted copy" of one."""
+    src, scratch, vault = tmp_path / "src", tmp_path / "scratch", tmp_path / "vault"
+    src.mkdir()
+    text = (corpus / "2022-07-14.md").read_text()
+    (src / "2022-07-14.md").write_text(text.replace("Privacy Preserving Image", "Privacy Préserving Image"))
+    run_cli("import", src, scratch, "-q", check=True)
+    name = note_of(scratch, "2205.10120").name  # the name vaultsync gives the paper (NFC)
+    mine = name.lower() if form == "lower case" else unicodedata.normalize("NFD", name)
+    assert mine != name
+    papers = vault / "arXiv" / "Papers"
+    papers.mkdir(parents=True)
+    (papers / mine).write_text("my own note\n")
+    run_cli("import", src, vault, check=True)
+    keys = [unicodedata.normalize("NFC", path.name).casefold() for path in papers.iterdir()]
+    assert len(keys) == len(set(keys)) and (papers / mine).read_text() == "my own note\n"
+    assert note_of(vault, "2205.10120").name == name.replace(".md", " (2205.10120).md")
