@@ -223,9 +223,9 @@ def test_an_edit_of_the_text_next_to_ui_properties_is_still_an_edit(corpus, impo
     assert PAGES.split(path.read_text()).region == PAGES.split(text).region  # the blocks as the user left them
 
 
-# Property lines Logseq reads in a page's first block that are not ASCII words (mldoc takes any key without
-# `:` or spaces, followed by `:: ` and the value, or by nothing).
-USER_PROPERTIES = "état:: lu\n评分:: 5\nréf/source:: [[Some page]]\nn°:: 3\nseen-at::\n"
+# Property lines Logseq reads in a page's first block whose keys are not ASCII words (mldoc takes any key
+# without `:` or spaces, followed by `:: ` and the value or by nothing, and org-mode's `#+key: value`).
+USER_PROPERTIES = "état:: lu\n评分:: 5\nréf/source:: [[Some page]]\nn°:: 3\nseen-at::\n#+reading-group: Tuesday\n"
 
 
 def test_user_properties_logseq_accepts_in_the_first_block_keep_the_page_found(corpus, imported, mldoc):
@@ -243,26 +243,50 @@ def test_user_properties_logseq_accepts_in_the_first_block_keep_the_page_found(c
     updated = path.read_text()
     assert USER_PROPERTIES in updated and REVISION in updated
     properties = dict(parse(mldoc, [path])[str(path)]["properties"])
-    assert properties["état"] == "lu" and properties["评分"] == "5" and properties["arxiv-id"] == arxiv_id
+    assert properties["état"] == "lu" and properties["评分"] == "5" and properties["reading-group"] == "Tuesday"
+    assert properties["arxiv-id"] == arxiv_id
 
 
 def test_pages_whose_first_block_logseq_touched_are_still_found_and_updated(corpus, imported, mldoc):
     src, graph = imported
-    ids = revised_digest(src, corpus, 3)
+    ids = revised_digest(src, corpus, 4)
     found = paper_pages(graph)
-    collapsed, reordered, saved = (found[arxiv_id][0] for arxiv_id in ids)
+    touched = collapsed, reordered, saved, blank = [found[arxiv_id][0] for arxiv_id in ids]
     collapsed.write_text("collapsed:: true\n" + collapsed.read_text())
     head, body = reordered.read_text().split("\n\n", 1)
     reordered.write_text("\n".join(reversed(head.split("\n"))) + "\n\n" + body)  # vaultsync:: first, title:: last
     saved.write_text(saved.read_text().rstrip("\n"))  # Logseq writes no line end after the last block
+    blank.write_text(blank.read_text() + "\n")  # a trailing blank line
 
     summary = import_json(src, graph)
 
-    assert summary["papers"] == {**summary["papers"], "created": 0, "updated": 3, "kept": 0, "deleted": 0}
+    assert summary["papers"] == {**summary["papers"], "created": 0, "updated": 4, "kept": 0, "deleted": 0}
     assert collapsed.read_text().startswith("collapsed:: true\ntitle:: ")
     assert reordered.read_text().startswith("vaultsync:: ") and "\ntitle:: " in reordered.read_text()
-    for path in (collapsed, reordered, saved):
-        assert REVISION in path.read_text()
-    parsed = parse(mldoc, [collapsed, reordered, saved])
-    assert [dict(parsed[str(path)]["properties"])["arxiv-id"] for path in (collapsed, reordered, saved)] == ids
+    assert saved.read_text().endswith("- ## Notes") and blank.read_text().endswith("- ## Notes\n\n")
+    assert all(REVISION in path.read_text() for path in touched)
+    parsed = parse(mldoc, touched)
+    assert [dict(parsed[str(path)]["properties"])["arxiv-id"] for path in touched] == ids
     assert import_json(src, graph)["papers"]["updated"] == 0
+
+
+def test_force_regenerates_the_blocks_and_keeps_what_logseq_wrote_into_them(corpus, imported):
+    src, graph = imported
+    [arxiv_id] = revised_digest(src, corpus, 1)
+    [paper] = paper_pages(graph)[arxiv_id]
+    text = after_block(paper.read_text(), "- **Abstract**", "  collapsed:: true\n")
+    paper.write_text(text.replace("\n- **Listed in**", " (my reading of it)\n- **Listed in**", 1))
+    digest = graph / "pages" / "arXiv 2024-01-18.md"
+    text = after_block(digest.read_text(), "- ## diffusion", "  collapsed:: true\n")
+    digest.write_text(after_block(text, "\t- TODO [[", f"\t  id:: {UUID}\n\t  my line under it\n"))
+
+    summary = import_json(src, graph, "--force")
+
+    assert summary["papers"]["kept"] == 0 and summary["index_notes"]["kept"] == 0
+    text = paper.read_text()
+    assert "(my reading of it)" not in text and REVISION in text  # regenerated
+    assert block_of(text, "  collapsed:: true") == "- **Abstract**"
+    text = digest.read_text()
+    assert "my line under it" not in text  # --force drops the user's lines in index pages, as documented
+    assert block_of(text, "  collapsed:: true") == "- ## diffusion"
+    assert block_of(text, f"\t  id:: {UUID}").startswith("\t- TODO [[")
