@@ -39,10 +39,10 @@ _SPACES = " \t\x0c\x1a"  # what mldoc counts as spaces
 # A property line as mldoc reads one (checked against mldoc itself in tests/test_logseq.py): a key of anything
 # but `:` and spaces, `::`, then a space and the value or nothing; or, org-mode style, `#+key:` and the value.
 _PROPERTY = re.compile(
-    rf"[{_SPACES}]*(?:(?P<key>[^:{_SPACES}\r\n]+)::(?: (?P<value>.*)|[{_SPACES}]*)"
-    rf"|#\+(?P<org_key>[^:{_SPACES}\r\n]+):[{_SPACES}]*(?P<org_value>.*))"
+    rf"[{_SPACES}]*(?:(?P<key>[^:{_SPACES}\r\n]+)::(?: (?P<value>[^\r\n]*)|[{_SPACES}]*)"
+    rf"|#\+(?P<org_key>[^:{_SPACES}\r\n]+):[{_SPACES}]*(?P<org_value>[^\r\n]*))"
 )
-_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # only `\n` ends a line for mldoc (str.splitlines knows more)
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # lines end at `\n` (or `\r\n`) for mldoc; str.splitlines knows more
 _BULLET = re.compile(r"[ \t]*-(?:[ \t\n]|$)")
 # Block properties Logseq writes on UI actions (collapse, block reference, colour, heading, numbered list,
 # …): the `hidden-built-in-properties` of its graph parser (logseq 0.10.15, graph_parser/property.cljs),
@@ -93,7 +93,7 @@ class PageParts:
 def _property(line: str) -> tuple[str, str] | None:
     """(key, value) of a property line, the key as Logseq compares keys (lowercased, `_` as `-`); None for
     any other line."""
-    found = _PROPERTY.fullmatch(line.rstrip("\n"))
+    found = _PROPERTY.fullmatch(line.removesuffix("\n").removesuffix("\r"))
     if found is None:
         return None
     key, value = (found["key"], found["value"]) if found["key"] else (found["org_key"], found["org_value"])
