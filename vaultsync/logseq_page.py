@@ -10,13 +10,14 @@
 
 Logseq has no comment syntax, so the page's own properties carry what Obsidian notes keep in their
 markers: `vaultsync::` is the checksum of the managed blocks as vaultsync wrote them (see
-`notefile.checksum`). The managed blocks run from the first block to the `- ## Notes` block, or to
+`managed_checksum`). The managed blocks run from the first block to the `- ## Notes` block, or to
 the end of the page where there is none (digest pages). Values are read into and written from the
 same plain metadata as Obsidian frontmatter (`arxiv_id`, `tags` as a list, dates as dates), so the
 merge rules are the same; a property line is rewritten only when its value changes.
 
 Lines are read as Logseq's parser, mldoc, reads them: a property has any key without `:` or spaces
-(`état:: lu`, `评分:: 5`), so every property the user adds to the first block stays in it. Logseq also
+(`état:: lu`, `评分:: 5`, also org-mode's `#+key: value`), so every property the user adds to the first
+block stays in it. Logseq also
 writes into the managed blocks itself: collapsing a block adds `collapsed:: true` under its first line,
 referencing it `id:: <uuid>`, and so on (`UI_PROPERTIES`). Those lines are no edit: the checksum leaves
 them out, and an update puts them back under the block they were on.
@@ -135,7 +136,7 @@ def with_ui_properties(managed: str, region: str) -> str:
     if not any(kept):
         return managed
     new = _blocks(managed)
-    firsts = [[""] + [block[0].rstrip("\n") for block in blocks[1:]] for blocks in (old, new)]
+    firsts = [[""] + [block[0].rstrip("\r\n") for block in blocks[1:]] for blocks in (old, new)]
     places: dict[int, int] = {}
     for tag, i1, i2, j1, j2 in SequenceMatcher(None, *firsts, autojunk=False).get_opcodes():
         for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
