@@ -4,6 +4,7 @@ all shared digests read back by Logseq's own parser, mldoc."""
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -76,6 +77,37 @@ def test_page_properties_round_trip_and_keep_the_users_lines():
     updated = pages.update(parts, {**metadata, "tags": ["a", "b", "c"]}, "- body 2")
     assert "rating:: 5\n" in updated and "tags:: a, b, c\n" in updated and updated.endswith("- ## Notes\n\t- my note\n")
     assert pages.split(updated).metadata["tags"] == ["a", "b", "c"] and not pages.split(updated).edited
+
+
+# Pieces of keys: ASCII and other scripts, punctuation, what mldoc counts as spaces and what it does not.
+KEY_PIECES = [*'aZ9_-./+*#@(){}",|^é😀', "[[", "]]", "État", "评分", "\u00a0", "\u3000", "\x0b", "\x00"]
+KEY_PIECES += [" ", "\t", "\x0c", "\x1a", ":"]
+PREFIXES = ["", "", "", " ", "\t", "#+", " #+"]
+SEPARATORS = ["::", ":: ", "::  ", ":: \t", "::\t", ":::", ":: ::", "::x", ":", ": ", ""]
+VALUES = ["", "v", " v ", "[[Page]], #tag", "a:: b", "\u00e9t\u00e9", ":", "\r"]  # `\r\n` ends a line too
+
+
+def test_the_first_blocks_property_lines_are_the_ones_logseqs_parser_reads(mldoc, tmp_path):
+    """Any line mldoc takes for a property in a page's first block (keys in any script, with punctuation;
+    a value or none; `#+key: value` too) is one for `split`, and no other: so a user's property never cuts
+    the block short."""
+    rng = random.Random(14)
+    lines = [rng.choice(PREFIXES) + "".join(rng.choice(KEY_PIECES) for _ in range(rng.randint(1, 4)))
+             + rng.choice(SEPARATORS) + rng.choice(VALUES) for _ in range(2000)]  # fmt: skip
+    pages = LogseqPages("MMM do, yyyy")
+    files = []
+    for n, line in enumerate(lines):
+        files.append(tmp_path / f"{n}.md")
+        files[-1].write_text(f"title:: T\n{line}\narxiv-id:: 2401.00001\n\n- a block\n")
+    parsed = parse(mldoc, files)
+    accepted = Counter()
+    for line, file in zip(lines, files, strict=True):
+        theirs = parsed[str(file)]["properties"]
+        ours = pages.split(file.read_bytes().decode())
+        assert ours is not None and len(ours.head) == len(theirs), repr(line)
+        assert (ours.metadata.get("arxiv_id") == "2401.00001") == (len(theirs) == 3), repr(line)
+        accepted[len(theirs) == 3, "#+" in line] += 1
+    assert min(accepted.values()) > 50  # properties and not, `key::` and `#+key:` lines, were all tried
 
 
 def test_text_is_escaped_for_logseq():

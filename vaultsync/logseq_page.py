@@ -10,10 +10,17 @@
 
 Logseq has no comment syntax, so the page's own properties carry what Obsidian notes keep in their
 markers: `vaultsync::` is the checksum of the managed blocks as vaultsync wrote them (see
-`notefile.checksum`). The managed blocks run from the first block to the `- ## Notes` block, or to
+`managed_checksum`). The managed blocks run from the first block to the `- ## Notes` block, or to
 the end of the page where there is none (digest pages). Values are read into and written from the
 same plain metadata as Obsidian frontmatter (`arxiv_id`, `tags` as a list, dates as dates), so the
 merge rules are the same; a property line is rewritten only when its value changes.
+
+Lines are read as Logseq's parser, mldoc, reads them: a property has any key without `:` or spaces
+(`état:: lu`, `评分:: 5`, also org-mode's `#+key: value`), so every property the user adds to the first
+block stays in it. Logseq also
+writes into the managed blocks itself: collapsing a block adds `collapsed:: true` under its first line,
+referencing it `id:: <uuid>`, and so on (`UI_PROPERTIES`). Those lines are no edit: the checksum leaves
+them out, and an update puts them back under the block they were on.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any
 
 from .logseq_graph import format_date, parse_date
@@ -28,7 +36,24 @@ from .notefile import checksum
 
 NOTES = "- ## Notes"
 CHECKSUM_KEY = "vaultsync"
-_PROPERTY = re.compile(r"([A-Za-z0-9_][\w.-]*):: ?(.*)")
+_SPACES = " \t\x0c\x1a"  # what mldoc counts as spaces
+# A property line as mldoc reads one (checked against mldoc itself in tests/test_logseq.py): a key of anything
+# but `:` and spaces, `::`, then a space and the value or nothing; or, org-mode style, `#+key:` and the value.
+_PROPERTY = re.compile(
+    rf"[{_SPACES}]*(?:(?P<key>[^:{_SPACES}\r\n]+)::(?: (?P<value>[^\r\n]*)|[{_SPACES}]*)"
+    rf"|#\+(?P<org_key>[^:{_SPACES}\r\n]+):[{_SPACES}]*(?P<org_value>[^\r\n]*))"
+)
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")  # lines end at `\n` (or `\r\n`) for mldoc; str.splitlines knows more
+_BULLET = re.compile(r"[ \t]*-(?:[ \t\n]|$)")
+# Block properties Logseq writes on UI actions (collapse, block reference, colour, heading, numbered list,
+# …): the `hidden-built-in-properties` of its graph parser (logseq 0.10.15, graph_parser/property.cljs),
+# keys lowercased with `_` as `-` as Logseq reads them.
+UI_PROPERTIES = frozenset(
+    {"id", "custom-id", "collapsed", "heading", "background-color", "created-at", "updated-at", "last-modified-at"}
+    | {"query-table", "query-properties", "query-sort-by", "query-sort-desc"}
+    | {"ls-type", "hl-type", "hl-page", "hl-stamp", "hl-color", "logseq.macro-name", "logseq.macro-arguments"}
+    | {"logseq.order-list-type", "logseq.tldraw.page", "logseq.tldraw.shape", "todo", "doing", "now", "later", "done"}
+)
 _CHECKSUM = re.compile(r"[0-9a-f]{8}")
 _REF = re.compile(r"\[\[([^\]]+)\]\]")
 LIST_KEYS = ("tags", "aliases", "categories", "digests")
@@ -63,7 +88,70 @@ class PageParts:
 
     @property
     def edited(self) -> bool:
-        return self.checksum != checksum(self.region)
+        return self.checksum != managed_checksum(self.region)
+
+
+def _property(line: str) -> tuple[str, str] | None:
+    """(key, value) of a property line, the key as Logseq compares keys (lowercased, `_` as `-`); None for
+    any other line."""
+    found = _PROPERTY.fullmatch(line.removesuffix("\n").removesuffix("\r"))
+    if found is None:
+        return None
+    key, value = (found["key"], found["value"]) if found["key"] else (found["org_key"], found["org_value"])
+    return key.lower().replace("_", "-"), value or ""
+
+
+def _property_key(line: str) -> str | None:
+    found = _property(line)
+    return found and found[0]
+
+
+def _is_ui_property(line: str) -> bool:
+    return _property_key(line) in UI_PROPERTIES
+
+
+def managed_checksum(managed: str) -> str:
+    """The checksum of managed blocks, blind to the property lines Logseq writes on UI actions."""
+    return checksum("".join(line for line in _LINE.findall(managed) if not _is_ui_property(line)))
+
+
+def _blocks(text: str) -> list[list[str]]:
+    """The lines of `text` by block, each from its bullet line (children are blocks of their own); first the
+    lines before any bullet, as a block without one."""
+    blocks: list[list[str]] = [[]]
+    for line in _LINE.findall(text):
+        if _BULLET.match(line):
+            blocks.append([line])
+        else:
+            blocks[-1].append(line)
+    return blocks
+
+
+def with_ui_properties(managed: str, region: str) -> str:
+    """`managed` (whole lines) with the UI property lines of `region` put back after the first line of the
+    block that replaces the one they were on: the block with the same first line or, among blocks whose
+    first lines changed, the one at the same place and depth. A key the block has already is left alone."""
+    old = _blocks(region)
+    kept = [[line if line.endswith("\n") else line + "\n" for line in block if _is_ui_property(line)] for block in old]
+    if not any(kept):
+        return managed
+    new = _blocks(managed)
+    firsts = [[""] + [block[0].rstrip("\r\n") for block in blocks[1:]] for blocks in (old, new)]
+    places: dict[int, int] = {}
+    for tag, i1, i2, j1, j2 in SequenceMatcher(None, *firsts, autojunk=False).get_opcodes():
+        for i, j in zip(range(i1, i2), range(j1, j2), strict=False):
+            if tag == "equal" or (tag == "replace" and _depth(firsts[0][i]) == _depth(firsts[1][j])):
+                places[j] = i
+    lines: list[str] = []
+    for j, block in enumerate(new):
+        have = set(map(_property_key, block))
+        back = [line for line in kept[places[j]] if _property_key(line) not in have] if j in places else []
+        lines += block[:1] + back + block[1:]
+    return "".join(lines)
+
+
+def _depth(line: str) -> str:
+    return line[: len(line) - len(line.lstrip(" \t"))]
 
 
 class LogseqPages:
@@ -98,10 +186,9 @@ class LogseqPages:
     def properties(self, head: list[str]) -> dict[str, Any]:
         values: dict[str, Any] = {}
         for line in head:
-            found = _PROPERTY.fullmatch(line.rstrip("\n"))
-            name = found and _name(found[1].lower())
-            if found and name and name not in values:
-                values[name] = self.read_value(name, found[2])
+            found = _property(line)
+            if found and _name(found[0]) not in values:
+                values[_name(found[0])] = self.read_value(_name(found[0]), found[1])
         values.setdefault("code_url", None)
         return values
 
@@ -117,14 +204,14 @@ class LogseqPages:
     def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str:
         """A whole new page."""
         managed = managed.strip("\n")
-        head = self.lines({**metadata, CHECKSUM_KEY: checksum(managed)})
+        head = self.lines({**metadata, CHECKSUM_KEY: managed_checksum(managed)})
         return "".join(head) + "\n" + (managed + "\n" if managed else "") + tail
 
     def split(self, text: str) -> PageParts | None:
         """The parts of a page written by vaultsync, or None if it has no property block."""
-        lines = text.splitlines(keepends=True)
+        lines = _LINE.findall(text)
         count = 0
-        while count < len(lines) and _PROPERTY.fullmatch(lines[count].rstrip("\n")):
+        while count < len(lines) and _property(lines[count]):
             count += 1
         if not count:
             return None
@@ -147,9 +234,10 @@ class LogseqPages:
         self, parts: PageParts, values: dict[str, Any], managed: str | None, generated: str | None = None
     ) -> str:
         """The page with `values` set in its properties and its managed blocks replaced by `managed`
-        (None: kept); the checksum is of `generated` when that is what vaultsync rendered."""
+        (None: kept), with the UI properties Logseq wrote into them; the checksum is of `generated` when
+        that is what vaultsync rendered."""
         if managed is not None:
-            values = {**values, CHECKSUM_KEY: checksum(managed if generated is None else generated)}
+            values = {**values, CHECKSUM_KEY: managed_checksum(managed if generated is None else generated)}
         head = list(parts.head)
         for name, value in values.items():
             at = next((i for i, line in enumerate(head) if self._is_key(line, name)), None)
@@ -163,14 +251,14 @@ class LogseqPages:
                 if head and not head[-1].endswith("\n"):
                     head[-1] += "\n"
                 head.extend(self.lines({name: value}))
-        body = parts.region if managed is None else managed.strip("\n") + "\n"
+        body = parts.region if managed is None else with_ui_properties(managed.strip("\n") + "\n", parts.region)
         before = parts.before or "\n"
         return "".join(head) + before + body + parts.after
 
     @staticmethod
     def _is_key(line: str, name: str) -> bool:
-        found = _PROPERTY.fullmatch(line.rstrip("\n"))
-        return found is not None and _name(found[1].lower()) == name
+        key = _property_key(line)
+        return key is not None and _name(key) == name
 
     def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None:
         """(kind, identity, metadata) of a page written by vaultsync, by its properties alone."""
