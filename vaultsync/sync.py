@@ -377,6 +377,7 @@ class _Run:
             )
             self.count(path, "kept", counter)
             return path
+        self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         if result.text != existing:
             if self.names is not None and existing is None and self.vault.stamp(path) is None:
                 self.names.add(path)
