@@ -194,12 +194,14 @@ def _is_gap(line: str) -> bool:
 
 
 def _line_start(text: str, index: int) -> int:
-    return text.rfind("\n", 0, index) + 1
+    """Where the line holding `index` starts; YAML's line breaks, not only `\\n`."""
+    return max(text.rfind(char, 0, index) for char in "\r\n\x85\u2028\u2029") + 1
 
 
 def _line_end(text: str, index: int) -> int:
-    end = text.find("\n", index)
-    return len(text) if end < 0 else end + 1
+    """Past the line break ending the line that holds `index`."""
+    found = _LINE_BREAK.search(text, index)
+    return len(text) if found is None else found.start() + (2 if text.startswith("\r\n", found.start()) else 1)
 
 
 def _why_not(text: str, present: bool, found: list[_Entry]) -> str | None:
@@ -308,7 +310,7 @@ def _one_line(text: str, node: yaml.Node) -> bool:
     return (
         isinstance(node, yaml.ScalarNode)
         and node.style in (None, "", "'", '"')  # plain is None in PyYAML's nodes, "" in libyaml's
-        and "\n" not in text[node.start_mark.index : node.end_mark.index]
+        and not _LINE_BREAK.search(text, node.start_mark.index, node.end_mark.index)
     )
 
 
