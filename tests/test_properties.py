@@ -138,6 +138,22 @@ def test_links_in_a_flow_list_are_added_in_flow_style():
     ).replace("  - diffusion\n", "  - diffusion\n" + NEW_TAG)
 
 
+def test_values_of_ours_that_change_keep_the_users_comment_indentation_and_style():
+    mine = (
+        OURS.replace("arxiv_version: 1\n", "arxiv_version: 1  # the first version\n")
+        .replace('digests:\n  - "[[arXiv 2024-01-18]]"\n', 'digests:  # the days\n    - "[[arXiv 2024-01-18]]"\n')
+        .replace("categories:\n  - cs.CV\n", "categories: [cs.CV]\n")
+    )
+    renamed = ["[[Papers of 18 January]]", "[[arXiv 2024-01-19]]"]  # the index note renamed in Obsidian
+    result = merge(mine, {**AGAIN, "arxiv_version": 2, "digests": renamed, "categories": ["cs.LG", "cs.CV"]})
+    assert frontmatter_of(result.text) == (
+        mine.replace("arxiv_version: 1  #", "arxiv_version: 2  #")
+        .replace('    - "[[arXiv 2024-01-18]]"\n', '    - "[[Papers of 18 January]]"\n    - "[[arXiv 2024-01-19]]"\n')
+        .replace("categories: [cs.CV]", "categories: [cs.LG, cs.CV]")
+        .replace("  - diffusion\n", "  - diffusion\n" + NEW_TAG)
+    )
+
+
 def test_a_comma_list_that_new_items_do_not_fit_is_left_and_reported():
     mine = OURS.replace("tags:\n  - diffusion\n", "tags: diffusion, to-read\n")
     result = merge(mine, {**AGAIN, "tags": ["diffusion", "x: y"]})  # a tag would not read back as one

@@ -281,15 +281,17 @@ def _in_flow(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[i
 
 def _in_block(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[int, int, str] | None:
     """A block list's lines with the items of `value` it lacks added, or its item lines rewritten, in its
-    own indentation (`- a` or `  - a`); None if the list or the items are not one a line."""
+    own indentation (`- a` or `  - a`); None if an item is not one line."""
     old = entry.node.value
     prefix = text[_line_start(text, old[0].start_mark.index) : old[0].start_mark.index]
     lines = [_block(item) for item in (value[len(old) :] if grows else value)]
     if not _ITEM_PREFIX.fullmatch(prefix) or None in lines:
         return None
     added = "".join(f"{prefix}{line}\n" for line in lines)
-    at = _line_end(text, old[-1].end_mark.index) if grows else _line_end(text, entry.start)
-    return at, at if grows else entry.end, added
+    if grows:
+        at = _line_end(text, old[-1].end_mark.index)
+        return at, at, added
+    return _line_end(text, entry.start), entry.end, added  # the key's line stays, with any comment on it
 
 
 def _in_commas(text: str, node: yaml.Node, key: str, parsed: str, value: list[Any]) -> tuple[int, int, str] | None:
