@@ -64,8 +64,13 @@ def test_any_user_keys_survive_byte_for_byte(user, title, tags):
 
 def test_merge_list_remembers_what_the_user_removed():
     assert merge_list(["a", "mine"], ["a", "b", "c"], ["a", "b"]) == ["a", "mine", "c"]
-    assert merge_list(None, ["a"], None) == ["a"]
-    assert merge_list("single", ["A", "single"], []) == ["single", "A"]
+    assert merge_list([], ["a"], None) == ["a"]
+    assert merge_list(properties.items("tags", "single"), ["A", "single"], []) == ["single", "A"]
+    assert merge_list(properties.items("tags", "a, b c"), ["c", "d"], []) == ["a", "b", "c", "d"]  # as Obsidian reads
+    assert merge_list(properties.items("aliases", "My paper, 2401.08640"), ["2401.08640"], []) == [
+        "My paper",
+        "2401.08640",
+    ]
     assert merge_list(["Diffusion"], ["diffusion"], None) == ["Diffusion"]  # tags compare without case
 
 

@@ -52,9 +52,8 @@ class Result:
     warnings: tuple[str, ...] = ()  # keys of ours left as the user wrote them, and why
 
 
-def merge_list(current: Any, ours: list[Any], last_written: list[Any] | None) -> list[Any]:
+def merge_list(mine: list[Any], ours: list[Any], last_written: list[Any] | None) -> list[Any]:
     """The user's items, then ours they do not have, leaving out what they removed since we wrote it."""
-    mine = current if isinstance(current, list) else [] if current in (None, "") else [current]
     have = {str(item).casefold() for item in mine}
     removed = {str(item).casefold() for item in last_written or ()} - have
     return mine + [item for item in ours if str(item).casefold() not in have | removed]
