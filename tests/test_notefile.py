@@ -66,7 +66,7 @@ def test_update_keeps_user_keys_order_and_text():
     parts = notefile.split(note)
     assert parts is not None
     updated = notefile.update(parts, {"title": "New", "tags": ["a", "b"], "extra": 1}, "new body")
-    assert updated == (
+    assert updated.left == {} and updated.text == (
         "---\ntitle: New\nrating: 5\ntags:\n  - a\n  - b\nextra: 1\n---\n"
         "Above.\n" + notefile.region("new body") + "\n## Notes\n\nmine\n"
     )

@@ -242,3 +242,86 @@ def test_damaged_state_store_is_set_aside_and_rebuilt(imported):
     assert "damaged" in summary["state_rebuilt"]
     assert vault_files(vault) == before
     assert list((vault / ".vaultsync").glob("state.sqlite.*.old"))
+
+
+def _append_item(frontmatter: str, key: str, line: str) -> str:
+    """`frontmatter` with `line` added after the last item of the block list `key` (vaultsync's style)."""
+    return re.sub(rf"^({key}:\n(?:  - .*\n)*)", lambda found: found[1] + line, frontmatter, count=1, flags=re.MULTILINE)
+
+
+def _tags(frontmatter: str) -> list[str]:
+    return re.search(r"^tags:\n((?:  - .*\n)*)", frontmatter, re.MULTILINE)[1].replace("  - ", "").split("\n")[:-1]
+
+
+NEW_TAG, NEW_DIGEST = "  - generative-models\n", '  - "[[arXiv 2024-01-19]]"\n'
+BLOCK_TAGS = re.compile(r"^tags:\n(?:  - .*\n)*", re.MULTILINE)
+# How users edit a paper's frontmatter: (name, edit, what the re-import must make of the edited text). The
+# unquoted arxiv_id goes to 2401.08639: one ending in 0 reads as a float that loses the 0 (identify's matter).
+USER_EDITS = [
+    (
+        "arxiv_id unquoted",
+        lambda fm: re.sub(r'^arxiv_id: "(.*)"$', r"arxiv_id: \1", fm, flags=re.MULTILINE),
+        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+    ),
+    (
+        "comments and values YAML 1.1 reads otherwise",
+        lambda fm: (
+            "# my notes on this paper\nrating: 010\nseen: yes\n"
+            + fm.replace("code_url:", "time: 12:30:00\nscore: .nan  # not rated yet\n\ncode_url:", 1)
+        ),
+        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+    ),
+    (
+        "tags in flow style",
+        lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: [{', '.join(_tags(fm))}, to-read]\n", fm),
+        lambda fm: _append_item(fm.replace(", to-read]", ", to-read, generative-models]"), "digests", NEW_DIGEST),
+    ),
+    (
+        "tags as a comma string",
+        lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: {', '.join(_tags(fm))}, to-read  # mine\n", fm),
+        lambda fm: _append_item(fm.replace(", to-read  #", ", to-read, generative-models  #"), "digests", NEW_DIGEST),
+    ),
+    (
+        "tags as an unindented block list",
+        lambda fm: BLOCK_TAGS.sub(lambda found: found[0].replace("  - ", "- ") + "- to-read\n", fm),
+        lambda fm: _append_item(fm.replace("- to-read\n", "- to-read\n- generative-models\n"), "digests", NEW_DIGEST),
+    ),
+    (
+        "digests in flow style",
+        lambda fm: re.sub(r"^digests:\n  - (.*)\n", r"digests: [\1]\n", fm, flags=re.MULTILINE),
+        lambda fm: _append_item(fm.replace(']]"]\n', ']]", "[[arXiv 2024-01-19]]"]\n'), "tags", NEW_TAG),
+    ),
+    (
+        "tags written twice",
+        lambda fm: fm + "tags: [mine]\n",
+        lambda fm: _append_item(fm, "digests", NEW_DIGEST),
+    ),
+]
+
+
+def test_user_frontmatter_lines_survive_a_reimport_byte_for_byte(corpus, imported):
+    src, vault = imported
+    again = later_digest(src, corpus, "generative models", len(USER_EDITS))
+    by_id = {str(frontmatter.load(path)["arxiv_id"]): path for path in papers(vault)}
+    expected: dict[Path, str] = {}
+    for arxiv_id, (name, edit, reimported) in zip(again, USER_EDITS, strict=True):
+        path = by_id[arxiv_id]
+        _, ours, body = path.read_text().split("---\n", 2)
+        assert len(_tags(ours)) == 1 and ours.count('  - "[[arXiv ') == 1, name  # listed once, under one keyword
+        users = edit(ours)
+        assert users != ours, name
+        path.write_text(f"---\n{users}---\n{body}")
+        expected[path] = reimported(users)
+
+    summary = import_json(src, vault)
+
+    assert summary["papers"]["updated"] == len(USER_EDITS) and summary["errors"] == []
+    for path, frontmatter_text in expected.items():
+        assert path.read_text().split("---\n", 2)[1] == frontmatter_text, path.name
+        assert "- [[arXiv 2024-01-19]] · generative models" in path.read_text()
+    twice = list(expected)[-1]
+    assert summary["warnings"] == [
+        f"{twice}: property 'tags' left as you wrote it: it is written more than once; keep one for vaultsync to"
+        " update it"
+    ]
+    assert import_json(src, vault)["warnings"] == []  # nothing left to do: the notes are not read again

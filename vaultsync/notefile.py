@@ -113,16 +113,18 @@ def split(text: str) -> NoteParts | None:
     )
 
 
-def update(parts: NoteParts, values: dict[str, Any], managed: str | None, generated: str | None = None) -> str:
+def update(
+    parts: NoteParts, values: dict[str, Any], managed: str | None, generated: str | None = None
+) -> properties.Edit:
     """The note with `values` set in its frontmatter and its region replaced by `managed` (None: kept;
-    `generated` as for `region`).
+    `generated` as for `region`), and the keys of `values` left as the user wrote them, with why.
 
-    Everything else — the user's keys with their bytes, the text around the region — is kept.
+    Everything else — the user's lines in the frontmatter with their bytes, the text around the region — is kept.
     """
-    yaml_text = properties.set_values(parts.yaml, parts.metadata, values)
+    edit = properties.set_values(parts.yaml, parts.metadata, values)
     close = parts.close if parts.close.endswith("\n") else parts.close + "\n"
     body = parts.region if managed is None else region(managed, generated)
-    return parts.open + yaml_text + close + parts.before + body + parts.after
+    return properties.Edit(parts.open + edit.text + close + parts.before + body + parts.after, edit.left)
 
 
 def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:

@@ -1,21 +1,26 @@
 """Frontmatter as text: vaultsync's YAML style, and edits that leave the user's lines byte for byte.
 
-A frontmatter is read as a list of top-level entries (a key's line with its indented or list lines;
-comments and blank lines on their own). Setting a key replaces only that key's lines, so the user's
-keys, their order, quoting and comments survive. Every edit is checked by parsing the result; a
-frontmatter too unusual to edit line by line is re-emitted whole, values kept.
+A frontmatter is read as top-level entries: a key's line with its indented or list lines; comment and
+blank lines between keys belong to no key. Setting a key of ours edits only that key's own text, in the
+shape the user gave it (a list in flow style gains items in flow style, a comma-separated string gains
+them after a comma, a block list keeps its indentation, a trailing comment stays), so every other line
+keeps its bytes. A value whose text already says ours (`arxiv_id: 2401.08640`, which YAML reads as a
+float) is not touched. Every edit is checked by parsing the result and comparing the keys it changed;
+a key whose shape cannot be edited on its own lines (written twice, an anchor or alias, a flow
+mapping, …) or whose edit fails that check is left as the user wrote it, and reported: the frontmatter
+is never re-emitted.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import date
+from typing import Any, NamedTuple
 
 import frontmatter
 import yaml
 
 _HANDLER = frontmatter.YAMLHandler()  # python-frontmatter's loader: libyaml's when installed
-_SIMPLE_KEY = re.compile(r"([A-Za-z0-9_][\w.-]*)[ \t]*:(?:[ \t]|$)")
 
 
 class _Dumper(yaml.SafeDumper):
@@ -75,82 +80,275 @@ def load(text: str) -> dict[str, Any]:
 
 
 def same(a: Any, b: Any) -> bool:
-    """Equal as YAML values: `1` is not `true`, a date is not a string."""
+    """Equal as YAML values: `1` is not `true`, a date is not a string, `.nan` is `.nan`."""
     if isinstance(a, dict) and isinstance(b, dict):
         return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(map(same, a, b))
-    return type(a) is type(b) and a == b
+    return type(a) is type(b) and (a == b or a != a and b != b)
 
 
-def set_values(text: str, current: dict[str, Any], values: dict[str, Any]) -> str:
-    """`text` (YAML, parsed as `current`) with each key of `values` set; keys already equal are not touched.
+_SPLIT = {"tags": re.compile(r"[,\s]+"), "aliases": re.compile(",")}
 
-    A new key goes after the key before it in `values` that the text has, else first.
+
+def items(key: str, value: Any) -> list[Any]:
+    """The list Obsidian reads from a list property written as `value`: a string of tags is split at commas
+    and spaces, a string of aliases at commas (`tags: a, b` is two tags); any other scalar is one item."""
+    if isinstance(value, list):
+        return value
+    if value is None or value == "":
+        return []
+    if isinstance(value, str) and key in _SPLIT:
+        return [item.strip() for item in _SPLIT[key].split(value) if item.strip()]
+    return [value]
+
+
+class Edit(NamedTuple):
+    """Text with values set, and the keys left as the user wrote them, each with the reason."""
+
+    text: str
+    left: dict[str, str]
+
+
+def set_values(text: str, current: dict[str, Any], values: dict[str, Any]) -> Edit:
+    """`text` (YAML, parsed as `current`) with each key of `values` set, each on its own lines only.
+
+    Keys whose value already reads as ours are not touched. A new key goes after the key before it in
+    `values` that the text has, else first.
     """
     changed = {key: value for key, value in values.items() if key not in current or not same(current[key], value)}
     if not changed:
-        return text
-    expected = {**current, **values}
+        return Edit(text, {})
+    text += "" if text.endswith("\n") or not text else "\n"
     try:
-        entries = _entries(text)
-    except (yaml.YAMLError, ValueError):
-        return dump(expected)
-    where = {key: index for index, (key, _) in enumerate(entries) if key is not None}
-    if len(where) != len(current):  # a repeated key: cannot tell which line the parser kept
-        return dump(expected)
-    inserts: dict[int, list[str]] = {}
-    anchor = -1
+        entries, shape = _entries(text)
+    except yaml.YAMLError:
+        entries, shape = {}, "vaultsync cannot read the frontmatter line by line"
+    edits: list[tuple[str, int, int, str]] = []  # (key, start, end, new text of text[start:end])
+    left: dict[str, str] = {}
+    after = 0  # where a new key goes: after the last key of `values` the text has so far
     for key, value in values.items():
-        if key in where:
-            anchor = where[key]
-            if key in changed:
-                entries[anchor] = (key, dump({key: value}))
+        found = entries.get(key, [])
+        unchanged = key not in changed or (
+            key in current and len(found) == 1 and _says(key, found[0].node, current[key], value)
+        )
+        if unchanged:
+            pass
+        elif reason := shape or _why_not(text, key in current, found):
+            left[key] = reason
+        elif key not in current:
+            edits.append((key, after, after, dump({key: value})))
+        elif (edit := _replace(text, found[0], key, current[key], value)) is None:
+            left[key] = "it is a comma-separated list the new items do not fit in"
         else:
-            inserts.setdefault(anchor, []).append(dump({key: value}))
-    result = "".join(inserts.get(-1, [])) + "".join(
-        chunk + "".join(inserts.get(index, [])) for index, (_, chunk) in enumerate(entries)
-    )
-    try:
-        if same(load(result), expected):
-            return result
-    except (yaml.YAMLError, ValueError):
-        pass
-    return dump(expected)
+            edits.append((key, *edit))
+        if found:
+            after = found[-1].end
+    if not edits:
+        return Edit(text, left)
+    expected = {key: changed[key] for key, *_ in edits}
+    result = _apply(text, edits)
+    if _holds(result, current, expected):
+        return Edit(result, left)
+    accepted: list[tuple[str, int, int, str]] = []  # rare: find the edits that hold, one by one
+    for edit in edits:
+        trial = _apply(text, [*accepted, edit])
+        if _holds(trial, current, {key: expected[key] for key, *_ in [*accepted, edit]}):
+            accepted.append(edit)
+        else:
+            left[edit[0]] = "vaultsync cannot change it without changing other lines"
+    return Edit(_apply(text, accepted), left)
 
 
-def _entries(text: str) -> list[tuple[str | None, str]]:
-    """Top-level entries as (key, lines); None for comment and blank lines between keys."""
-    chunks: list[tuple[bool, list[str]]] = []  # (is a gap, lines)
-    for line in text.splitlines(keepends=True):
-        if line[:1] not in ("", " ", "\t", "#", "\n", "\r") and not re.match(r"-(\s|$)", line):
-            chunks.append((False, [line]))
-        elif _is_gap(line):
-            if chunks and chunks[-1][0]:
-                chunks[-1][1].append(line)
-            else:
-                chunks.append((True, [line]))
-        elif chunks:  # an indented or list line: it continues the key above, gaps included
-            if chunks[-1][0] and len(chunks) > 1:
-                chunks[-2][1].extend(chunks.pop()[1])
-            chunks[-1][1].append(line)
-        else:
-            raise ValueError("frontmatter starts with an indented line")
-    if chunks and not chunks[-1][1][-1].endswith("\n"):
-        chunks[-1][1][-1] += "\n"
-    return [(None if gap else _key("".join(lines)), "".join(lines)) for gap, lines in chunks]
+class _Entry(NamedTuple):
+    start: int  # the first character of the key's line
+    end: int  # past its last line; comment and blank lines after it are not its own
+    node: yaml.Node  # its value
+    plain: bool  # written `key: …` at the left margin (not `? key`)
+
+
+_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # what `load` parses with
+
+
+def _entries(text: str) -> tuple[dict[str, list[_Entry]], str | None]:
+    """The top-level entries of `text` by key, and a reason none can be edited on their own lines."""
+    root = yaml.compose(text, Loader=_LOADER)
+    if root is None:
+        return {}, None
+    if not isinstance(root, yaml.MappingNode) or root.flow_style:
+        return {}, "the frontmatter is one flow mapping `{…}`"
+    entries: dict[str, list[_Entry]] = {}
+    starts = [_line_start(text, key.start_mark.index) for key, _ in root.value] + [len(text)]
+    for (key, value), start, end in zip(root.value, starts, starts[1:], strict=False):
+        floor = _line_end(text, key.start_mark.index)
+        while end > floor and _is_gap(text[_line_start(text, end - 1) : end]):
+            end = _line_start(text, end - 1)
+        plain = isinstance(key, yaml.ScalarNode) and key.start_mark.index == start
+        entries.setdefault(str(key.value), []).append(_Entry(start, end, value, plain))
+    return entries, None
 
 
 def _is_gap(line: str) -> bool:
-    """A blank line or a comment at the left margin."""
-    return not line.strip() or line.startswith("#")
+    """A blank line, a comment at the left margin, or a document end marker: between keys, nobody's."""
+    return not line.strip() or line.startswith("#") or line.rstrip() == "..."
 
 
-def _key(chunk: str) -> str:
-    match = _SIMPLE_KEY.match(chunk)
-    if match:
-        return match[1]
-    data = load(chunk)
-    if len(data) != 1:
-        raise ValueError("not one key")
-    return str(next(iter(data)))
+def _line_start(text: str, index: int) -> int:
+    """Where the line holding `index` starts; YAML's line breaks, not only `\\n`."""
+    return max(text.rfind(char, 0, index) for char in "\r\n\x85\u2028\u2029") + 1
+
+
+def _line_end(text: str, index: int) -> int:
+    """Past the line break ending the line that holds `index`."""
+    found = _LINE_BREAK.search(text, index)
+    return len(text) if found is None else found.start() + (2 if text.startswith("\r\n", found.start()) else 1)
+
+
+def _why_not(text: str, present: bool, found: list[_Entry]) -> str | None:
+    """Why a key cannot be edited on its own lines, or None."""
+    if not present:
+        return None
+    if len(found) > 1:
+        return "it is written more than once; keep one for vaultsync to update it"
+    if not found or not found[0].plain:
+        return "it is not written as a plain `key: value` entry"
+    try:
+        tokens = list(yaml.scan(text[found[0].start : found[0].end], Loader=_LOADER))
+    except yaml.YAMLError:
+        return "vaultsync cannot read it line by line"
+    if any(isinstance(token, yaml.AnchorToken | yaml.AliasToken) for token in tokens):
+        return "it uses a YAML anchor or alias (`&`, `*`)"
+    return None
+
+
+def _reads_as(key: str, parsed: Any, value: Any) -> bool:
+    """`parsed` is `value`, or the same list written as a string Obsidian splits (`tags: a, b`)."""
+    if same(parsed, value):
+        return True
+    return isinstance(parsed, str) and key in _SPLIT and isinstance(value, list) and same(items(key, parsed), value)
+
+
+def _says(key: str, node: yaml.Node, parsed: Any, value: Any) -> bool:
+    """The user's value reads as ours, or its text is ours where YAML types it otherwise."""
+    if _reads_as(key, parsed, value):
+        return True
+    if isinstance(node, yaml.ScalarNode):
+        return _same_text(node, value)
+    if isinstance(node, yaml.SequenceNode) and isinstance(value, list) and len(node.value) == len(value):
+        pairs = zip(node.value, parsed, value, strict=True)
+        return all(same(mine, ours) or _same_text(item, ours) for item, mine, ours in pairs)
+    return False
+
+
+def _same_text(node: yaml.Node, value: Any) -> bool:
+    """A scalar written as `value`'s own text (`2401.08640` for "2401.08640", `"2"` for 2)."""
+    if not isinstance(node, yaml.ScalarNode) or node.tag.endswith(":null") or isinstance(value, bool):
+        return False
+    if isinstance(value, str | int | float):
+        return node.value == str(value)
+    return isinstance(value, date) and node.value == value.isoformat()
+
+
+_FIT_IN_COMMAS = re.compile(r"[\w./-]+")
+_ITEM_PREFIX = re.compile(r"[ \t]*-[ \t]+")
+
+
+def _replace(text: str, entry: _Entry, key: str, parsed: Any, value: Any) -> tuple[int, int, str] | None:
+    """The edit setting an existing key to `value` in the user's shape of it: (start, end, new text of
+    text[start:end]); None if it is a comma-separated list the new items cannot be added to."""
+    node, edit = entry.node, None
+    if isinstance(value, list) and isinstance(node, yaml.SequenceNode) and value:
+        if all(_one_line(text, item) for item in node.value):
+            grows = same(parsed, value[: len(parsed)])  # ours come after the user's items: add, else rewrite
+            edit = (_in_flow if node.flow_style else _in_block)(text, entry, value, grows)
+    elif isinstance(value, list) and isinstance(parsed, str) and key in _SPLIT:
+        return _in_commas(text, node, key, parsed, value)
+    elif not isinstance(value, list | dict) and _one_line(text, node) and node.start_mark.index < node.end_mark.index:
+        scalar = _scalar(key, value)  # over the old scalar: a comment after it stays
+        edit = None if scalar is None else (node.start_mark.index, node.end_mark.index, scalar)
+    return edit or (entry.start, entry.end, dump({key: value}))
+
+
+def _in_flow(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[int, int, str]:
+    """`[a, b]` with the items of `value` it lacks added (`[a, b, c]`), or with `value`'s items."""
+    old = entry.node.value
+    gap = text[old[0].end_mark.index : old[1].start_mark.index] if len(old) > 1 else ", "
+    gap = gap if re.fullmatch(r"[ \t]*,[ \t]*", gap) else ", "
+    if grows and old:
+        return old[-1].end_mark.index, old[-1].end_mark.index, "".join(gap + _flow(item) for item in value[len(old) :])
+    return entry.node.start_mark.index, entry.node.end_mark.index, "[" + gap.join(map(_flow, value)) + "]"
+
+
+def _in_block(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[int, int, str] | None:
+    """A block list's lines with the items of `value` it lacks added, or its item lines rewritten, in its
+    own indentation (`- a` or `  - a`); None if an item is not one line."""
+    old = entry.node.value
+    prefix = text[_line_start(text, old[0].start_mark.index) : old[0].start_mark.index]
+    lines = [_block(item) for item in (value[len(old) :] if grows else value)]
+    if not _ITEM_PREFIX.fullmatch(prefix) or None in lines:
+        return None
+    added = "".join(f"{prefix}{line}\n" for line in lines)
+    if grows:
+        at = _line_end(text, old[-1].end_mark.index)
+        return at, at, added
+    return _line_end(text, entry.start), entry.end, added  # the key's line stays, with any comment on it
+
+
+def _in_commas(text: str, node: yaml.Node, key: str, parsed: str, value: list[Any]) -> tuple[int, int, str] | None:
+    """`tags: a, b` with the items of `value` it lacks added after the same separator (`a, b, c`); None if
+    they cannot be (not one line, not only added items, an item that would not read back as one)."""
+    had = items(key, parsed)
+    new = [str(item) for item in value[len(had) :]]
+    if not _one_line(text, node) or not same(had, value[: len(had)]) or not all(map(_FIT_IN_COMMAS.fullmatch, new)):
+        return None
+    found = re.search(r"[ \t]*,[ \t]*", node.value) or (_SPLIT[key].fullmatch(" ") and re.search(r"\s+", node.value))
+    gap = found[0] if found else ", "
+    at = node.end_mark.index - bool(node.style)  # inside a closing quote
+    return at, at, gap * bool(had) + gap.join(new)
+
+
+def _one_line(text: str, node: yaml.Node) -> bool:
+    """A plain or quoted scalar on one line."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.style in (None, "", "'", '"')  # plain is None in PyYAML's nodes, "" in libyaml's
+        and not _LINE_BREAK.search(text, node.start_mark.index, node.end_mark.index)
+    )
+
+
+def _scalar(key: str, value: Any) -> str | None:
+    """`value` as vaultsync writes it after `key: `, if that is one line."""
+    line = dump({key: value})
+    return line[len(key) + 2 : -1] if line.startswith(f"{key}: ") and line.count("\n") == 1 else None
+
+
+def _block(item: Any) -> str | None:
+    """`item` as vaultsync writes it after `- `, if that is one line."""
+    lines = dump({"k": [item]}).split("\n")
+    return lines[1].removeprefix("  - ") if len(lines) == 3 else None
+
+
+def _flow(item: Any) -> str:
+    """`item` as an entry of a flow list `[…]`."""
+    return yaml.dump([item], Dumper=_Dumper, default_flow_style=True, width=float("inf"), allow_unicode=True)[1:-2]
+
+
+def _apply(text: str, edits: list[tuple[str, int, int, str]]) -> str:
+    """`text` with each (key, start, end, new) edit made; insertions at one place keep their order, before
+    a replacement starting there."""
+    out, at = [], 0
+    for _, start, end, new in sorted(edits, key=lambda edit: edit[1:3]):
+        out += [text[at:start], new]
+        at = end
+    return "".join(out) + text[at:]
+
+
+def _holds(text: str, current: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """`text` parses to the keys of `current` and the new ones, and the edited keys read as `expected`."""
+    try:
+        result = load(text)
+    except (yaml.YAMLError, ValueError):
+        return False
+    if result.keys() != current.keys() | expected.keys():
+        return False
+    return all(_reads_as(key, result[key], value) for key, value in expected.items())

@@ -1,8 +1,10 @@
 """A freshly rendered note meets the note already in the vault: the user's part always wins.
 
 - Keys the user added, text around the managed region: kept byte for byte (see `notefile.update`).
-- `tags` and `aliases`: the user's items in their order, then new ones of ours, except those the user
-  removed since vaultsync last wrote them.
+- Keys of ours: set on their own lines only, in the shape the user gave them; one the user wrote in a shape
+  that cannot be edited that way (twice, with an anchor, …) is theirs: left as it is, with a warning.
+- `tags` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
+  two), then new ones of ours, except those the user removed since vaultsync last wrote them.
 - `first_seen`: never changes once written.
 - The managed region: replaced, unless the user edited it since vaultsync wrote it; then it is kept
   and the note reported "kept", except with `force`. Index regions are merged line by line instead.
@@ -14,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import notefile
+from . import notefile, properties
 
 
 class NoteFormat(Protocol):
@@ -22,7 +24,9 @@ class NoteFormat(Protocol):
 
     def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str: ...
     def split(self, text: str) -> Any: ...
-    def update(self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None) -> str: ...
+    def update(
+        self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None
+    ) -> str | properties.Edit: ...  # an Edit when it may leave keys of `values` as the user wrote them
     def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None: ...
 
 
@@ -45,11 +49,11 @@ class Result:
     text: str | None  # None: not a note vaultsync can update (markers or frontmatter damaged)
     outcome: str  # created, updated, unchanged, kept (edited by the user), damaged
     written: dict[str, list[Any]]  # the list values vaultsync now stands for, to remember
+    warnings: tuple[str, ...] = ()  # keys of ours left as the user wrote them, and why
 
 
-def merge_list(current: Any, ours: list[Any], last_written: list[Any] | None) -> list[Any]:
+def merge_list(mine: list[Any], ours: list[Any], last_written: list[Any] | None) -> list[Any]:
     """The user's items, then ours they do not have, leaving out what they removed since we wrote it."""
-    mine = current if isinstance(current, list) else [] if current in (None, "") else [current]
     have = {str(item).casefold() for item in mine}
     removed = {str(item).casefold() for item in last_written or ()} - have
     return mine + [item for item in ours if str(item).casefold() not in have | removed]
@@ -73,7 +77,7 @@ def reconcile(
     values = dict(rendered.metadata)
     for key in LIST_KEYS:
         if key in values:
-            values[key] = merge_list(parts.metadata.get(key), values[key], last_written.get(key))
+            values[key] = merge_list(properties.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
     for key in WRITE_ONCE_KEYS:
         if parts.metadata.get(key) is not None:
             values[key] = parts.metadata[key]
@@ -84,5 +88,12 @@ def reconcile(
         if notefile.checksum(managed) != parts.checksum:
             outcome = "kept"  # an update is held back
         managed = None
-    text = notes.update(parts, values, managed, rendered.managed)
-    return Result(text, outcome or ("unchanged" if text == existing else "updated"), written)
+    updated = notes.update(parts, values, managed, rendered.managed)
+    text, left = (updated, {}) if isinstance(updated, str) else updated
+    for key in left.keys() & written.keys():  # not written: what vaultsync stood for before still holds
+        if key in last_written:
+            written[key] = last_written[key]
+        else:
+            del written[key]
+    warnings = tuple(f"property {key!r} left as you wrote it: {why}" for key, why in left.items())
+    return Result(text, outcome or ("unchanged" if text == existing else "updated"), written, warnings)

@@ -449,6 +449,7 @@ class _Run:
             self.report.warnings.append(f"{self.vault.root / path}: {self.flavor.damage(existing)}")
             self.count(path, "kept", counter)
             return path
+        self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         if result.text != existing:
             if self.names is not None and snap is None:
                 self.names.add(path)
