@@ -78,6 +78,7 @@ class _Obsidian:
     split = staticmethod(notefile.split)
     update = staticmethod(notefile.update)
     identify = staticmethod(notefile.identify)
+    checksum = staticmethod(notefile.checksum)
 
 
 def obsidian(layout: Layout) -> Flavor:

@@ -260,6 +260,8 @@ class LogseqPages:
         key = _property_key(line)
         return key is not None and _name(key) == name
 
+    checksum = staticmethod(managed_checksum)
+
     def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None:
         """(kind, identity, metadata) of a page written by vaultsync, by its properties alone."""
         parts = self.split(text)

@@ -28,6 +28,7 @@ class NoteFormat(Protocol):
         self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None
     ) -> str | properties.Edit: ...  # an Edit when it may leave keys of `values` as the user wrote them
     def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None: ...
+    def checksum(self, managed: str) -> str: ...  # of a managed region, as its note records it
 
 
 LIST_KEYS = ("tags", "aliases")
@@ -85,7 +86,7 @@ def reconcile(
     if rendered.merge_region and managed is not None:
         managed = rendered.merge_region(parts.managed)
     elif managed is not None and parts.edited and not force and managed.strip("\n") != parts.managed.strip("\n"):
-        if notefile.checksum(managed) != parts.checksum:
+        if notes.checksum(managed) != parts.checksum:
             outcome = "kept"  # an update is held back
         managed = None
     updated = notes.update(parts, values, managed, rendered.managed)

@@ -449,11 +449,11 @@ class _Run:
             self.report.warnings.append(f"{self.vault.root / path}: {self.flavor.damage(existing)}")
             self.count(path, "kept", counter)
             return path
-        self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         if result.text != existing:
+            self.vault.write(path, result.text, snap)
             if self.names is not None and snap is None:
                 self.names.add(path)
-            self.vault.write(path, result.text, snap)
+        self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         stamp = self.vault.stamp(path)
         signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
         self.state.put_note(kind, identity, NoteState(path, result.written, signature, edited=result.outcome == "kept"))
