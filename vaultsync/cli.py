@@ -1,8 +1,8 @@
 """The `vaultsync` command: parses options, calls the library, prints the outcome.
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
-VAULT is a file, unknown template, bad option); 3 another vaultsync is writing to the vault; 130
-`import` interrupted by Ctrl-C.
+SRC neither a file nor a folder, VAULT is a file, unknown template, bad option); 3 another vaultsync is
+writing to the vault; 130 `import` interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import logging
 import logging.handlers
 import shutil
+import stat
 import sys
 import threading
 import traceback
@@ -30,7 +31,7 @@ from .config import load as load_settings
 from .flavor import KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
-from .sources import find_digests
+from .sources import file_kind, find_digests
 from .state import StateError
 from .summary import Summary
 from .sync import Options, import_digests
@@ -355,9 +356,13 @@ def service_command(
 
 
 def _check_vault(vault: Path) -> None:
-    """A vault that does not exist yet is fine (it is created); a file in its place is not."""
-    if vault.exists() and not vault.is_dir():
-        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    """A vault that does not exist yet is fine (it is created); a file (or FIFO, device…) in its place is not."""
+    try:
+        mode = vault.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISDIR(mode):
+        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
 
 def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
@@ -376,8 +381,12 @@ def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path,
             f"no SRC given, and {vault} has no `source` setting — give SRC VAULT,"
             f" or set it with `vaultsync init {vault} --source SRC`"
         )
-    if not src.exists():
+    try:
+        mode = src.stat().st_mode
+    except OSError:
         _fail(f"{src} does not exist — give a digest file or a folder of digests")
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a FIFO or a device: reading it may never end
+        _fail(f"{src} is {file_kind(mode)}, not a digest file or a folder — give a digest file or a folder of digests")
     return src, vault, settings
 
 

@@ -5,7 +5,8 @@ import (which skips, cheaply, those imported before and unchanged): that is the 
 Watchdog's events then say which files changed; a file is imported once it has settled (see `settle`).
 Nothing stops the daemon but a signal: a failed import is logged and retried when the file changes and,
 with growing pauses, in case the cause (a full disk, a permission) went away; SRC disappearing, or the
-observer thread dying, is logged and watching resumes when it can.
+observer thread dying, is logged and watching resumes when it can. Only regular files are digests: a
+FIFO, socket or device named like one is forgotten without being opened (see `sources`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import logging
 import os
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -96,11 +98,13 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _signature(path: Path) -> Signature | None:
+    """Size, modification time and inode of the regular file at `path`, or None: gone, or a FIFO, socket
+    or device (no digest: forgotten without being opened)."""
     try:
         info = path.stat()
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return (info.st_size, info.st_mtime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None
 
 
 class _Daemon:
