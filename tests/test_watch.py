@@ -331,6 +331,39 @@ def test_once_catches_up_and_exits(corpus, folders, tmp_path):
     assert result.returncode == 1 and "2024-01-19.md" in result.stderr and "2024-01-18" not in result.stderr
 
 
+def test_once_exits_while_files_in_src_keep_growing(corpus, folders, tmp_path):
+    """A generator's log file (one of them matching `*.txt`) that never stops growing: `--once` waits for it
+    the settle window and its grace, skips it with one warning, imports the rest and exits."""
+    src, vault = folders
+    drop(corpus, CANONICAL, src)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", GROWING, str(src / "generator.txt"), str(src / "generator.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)  # both files exist and are growing
+        result = run_cli_within(40, "watch", src, vault, "--once", "--settle", "0.5")
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.returncode == 0, result.stderr
+    assert "imported 2024-01-18.md" in result.stderr and index_note(vault, "2024-01-18").exists()
+    warnings = [line for line in result.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1 and f"{src / 'generator.txt'}: still being written — skipped; run again" in warnings[0]
+    assert "generator.log" not in result.stderr and "Traceback" not in result.stderr
+
+
+GROWING = """
+import sys, time
+while True:
+    for name in sys.argv[1:]:
+        with open(name, "a") as file:
+            file.write("generated another line\\n")
+    time.sleep(0.05)
+"""
+
+
 def run_cli_within(seconds: float, *args: object) -> subprocess.CompletedProcess[str]:
     """`run_cli`, failing the test (not hanging it) if the command has not exited after `seconds`."""
     script = Path(sys.executable).with_name("vaultsync")

@@ -185,7 +185,15 @@ def watch_command(
         typer.Option("--poll/--no-poll", help="Look for changes by polling (network drives, WSL, Docker volumes)."),
     ] = None,
     poll_interval: Annotated[float | None, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = None,
-    once: Annotated[bool, typer.Option("--once", help="Catch up on new or changed digests, then exit.")] = False,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Catch up on new or changed digests, then exit (1 if an import failed). A digest still being"
+            " written is waited for at most the settle window plus 3 more (at least 5 s), then skipped with a"
+            " warning: the next run takes it.",
+        ),
+    ] = False,
     wait: Wait = None,
     flavor: FlavorOption = None,
     config: Config = None,

@@ -7,11 +7,17 @@ Nothing stops the daemon but a signal: a failed import is logged and retried whe
 with growing pauses, in case the cause (a full disk, a permission) went away; SRC disappearing, or the
 observer thread dying, is logged and watching resumes when it can. Only regular files are digests: a
 FIFO, socket or device named like one is forgotten without being opened (see `sources`).
+
+With `once`, the daemon catches up and exits. It waits for the digests still being written (only files
+that are digests: a growing log file is not waited for) at most the settle window plus a grace of 3
+more windows, 5 s at least (`once_grace`), time spent importing not counted; those still changing then
+are skipped with one warning line each and do not change the exit code: the next run takes them.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
@@ -38,6 +44,7 @@ log = logging.getLogger("vaultsync.watch")
 
 TICK = 0.5  # seconds: the longest the daemon sleeps before it looks at its observer and its retries again
 RETRY_FIRST, RETRY_MOST = 10.0, 900.0  # seconds before a failed import is retried, doubling up to the most
+ONCE_GRACE_WINDOWS, ONCE_GRACE_LEAST = 3, 5.0  # --once: how long past the settle window a digest is waited for
 
 
 @dataclass(frozen=True)
@@ -83,6 +90,11 @@ def watch(src: Path, vault: Path, options: Options, settings: WatchOptions, stop
     return _Daemon(src, vault, options, settings, stop).run()
 
 
+def once_grace(settle: float) -> float:
+    """How long `--once` waits, beyond the settle window, for digests still being written."""
+    return max(ONCE_GRACE_WINDOWS * settle, ONCE_GRACE_LEAST)
+
+
 @contextmanager
 def stop_on_signals(stop: threading.Event) -> Iterator[None]:
     """SIGINT and SIGTERM set `stop` (the file in hand is finished) instead of killing the process."""
@@ -119,6 +131,7 @@ class _Daemon:
         self.observer: BaseObserver | None = None
         self.watched: tuple[int, int] | None = None  # device and inode of the folder being watched
         self.failed = False
+        self.give_up_at = math.inf  # with `once`: when digests still being written are skipped
 
     def run(self) -> int:
         flavor, reason = resolve(self.options.flavor, self.vault, self.options.layout)
@@ -127,13 +140,15 @@ class _Daemon:
             if not self.settings.once:
                 self.start_observer()  # before the scan: nothing written meanwhile goes unseen
             self.scan()
+            if self.settings.once:
+                self.give_up_at = time.monotonic() + self.settings.settle + once_grace(self.settings.settle)
             while not self.stop.is_set():
                 self.wait_for_events()
                 self.import_settled()
-                if self.settings.once and not self.settler:
-                    break
                 if not self.settings.once:
                     self.supervise()
+                elif not self.settler or self.gave_up():
+                    break
         finally:
             self.stop_observer()
         return 1 if self.settings.once and self.failed else 0
@@ -161,7 +176,7 @@ class _Daemon:
 
     def wait_for_events(self) -> None:
         now = time.monotonic()
-        timeouts = [TICK, *(f.retry_at - now for f in self.failures.values())]
+        timeouts = [TICK, self.give_up_at - now, *(f.retry_at - now for f in self.failures.values())]
         if (settle := self.settler.next_check(now)) is not None:
             timeouts.append(settle)
         timeout = max(0.0, min(timeouts))
@@ -186,12 +201,23 @@ class _Daemon:
         if not due:
             return
         files = (path for path in sorted(due, key=digest_order) if not self.stop.is_set())
+        started = time.monotonic()
         try:
             import_digests(files, self.vault, self.options, progress=self.report)
         except Exception as error:  # a broken template, a state store it cannot open, a bug: retry later
             log.debug("import failed", exc_info=True)
             for path in due:
                 self.note_failure(path, f"{path}: import failed: {error}")
+        finally:
+            self.give_up_at += time.monotonic() - started  # --once waits for writers, not for itself
+
+    def gave_up(self) -> bool:
+        """With `once`, past the deadline: skip the digests still being written, one warning each."""
+        if time.monotonic() < self.give_up_at:
+            return False
+        for path in sorted(self.settler, key=digest_order):
+            log.warning("%s: still being written — skipped; run again", path)
+        return True
 
     def report(self, report: DigestReport) -> None:
         """One log line per digest imported; its errors, and retries."""
