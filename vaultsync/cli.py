@@ -2,7 +2,8 @@
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
 SRC neither a file nor a folder, VAULT is a file, unknown template, bad option); 3 another vaultsync is
-writing to the vault; 130 `import` interrupted by Ctrl-C.
+writing to the vault; 4 `watch`'s vault folder was moved, renamed or removed while it ran (nothing is
+written at the old path); 130 `import` interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from .summary import Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 app = typer.Typer(
     help="Turn arXiv-daily digests into notes in an Obsidian vault.",
@@ -208,8 +209,8 @@ def watch_command(
 ) -> None:
     """Import every new or changed digest, then each one that lands in SRC as soon as it is complete.
 
-    Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0). Logs one line per
-    digest imported on stderr.
+    Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0), or until VAULT is moved,
+    renamed or removed (exit 4). Logs one line per digest imported on stderr.
 
     Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/Notes/.vaultsync/watch.log
     """
@@ -231,9 +232,11 @@ def watch_command(
     log_to = Path(settings["log_file"]).expanduser() if settings["log_file"] else None
     _configure_logging(settings["verbose"], settings["quiet"], log_to)
     stop = threading.Event()
-    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]):
+    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]) as held:
         try:
-            code = watch(src, vault, options, settings_for_watch, stop)
+            code = watch(src, vault, options, settings_for_watch, stop, held)
+        except lock.VaultMoved as error:
+            _fail(str(error), EXIT_VAULT_MOVED)
         except Exception as error:
             if settings["verbose"]:
                 traceback.print_exc()
@@ -441,12 +444,14 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
 
 
 @contextmanager
-def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[None]:
-    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`)."""
+def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[lock.Held | None]:
+    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`); yields it,
+    or None when not `enabled`."""
+    held: lock.Held | None = None
     with ExitStack() as stack:
         if enabled:
             try:
-                left_behind = stack.enter_context(
+                held = stack.enter_context(
                     lock.hold(
                         vault, command, wait, on_wait=lambda holder: typer.echo(f"Waiting for {holder}…", err=True)
                     )
@@ -455,9 +460,11 @@ def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Ite
                 _fail(str(error), EXIT_BUSY)
             except OSError as error:
                 _fail(f"{vault}: cannot create the vault folder or its lock ({error.strerror or error})")
-            if left_behind:
-                typer.echo(f"Note: {left_behind.describe()} stopped without releasing {vault}; taking over", err=True)
-        yield
+            if held.left_behind:
+                typer.echo(
+                    f"Note: {held.left_behind.describe()} stopped without releasing {vault}; taking over", err=True
+                )
+        yield held
 
 
 def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:

@@ -8,6 +8,10 @@ with growing pauses, in case the cause (a full disk, a permission) went away; SR
 observer thread dying, is logged and watching resumes when it can. Only regular files are digests: a
 FIFO, socket or device named like one is forgotten without being opened (see `sources`).
 
+The vault is another matter: if its folder is moved, renamed, removed or replaced while the daemon runs
+(checked at every tick and before each digest it imports), the daemon stops with VaultMoved rather than
+write an empty vault at the old path.
+
 With `once`, the daemon catches up and exits. It waits for the digests still being written (only files
 that are digests: a growing log file is not waited for) at most the settle window plus a grace of 3
 more windows, 5 s at least (`once_grace`), time spent importing not counted; those still changing then
@@ -35,6 +39,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from .flavor import KINDS, resolve
+from .lock import Held, VaultMoved
 from .settle import Settler, Signature
 from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest
 from .summary import DigestReport
@@ -82,12 +87,15 @@ class _Events(FileSystemEventHandler):
             self.paths.put(Path(os.fsdecode(event.dest_path)))
 
 
-def watch(src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> int:
+def watch(
+    src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None = None
+) -> int:
     """Catch up, then import digests as they land in `src` until `stop` is set (by a signal, say).
 
-    Returns the exit code: 0, or with `settings.once` 1 if an import failed.
+    Returns the exit code: 0, or with `settings.once` 1 if an import failed. Given the vault's lock `held`,
+    raises VaultMoved as soon as the vault's folder is no longer at its path.
     """
-    return _Daemon(src, vault, options, settings, stop).run()
+    return _Daemon(src, vault, options, settings, stop, held).run()
 
 
 def once_grace(settle: float) -> float:
@@ -120,8 +128,11 @@ def _signature(path: Path) -> Signature | None:
 
 
 class _Daemon:
-    def __init__(self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> None:
+    def __init__(
+        self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None
+    ) -> None:
         self.src, self.vault, self.options, self.settings, self.stop = src.absolute(), vault, options, settings, stop
+        self.held = held
         # A digest file as SRC: watch its folder for that one name (a generator that rewrites README.md).
         src = self.src
         self.folder, self.only = (src.parent, src.name) if src.is_file() else (src, None)
@@ -200,16 +211,31 @@ class _Daemon:
                 due.add(path)
         if not due:
             return
-        files = (path for path in sorted(due, key=digest_order) if not self.stop.is_set())
+        self.check_vault()
         started = time.monotonic()
         try:
-            import_digests(files, self.vault, self.options, progress=self.report)
+            import_digests(self.in_order(due), self.vault, self.options, progress=self.report)
+        except VaultMoved:
+            raise
         except Exception as error:  # a broken template, a state store it cannot open, a bug: retry later
             log.debug("import failed", exc_info=True)
             for path in due:
                 self.note_failure(path, f"{path}: import failed: {error}")
         finally:
             self.give_up_at += time.monotonic() - started  # --once waits for writers, not for itself
+
+    def in_order(self, due: set[Path]) -> Iterator[Path]:
+        """The files `due`, oldest digest first, until stopped; the vault is checked before each."""
+        for path in sorted(due, key=digest_order):
+            if self.stop.is_set():
+                return
+            self.check_vault()
+            yield path
+
+    def check_vault(self) -> None:
+        """Raise VaultMoved if the vault's folder is no longer at its path."""
+        if self.held:
+            self.held.check()
 
     def gave_up(self) -> bool:
         """With `once`, past the deadline: skip the digests still being written, one warning each."""
@@ -286,7 +312,9 @@ class _Daemon:
             self.observer = None
 
     def supervise(self) -> None:
-        """Restart watching if SRC was removed and came back, was replaced, or the observer died."""
+        """Stop if the vault's folder went away; restart watching if SRC was removed and came back, was
+        replaced, or the observer died."""
+        self.check_vault()
         try:
             info = self.folder.stat()
             current = (info.st_dev, info.st_ino) if self.folder.is_dir() else None
