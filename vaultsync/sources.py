@@ -6,7 +6,7 @@ becomes a digest when it is renamed to `x.md`). Files in sub-folders count only 
 (`recursive`), and never inside hidden folders (`.git`).
 
 Only regular files are digests (a symlink to one included). A FIFO, socket or device named like a digest is
-never opened: opening a FIFO waits for a writer that may never come, and reading a device never ends.
+never opened: opening a FIFO waits for a writer that may never come, and reading a device may never end.
 `read_digest` checks before opening, and again on the descriptor it opened without blocking, so a file
 replaced by a FIFO between the two is refused too.
 """
