@@ -10,6 +10,9 @@ import os
 import re
 import shutil
 import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import frontmatter
@@ -122,6 +125,63 @@ def test_a_vault_that_is_a_file_is_one_error_line(place):
     assert result.returncode == 2 and result.stderr.startswith("Error: ") and len(result.stderr.splitlines()) == 1
 
 
+@pytest.mark.parametrize("command", ["import", "watch"])
+@pytest.mark.parametrize("kind", ["/dev/null", "fifo"])
+def test_src_that_is_a_device_or_a_fifo_is_one_error_line(place, command, kind):
+    """Neither a digest file nor a folder: refused before anything is opened or created."""
+    src = Path("/dev/null") if kind == "/dev/null" else place.src / "2024-02-09.md"
+    if kind == "fifo":
+        os.mkfifo(src)
+    shutil.rmtree(place.vault)
+    result = run_cli(command, src, place.vault, "--once" if command == "watch" else "--quiet")
+    what = "a character device" if kind == "/dev/null" else "a FIFO"
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert (
+        result.stderr == f"Error: {src} is {what}, not a digest file or a folder — give a digest file or a folder"
+        " of digests\n"
+    )
+    assert not place.vault.exists()
+
+
+def test_a_digest_swapped_for_a_fifo_while_importing_never_blocks(place):
+    """A producer replaces a digest in SRC, again and again, by a FIFO (or socket) and back: each import
+    reads the digest or reports the FIFO, and never waits for a writer that will not come."""
+    digest = place.src / "2024-02-09.md"
+    shutil.copy(HOSTILE / "2024-02-09 lf.md", digest)
+    (place.root / "outside").mkdir()
+    as_file, as_fifo = place.root / "outside" / "file", place.root / "outside" / "fifo"
+    script = Path(sys.executable).with_name("vaultsync")
+    swapping = threading.Event()
+
+    def swap() -> None:
+        while swapping.is_set():
+            shutil.copy(HOSTILE / "2024-02-09 lf.md", as_file)
+            os.replace(as_file, digest)
+            time.sleep(0.002)
+            os.mkfifo(as_fifo)
+            os.replace(as_fifo, digest)
+            time.sleep(0.002)
+
+    swapping.set()
+    swapper = threading.Thread(target=swap)
+    swapper.start()
+    try:
+        for _ in range(12):
+            try:
+                result = subprocess.run(
+                    [script, "import", place.src, place.vault, "-q"], capture_output=True, text=True, timeout=20
+                )
+            except subprocess.TimeoutExpired:
+                pytest.fail("an import blocked on a FIFO")
+            assert "Traceback" not in result.stderr and result.returncode in (0, 1), result.stderr
+            if result.returncode:
+                assert result.stderr == f"Error: {digest}: cannot read (a FIFO, not a regular file) — skipped\n"
+    finally:
+        swapping.clear()
+        swapper.join()
+    assert (place.vault / "Notes" / "mine.md").read_text() == USER_NOTE
+
+
 def test_a_symlink_in_the_vault_pointing_outside_is_not_written_through(place):
     outside = place.root / "outside"
     outside.mkdir()
@@ -166,14 +226,14 @@ def test_an_unreadable_digest_simulated_is_one_error_line(place, monkeypatch):
     shutil.copy(HOSTILE / "2024-02-09 lf.md", place.src)
     locked = place.src / "2024-02-13.md"
     shutil.copy(HOSTILE / "2024-02-09 lf.md", locked)
-    read_bytes = Path.read_bytes
+    open_file = os.open
 
-    def denied(path: Path) -> bytes:
-        if path == locked:
+    def denied(path: os.PathLike[str] | str, flags: int, *args: int, **kwargs: int) -> int:
+        if Path(path) == locked:
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
-        return read_bytes(path)
+        return open_file(path, flags, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "read_bytes", denied)
+    monkeypatch.setattr(os, "open", denied)
     result = CliRunner().invoke(app, ["import", str(place.src), str(place.vault)])
     assert result.exit_code == 1 and f"Error: {locked}: cannot read (Permission denied) — skipped" in result.output
     assert len(list((place.vault / "arXiv" / "Papers").iterdir())) == 1

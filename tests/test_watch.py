@@ -331,17 +331,78 @@ def test_once_catches_up_and_exits(corpus, folders, tmp_path):
     assert result.returncode == 1 and "2024-01-19.md" in result.stderr and "2024-01-18" not in result.stderr
 
 
+def test_once_exits_while_files_in_src_keep_growing(corpus, folders, tmp_path):
+    """A generator's log file (one of them matching `*.txt`) that never stops growing: `--once` waits for it
+    the settle window and its grace, skips it with one warning, imports the rest and exits."""
+    src, vault = folders
+    drop(corpus, CANONICAL, src)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", GROWING, str(src / "generator.txt"), str(src / "generator.log")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        time.sleep(0.3)  # both files exist and are growing
+        result = run_cli_within(40, "watch", src, vault, "--once", "--settle", "0.5")
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.returncode == 0, result.stderr
+    assert "imported 2024-01-18.md" in result.stderr and index_note(vault, "2024-01-18").exists()
+    warnings = [line for line in result.stderr.splitlines() if " WARNING " in line]
+    assert len(warnings) == 1 and f"{src / 'generator.txt'}: still being written — skipped; run again" in warnings[0]
+    assert "generator.log" not in result.stderr and "Traceback" not in result.stderr
+
+
+GROWING = """
+import sys, time
+while True:
+    for name in sys.argv[1:]:
+        with open(name, "a") as file:
+            file.write("generated another line\\n")
+    time.sleep(0.05)
+"""
+
+
+def run_cli_within(seconds: float, *args: object) -> subprocess.CompletedProcess[str]:
+    """`run_cli`, failing the test (not hanging it) if the command has not exited after `seconds`."""
+    script = Path(sys.executable).with_name("vaultsync")
+    try:
+        return subprocess.run([str(script), *map(str, args)], capture_output=True, text=True, timeout=seconds)
+    except subprocess.TimeoutExpired as expired:
+        raise AssertionError(
+            f"vaultsync {args[0]} still running after {seconds} s; stderr:\n{expired.stderr}"
+        ) from None
+
+
+def test_a_fifo_in_src_is_never_opened_and_sigterm_still_stops_watch(corpus, folders, start):
+    """A FIFO named like a digest (first in import order) would block a reader forever: it is skipped."""
+    src, vault = folders
+    daemon = start()
+    os.mkfifo(src / "2024-01-01.md")
+    drop(corpus, CANONICAL, src)
+    daemon.wait_for(lambda: daemon.imported(CANONICAL) == 1)
+    code, seconds = daemon.stop()
+    assert code == 0 and seconds < 2, daemon.log()
+    assert "2024-01-01" not in daemon.log() and "Traceback" not in daemon.log()
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
         (["/no/such/dir", "{vault}"], "/no/such/dir does not exist"),
         (["{src}", "{file}"], "is a file, not a vault folder"),
+        (["/dev/null", "{vault}"], "/dev/null is a character device, not a digest file or a folder"),
+        (["{fifo}", "{vault}"], "fifo.md is a FIFO, not a digest file or a folder"),
     ],
 )
 def test_watch_usage_errors_exit_2(folders, tmp_path, args, message):
     src, vault = folders
     (tmp_path / "file").write_text("x")
+    os.mkfifo(tmp_path / "fifo.md")
     places = {"{vault}": str(vault), "{file}": str(tmp_path / "file"), "{src}": str(src)}
-    result = run_cli("watch", *[places.get(a, a) for a in args])
+    places["{fifo}"] = str(tmp_path / "fifo.md")
+    result = run_cli_within(20, "watch", *[places.get(a, a) for a in args])
     assert result.returncode == 2 and result.stderr.startswith("Error: ") and message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+    assert not vault.exists()

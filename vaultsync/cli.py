@@ -1,8 +1,9 @@
 """The `vaultsync` command: parses options, calls the library, prints the outcome.
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
-VAULT is a file, unknown template, bad option); 3 another vaultsync is writing to the vault; 130
-`import` interrupted by Ctrl-C.
+SRC neither a file nor a folder, VAULT is a file, unknown template, bad option); 3 another vaultsync is
+writing to the vault; 4 `watch`'s vault folder was moved, renamed or removed while it ran (nothing is
+written at the old path); 130 `import` interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import logging
 import logging.handlers
 import shutil
+import stat
 import sys
 import threading
 import traceback
@@ -30,13 +32,13 @@ from .config import load as load_settings
 from .flavor import KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
-from .sources import find_digests
+from .sources import file_kind, find_digests
 from .state import StateError
 from .summary import Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
 app = typer.Typer(
     help="Turn arXiv-daily digests into notes in an Obsidian vault.",
@@ -184,7 +186,15 @@ def watch_command(
         typer.Option("--poll/--no-poll", help="Look for changes by polling (network drives, WSL, Docker volumes)."),
     ] = None,
     poll_interval: Annotated[float | None, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = None,
-    once: Annotated[bool, typer.Option("--once", help="Catch up on new or changed digests, then exit.")] = False,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Catch up on new or changed digests, then exit (1 if an import failed). A digest still being"
+            " written is waited for at most the settle window plus 3 more (at least 5 s), then skipped with a"
+            " warning: the next run takes it.",
+        ),
+    ] = False,
     wait: Wait = None,
     flavor: FlavorOption = None,
     config: Config = None,
@@ -199,8 +209,8 @@ def watch_command(
 ) -> None:
     """Import every new or changed digest, then each one that lands in SRC as soon as it is complete.
 
-    Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0). Logs one line per
-    digest imported on stderr.
+    Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0), or until VAULT is moved,
+    renamed or removed (exit 4). Logs one line per digest imported on stderr.
 
     Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/Notes/.vaultsync/watch.log
     """
@@ -222,9 +232,11 @@ def watch_command(
     log_to = Path(settings["log_file"]).expanduser() if settings["log_file"] else None
     _configure_logging(settings["verbose"], settings["quiet"], log_to)
     stop = threading.Event()
-    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]):
+    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]) as held:
         try:
-            code = watch(src, vault, options, settings_for_watch, stop)
+            code = watch(src, vault, options, settings_for_watch, stop, held)
+        except lock.VaultMoved as error:
+            _fail(str(error), EXIT_VAULT_MOVED)
         except Exception as error:
             if settings["verbose"]:
                 traceback.print_exc()
@@ -355,9 +367,13 @@ def service_command(
 
 
 def _check_vault(vault: Path) -> None:
-    """A vault that does not exist yet is fine (it is created); a file in its place is not."""
-    if vault.exists() and not vault.is_dir():
-        _fail(f"{vault} is a file, not a vault folder — give the vault's folder")
+    """A vault that does not exist yet is fine (it is created); a file (or FIFO, device…) in its place is not."""
+    try:
+        mode = vault.stat().st_mode
+    except OSError:
+        return
+    if not stat.S_ISDIR(mode):
+        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
 
 def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
@@ -376,8 +392,12 @@ def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path,
             f"no SRC given, and {vault} has no `source` setting — give SRC VAULT,"
             f" or set it with `vaultsync init {vault} --source SRC`"
         )
-    if not src.exists():
+    try:
+        mode = src.stat().st_mode
+    except OSError:
         _fail(f"{src} does not exist — give a digest file or a folder of digests")
+    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a FIFO or a device: reading it may never end
+        _fail(f"{src} is {file_kind(mode)}, not a digest file or a folder — give a digest file or a folder of digests")
     return src, vault, settings
 
 
@@ -424,12 +444,14 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
 
 
 @contextmanager
-def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[None]:
-    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`)."""
+def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[lock.Held | None]:
+    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`); yields it,
+    or None when not `enabled`."""
+    held: lock.Held | None = None
     with ExitStack() as stack:
         if enabled:
             try:
-                left_behind = stack.enter_context(
+                held = stack.enter_context(
                     lock.hold(
                         vault, command, wait, on_wait=lambda holder: typer.echo(f"Waiting for {holder}…", err=True)
                     )
@@ -438,9 +460,11 @@ def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Ite
                 _fail(str(error), EXIT_BUSY)
             except OSError as error:
                 _fail(f"{vault}: cannot create the vault folder or its lock ({error.strerror or error})")
-            if left_behind:
-                typer.echo(f"Note: {left_behind.describe()} stopped without releasing {vault}; taking over", err=True)
-        yield
+            if held.left_behind:
+                typer.echo(
+                    f"Note: {held.left_behind.describe()} stopped without releasing {vault}; taking over", err=True
+                )
+        yield held
 
 
 def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:

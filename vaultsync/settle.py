@@ -7,7 +7,7 @@ once its size, modification time and inode have stayed the same, and no event ca
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +30,10 @@ class Settler:
 
     def __len__(self) -> int:
         return len(self._pending)
+
+    def __iter__(self) -> Iterator[Path]:
+        """The files still waiting to settle."""
+        return iter(list(self._pending))
 
     def touch(self, path: Path, now: float, signature: Signature = _UNSEEN, still_for: float = 0.0) -> None:
         """Something happened to `path` at `now`: it must be still for a whole window from then on.

@@ -28,7 +28,7 @@ from .reader import date_from_name, decode, parse_digest
 from .reconcile import Rendered, reconcile
 from .records import merge, retag
 from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
-from .sources import DIGEST_PATTERNS, find_digests
+from .sources import DIGEST_PATTERNS, find_digests, read_digest
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
 from .vault import NoteBusy, NoteChanged, Snapshot, Vault, VaultError
@@ -143,7 +143,7 @@ class _Run:
         report = self.report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
-            data = path.read_bytes()
+            data = read_digest(path)
             report.day, report.date_source = self.digest_date(path)
             inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
             if self.unchanged_digest(report, inputs):

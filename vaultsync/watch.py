@@ -5,15 +5,27 @@ import (which skips, cheaply, those imported before and unchanged): that is the 
 Watchdog's events then say which files changed; a file is imported once it has settled (see `settle`).
 Nothing stops the daemon but a signal: a failed import is logged and retried when the file changes and,
 with growing pauses, in case the cause (a full disk, a permission) went away; SRC disappearing, or the
-observer thread dying, is logged and watching resumes when it can.
+observer thread dying, is logged and watching resumes when it can. Only regular files are digests: a
+FIFO, socket or device named like one is forgotten without being opened (see `sources`).
+
+The vault is another matter: if its folder is moved, renamed, removed or replaced while the daemon runs
+(checked at every tick and before each digest it imports), the daemon stops with VaultMoved rather than
+write an empty vault at the old path.
+
+With `once`, the daemon catches up and exits. It waits for the digests still being written (only files
+that are digests: a growing log file is not waited for) at most the settle window plus a grace of 3
+more windows, 5 s at least (`once_grace`), time spent importing not counted; those still changing then
+are skipped with one warning line each and do not change the exit code: the next run takes them.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import queue
 import signal
+import stat
 import threading
 import time
 from collections.abc import Iterator
@@ -27,6 +39,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from .flavor import KINDS, resolve
+from .lock import Held, VaultMoved
 from .settle import Settler, Signature
 from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest
 from .summary import DigestReport
@@ -36,6 +49,7 @@ log = logging.getLogger("vaultsync.watch")
 
 TICK = 0.5  # seconds: the longest the daemon sleeps before it looks at its observer and its retries again
 RETRY_FIRST, RETRY_MOST = 10.0, 900.0  # seconds before a failed import is retried, doubling up to the most
+ONCE_GRACE_WINDOWS, ONCE_GRACE_LEAST = 3, 5.0  # --once: how long past the settle window a digest is waited for
 
 
 @dataclass(frozen=True)
@@ -73,12 +87,20 @@ class _Events(FileSystemEventHandler):
             self.paths.put(Path(os.fsdecode(event.dest_path)))
 
 
-def watch(src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> int:
+def watch(
+    src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None = None
+) -> int:
     """Catch up, then import digests as they land in `src` until `stop` is set (by a signal, say).
 
-    Returns the exit code: 0, or with `settings.once` 1 if an import failed.
+    Returns the exit code: 0, or with `settings.once` 1 if an import failed. Given the vault's lock `held`,
+    raises VaultMoved as soon as the vault's folder is no longer at its path.
     """
-    return _Daemon(src, vault, options, settings, stop).run()
+    return _Daemon(src, vault, options, settings, stop, held).run()
+
+
+def once_grace(settle: float) -> float:
+    """How long `--once` waits, beyond the settle window, for digests still being written."""
+    return max(ONCE_GRACE_WINDOWS * settle, ONCE_GRACE_LEAST)
 
 
 @contextmanager
@@ -96,16 +118,21 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 
 
 def _signature(path: Path) -> Signature | None:
+    """Size, modification time and inode of the regular file at `path`, or None: gone, or a FIFO, socket
+    or device (no digest: forgotten without being opened)."""
     try:
         info = path.stat()
     except OSError:
         return None
-    return (info.st_size, info.st_mtime_ns, info.st_ino)
+    return (info.st_size, info.st_mtime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None
 
 
 class _Daemon:
-    def __init__(self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event) -> None:
+    def __init__(
+        self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None
+    ) -> None:
         self.src, self.vault, self.options, self.settings, self.stop = src.absolute(), vault, options, settings, stop
+        self.held = held
         # A digest file as SRC: watch its folder for that one name (a generator that rewrites README.md).
         src = self.src
         self.folder, self.only = (src.parent, src.name) if src.is_file() else (src, None)
@@ -115,6 +142,7 @@ class _Daemon:
         self.observer: BaseObserver | None = None
         self.watched: tuple[int, int] | None = None  # device and inode of the folder being watched
         self.failed = False
+        self.give_up_at = math.inf  # with `once`: when digests still being written are skipped
 
     def run(self) -> int:
         flavor, reason = resolve(self.options.flavor, self.vault, self.options.layout)
@@ -123,13 +151,15 @@ class _Daemon:
             if not self.settings.once:
                 self.start_observer()  # before the scan: nothing written meanwhile goes unseen
             self.scan()
+            if self.settings.once:
+                self.give_up_at = time.monotonic() + self.settings.settle + once_grace(self.settings.settle)
             while not self.stop.is_set():
                 self.wait_for_events()
                 self.import_settled()
-                if self.settings.once and not self.settler:
-                    break
                 if not self.settings.once:
                     self.supervise()
+                elif not self.settler or self.gave_up():
+                    break
         finally:
             self.stop_observer()
         return 1 if self.settings.once and self.failed else 0
@@ -157,7 +187,7 @@ class _Daemon:
 
     def wait_for_events(self) -> None:
         now = time.monotonic()
-        timeouts = [TICK, *(f.retry_at - now for f in self.failures.values())]
+        timeouts = [TICK, self.give_up_at - now, *(f.retry_at - now for f in self.failures.values())]
         if (settle := self.settler.next_check(now)) is not None:
             timeouts.append(settle)
         timeout = max(0.0, min(timeouts))
@@ -181,13 +211,39 @@ class _Daemon:
                 due.add(path)
         if not due:
             return
-        files = (path for path in sorted(due, key=digest_order) if not self.stop.is_set())
+        self.check_vault()
+        started = time.monotonic()
         try:
-            import_digests(files, self.vault, self.options, progress=self.report)
+            import_digests(self.in_order(due), self.vault, self.options, progress=self.report)
+        except VaultMoved:
+            raise
         except Exception as error:  # a broken template, a state store it cannot open, a bug: retry later
             log.debug("import failed", exc_info=True)
             for path in due:
                 self.note_failure(path, f"{path}: import failed: {error}")
+        finally:
+            self.give_up_at += time.monotonic() - started  # --once waits for writers, not for itself
+
+    def in_order(self, due: set[Path]) -> Iterator[Path]:
+        """The files `due`, oldest digest first, until stopped; the vault is checked before each."""
+        for path in sorted(due, key=digest_order):
+            if self.stop.is_set():
+                return
+            self.check_vault()
+            yield path
+
+    def check_vault(self) -> None:
+        """Raise VaultMoved if the vault's folder is no longer at its path."""
+        if self.held:
+            self.held.check()
+
+    def gave_up(self) -> bool:
+        """With `once`, past the deadline: skip the digests still being written, one warning each."""
+        if time.monotonic() < self.give_up_at:
+            return False
+        for path in sorted(self.settler, key=digest_order):
+            log.warning("%s: still being written — skipped; run again", path)
+        return True
 
     def report(self, report: DigestReport) -> None:
         """One log line per digest imported; its errors, and retries."""
@@ -256,7 +312,9 @@ class _Daemon:
             self.observer = None
 
     def supervise(self) -> None:
-        """Restart watching if SRC was removed and came back, was replaced, or the observer died."""
+        """Stop if the vault's folder went away; restart watching if SRC was removed and came back, was
+        replaced, or the observer died."""
+        self.check_vault()
         try:
             info = self.folder.stat()
             current = (info.st_dev, info.st_ino) if self.folder.is_dir() else None
