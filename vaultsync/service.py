@@ -27,6 +27,7 @@ def systemd_unit(command: list[str], description: str) -> str:
             "ExecStart=" + " ".join(map(_systemd_quote, command)),
             "Restart=on-failure",
             "RestartSec=30",
+            "RestartPreventExitStatus=4",  # the vault was moved or removed: restarting would not find it
             "",
             "[Install]",
             "WantedBy=default.target",
