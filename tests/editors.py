@@ -2,6 +2,10 @@
 
     python editors.py hold NOTE TEXT      truncate NOTE (as Node's fs.writeFile opens it), print "truncated",
                                           wait for a line on stdin, then write TEXT into the file it opened
+    python editors.py late NOTE TEXT HOW  start saving TEXT into NOTE, print "started", and finish the save only
+                                          once an import has replaced the note (the file at NOTE is no longer
+                                          the one being written): HOW is "slow" (truncate, write half, pause,
+                                          write the rest) or "in-place" (open it read-write, then write it all)
     python editors.py stress LOG NOTE...  until SIGTERM: every 2 ms pick a note, read it, append a line
                                           naming this save, and save it atomically (temporary file renamed
                                           over it) or by truncating it and writing it, alternately; each
@@ -26,6 +30,24 @@ def hold(note: Path, text: str) -> None:
         print("truncated", flush=True)
         sys.stdin.readline()
         file.write(text)
+
+
+def late(note: Path, text: str, how: str) -> None:
+    data = text.encode()
+    with open(note, "wb" if how == "slow" else "r+b") as file:
+        if how == "slow":
+            file.write(data[: len(data) // 2])
+            file.flush()
+        print("started", flush=True)
+        deadline = time.monotonic() + 30
+        while os.stat(note).st_ino == os.fstat(file.fileno()).st_ino and time.monotonic() < deadline:
+            time.sleep(0.001)
+        if how == "slow":
+            file.write(data[len(data) // 2 :])
+        else:
+            file.seek(0)
+            file.write(data)
+            file.truncate()
 
 
 def stress(log: Path, notes: list[Path]) -> None:
@@ -61,5 +83,7 @@ def stress(log: Path, notes: list[Path]) -> None:
 if __name__ == "__main__":
     if sys.argv[1] == "hold":
         hold(Path(sys.argv[2]), sys.argv[3])
+    elif sys.argv[1] == "late":
+        late(Path(sys.argv[2]), sys.argv[3], sys.argv[4])
     else:
         stress(Path(sys.argv[2]), [Path(name) for name in sys.argv[3:]])

@@ -7,11 +7,13 @@ Whatever happens, no byte a user saved is lost, and a note is never taken for de
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import signal
 import subprocess
 import sys
+import time
 import unicodedata
 from pathlib import Path
 
@@ -39,9 +41,11 @@ def import_json(*args: object, check: bool = True) -> dict:
     """The import's JSON summary, with its `warnings` and `errors` as one text each, and its exit code."""
     result = run_cli("import", *args, "--json", check=check)
     summary = json.loads(result.stdout)
-    return summary | {"warnings": "\n".join(summary["warnings"]), "errors": "\n".join(summary["errors"])} | {
-        "exit": result.returncode
-    }
+    return (
+        summary
+        | {"warnings": "\n".join(summary["warnings"]), "errors": "\n".join(summary["errors"])}
+        | {"exit": result.returncode}
+    )
 
 
 def note_of(vault: Path, arxiv_id: str) -> Path:
@@ -79,6 +83,25 @@ def test_a_note_truncated_by_an_editor_during_an_import_keeps_the_editor_bytes(c
     text = note.read_text()
     assert text.endswith("My notes, saved by the editor.\n") and "  - new-topic\n" in text
     assert again["papers"]["updated"] == 1 and again["warnings"] == ""
+
+
+@pytest.mark.parametrize("how", ["slow", "in-place"])
+def test_an_editor_still_writing_into_the_note_an_import_replaced_keeps_its_save(corpus, place, how):
+    """An editor that pauses mid-save, or writes through a file it opened before the import replaced the
+    note: its bytes land in the replaced file, which the import holds and puts back."""
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    saved = note.read_text() + "My notes, saved late.\n" + "More notes.\n" * 200
+    editor = subprocess.Popen([sys.executable, EDITORS, "late", note, saved, how], stdout=subprocess.PIPE, text=True)
+    assert editor.stdout.readline() == "started\n"
+    time.sleep(0.2)  # the half-written note has been still for longer than vaultsync waits for a save
+    result = import_json(src, vault)
+    editor.wait(timeout=30)
+    assert note.read_text() == saved
+    assert "saved by another program while vaultsync replaced it" in result["warnings"]
+    import_json(src, vault)  # merged at the next import
+    assert note.read_text().endswith("More notes.\n" * 200) and "  - new-topic\n" in note.read_text()
 
 
 def test_saves_every_2_ms_during_three_imports_lose_nothing(corpus, tmp_path):
@@ -250,3 +273,95 @@ def test_no_note_is_created_beside_a_file_that_differs_only_in_case_or_normalisa
     keys = [unicodedata.normalize("NFC", path.name).casefold() for path in papers.iterdir()]
     assert len(keys) == len(set(keys)) and (papers / mine).read_text() == "my own note\n"
     assert note_of(vault, "2205.10120").name == name.replace(".md", " (2205.10120).md")
+
+
+# --- damage found by trying to break it --------------------------------------------------------------
+
+
+def test_fifos_and_symlink_loops_named_like_notes_never_block_or_stop_an_import(corpus, place):
+    src, vault = place
+    papers = vault / "arXiv" / "Papers"
+    os.mkfifo(papers / "a fifo.md")
+    (papers / "a loop.md").symlink_to(papers / "a loop.md")
+    shutil.rmtree(vault / ".vaultsync")  # the rebuild reads every note of the vault
+    result = subprocess.run(
+        [Path(sys.executable).with_name("vaultsync"), "import", src, vault, "--json"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    summary = json.loads(result.stdout)
+    assert summary["papers"]["created"] == 0 and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["frontmatter never closed", "a Latin-1 byte", "CRLF with one LF line", "CR line ends", "two BOMs"],
+)
+def test_damaged_notes_are_not_duplicated_after_a_state_loss(corpus, place, damage):
+    src, vault = place
+    note = next((vault / "arXiv" / "Papers").glob("*.md"))
+    text = note.read_text()
+    data = {
+        "frontmatter never closed": text.replace("\n---\n", "\n", 2).replace("---\n", "---\n", 1).encode(),
+        "a Latin-1 byte": text.encode() + "caf\xe9\n".encode("latin-1"),
+        "CRLF with one LF line": text.replace("\n", "\r\n").encode() + b"appended by echo\n",
+        "CR line ends": text.replace("\n", "\r").encode(),
+        "two BOMs": b"\xef\xbb\xbf" * 2 + text.encode(),
+    }[damage]
+    note.write_bytes(data)
+    shutil.rmtree(vault / ".vaultsync")
+    count = len(list(vault.rglob("*.md")))
+    result = import_json(src, vault, check=False)
+    assert result["papers"]["created"] == 0 and len(list(vault.rglob("*.md"))) == count
+    assert note.read_bytes() == data or damage in ("CRLF with one LF line",)
+
+
+@pytest.mark.parametrize("written", ["[{id}]", "{id}v1"])
+def test_an_arxiv_id_written_as_a_list_or_with_its_version_is_the_same_paper(corpus, place, written):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    note.write_text(note.read_text().replace(f'arxiv_id: "{ids[0]}"', "arxiv_id: " + written.format(id=ids[0])))
+    result = import_json(src, vault)
+    assert result["papers"]["deleted"] == 0 and any(f"[[{note.stem}|" in line for line in index_links(vault))
+    assert import_json(src, vault, "--restore-deleted")["papers"]["created"] == 0
+
+
+def test_after_a_state_loss_the_original_is_kept_over_obsidians_copy(corpus, place):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    note.write_text(note.read_text() + "My notes.\n")
+    copy = note.with_name(f"{note.stem} 1.md")  # Obsidian's "Make a copy"
+    shutil.copy(note, copy)
+    shutil.rmtree(vault / ".vaultsync")
+    import_json(src, vault)
+    assert "  - new-topic\n" in note.read_text() and any(f"[[{note.stem}|" in line for line in index_links(vault))
+
+
+def test_a_users_note_named_like_an_index_note_but_for_case_is_left_alone(corpus, place):
+    src, vault = place
+    later_digest(src, corpus, "new topic", 3)
+    mine = vault / "arXiv" / "Digests" / "ARXIV 2024-01-19.md"
+    mine.write_text("my own note\n")
+    result = import_json(src, vault)
+    assert mine.read_text() == "my own note\n" and result["index_notes"]["created"] == 1
+    assert result["warnings"] == ""
+    index = vault / "arXiv" / "Digests" / "arXiv 2024-01-19 2.md"
+    assert index.exists() and any("[[arXiv 2024-01-19 2]]" in path.read_text() for path in vault.rglob("*.md"))
+
+
+def test_read_only_notes_are_left_and_notes_keep_their_owner(corpus, place):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    locked, owned = note_of(vault, ids[0]), note_of(vault, ids[1])
+    before = locked.read_bytes()
+    locked.chmod(0o444)
+    if os.geteuid() == 0:
+        os.chown(owned, 1234, 1234)
+    result = import_json(src, vault)
+    assert locked.read_bytes() == before and f"{locked}: read-only" in result["warnings"]
+    assert "  - new-topic\n" in owned.read_text()
+    if os.geteuid() == 0:  # an import run as root (a service) leaves the user's note the user's
+        assert (owned.stat().st_uid, owned.stat().st_gid) == (1234, 1234)

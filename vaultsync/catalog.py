@@ -63,6 +63,8 @@ def scan(
         if seen:
             kind, identity, metadata = seen
             found.setdefault((kind, identity), []).append(FoundNote(kind, identity, rel, metadata))
+    for notes in found.values():  # the original before its copies: `X.md` before Obsidian's `X 1.md`
+        notes.sort(key=lambda note: (len(note.path.name), str(note.path)))
     return found
 
 

@@ -23,7 +23,6 @@ from .state import DIGEST, PAPER, NoteState, StateStore
 from .vault import NoteChanged, Vault
 
 
-
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)  # what remains wrong

@@ -39,6 +39,8 @@ _ID_KEY = re.compile(r"^(arxiv_id|digest_date)[ \t]*:", re.MULTILINE)
 _ID_LINE = re.compile(
     r"""^(arxiv_id|digest_date)[ \t]*:[ \t]*(["']?)(?P<value>[^"'#\s][^"'#\n]*?)\2[ \t]*(?:#.*)?$""", re.MULTILINE
 )
+_VERSION = re.compile(r"v\d+$")  # `2401.08639v2` is the paper 2401.08639
+_OPEN_HEAD = 4096  # characters searched for an identity in a frontmatter never closed
 LINK_TARGET = re.compile(r"\[\[[^\]|#^\n]*")  # `[[` and the target, up to `|`, `#`, `^` or `]]`
 
 
@@ -95,9 +97,11 @@ def split(text: str) -> NoteParts | None:
         metadata = properties.load(head["yaml"])
     except (yaml.YAMLError, ValueError):
         return None
-    regions = list(_REGION.finditer(text, head.end()))
     body = text[head.end() :]  # a title may hold the marker text: the frontmatter is not searched
-    if len(regions) != 1 or body.count(BEGIN) != 1 or body.count(END) != 1:
+    if body.count(BEGIN) != 1 or body.count(END) != 1:
+        return None
+    regions = list(_REGION.finditer(text, head.end()))
+    if len(regions) != 1:
         return None
     found = regions[0]
     return NoteParts(
@@ -135,18 +139,27 @@ def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
     2401.08640` unquoted is the float 2401.0864) or where the frontmatter does not parse at all (a typo
     of the user's): the note is still the paper's, with empty frontmatter (`{}`)."""
     head = _FRONTMATTER.match(text)
-    if not head or not _ID_KEY.search(head["yaml"]):
+    if head:
+        yaml_text = head["yaml"]
+    elif text.startswith("---"):  # never closed: the lines up to the managed region, if any
+        end = text.find(BEGIN)
+        yaml_text = text[text.find("\n") + 1 : end if end > 0 else _OPEN_HEAD]
+    else:
+        return None
+    if not _ID_KEY.search(yaml_text):
         return None
     try:
-        metadata = properties.load(head["yaml"])
+        metadata = properties.load(yaml_text) if head else {}
     except (yaml.YAMLError, ValueError):
         metadata = {}
-    written = {match[1]: match["value"] for match in _ID_LINE.finditer(head["yaml"])}
+    written = {match[1]: match["value"] for match in _ID_LINE.finditer(yaml_text)}
     arxiv_id = metadata.get("arxiv_id")
+    if isinstance(arxiv_id, list) and len(arxiv_id) == 1:  # Obsidian's list property of one item
+        arxiv_id = arxiv_id[0]
     if not isinstance(arxiv_id, str):
-        arxiv_id = written.get("arxiv_id")
+        arxiv_id = (written.get("arxiv_id") or "").strip("[] ")  # as written: `2401.08640` is no float
     if arxiv_id:
-        return "paper", arxiv_id.strip(), metadata
+        return "paper", _VERSION.sub("", arxiv_id.strip()), metadata
     day = metadata.get("digest_date") or written.get("digest_date")
     try:
         day = date.fromisoformat(day) if isinstance(day, str) else day

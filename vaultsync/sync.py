@@ -13,6 +13,7 @@ import itertools
 import json
 import re
 import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -31,7 +32,7 @@ from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
 from .summary import DigestReport, Summary
-from .vault import NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from .vault import QUIET, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"
@@ -97,6 +98,8 @@ def import_digests(
             state.commit()
         except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
             raise StateError(f"{vault.state_file}: cannot save the state store ({error}) — free some space") from None
+        finally:
+            run.release()
     return summary
 
 
@@ -119,6 +122,7 @@ class _Run:
         self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
+        self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
 
     def note_error(self, error: VaultError) -> None:
@@ -126,6 +130,14 @@ class _Run:
         if str(error) not in self.failed:
             self.failed.add(str(error))
             self.report.errors.append(str(error))
+
+    def release(self) -> None:
+        """Let go of the files notes replaced (see `Vault.release`), saying which an editor saved into late."""
+        for rel in self.vault.release():
+            self.report.warnings.append(
+                f"{self.vault.root / rel}: saved by another program while vaultsync replaced it — that save is"
+                " back in place, and the next import merges it"
+            )
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -265,7 +277,10 @@ class _Run:
         def render(path: PurePosixPath) -> Rendered:
             return Rendered({"tags": [QUEUE_TAG]}, region)
 
-        self.save(QUEUE, "queue", inputs, render, lambda: self.vault.twin(self.layout.queue_path) or self.layout.queue_path)
+        def claim() -> PurePosixPath:
+            return self.claim(self.numbered(self.layout.queue_path), QUEUE, "queue")
+
+        self.save(QUEUE, "queue", inputs, render, claim)
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -294,12 +309,19 @@ class _Run:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
         or linked by path because another note has its name."""
         note = self.state.note(DIGEST, day.isoformat())
-        path = note.path if note else self.layout.digest_path(day)
+        path = note.path if note else self.new_index_path(day)
         shared = self.shared_names()
         if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
             self.names.expect(path)  # about to be written: its name counts already
         link = self.layout.link_target(path, shared)
         return link if link != self.layout.digest_name_for(day) else None
+
+    def new_index_path(self, day: date) -> PurePosixPath:
+        """Where the day's index note goes if it has none: its name, numbered if a note of the user's has
+        it (claimed once per run, so its papers link to where it will be)."""
+        if day not in self.index_paths:
+            self.index_paths[day] = self.claim(self.numbered(self.layout.digest_path(day)), DIGEST, day.isoformat())
+        return self.index_paths[day]
 
     def shared_names(self) -> Container[str]:
         """The note names the vault has more than once, which links spell with a folder: from a walk of the
@@ -312,14 +334,8 @@ class _Run:
         return self.names.shared
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
-        """A path for a paper new to the state: its name, or with its id when another note has that name
-        (compared as macOS, Windows and sync services compare names: ignoring case and normalisation)."""
-        for path in self.paper_path_candidates(entry):
-            if self.state.path_owner(path) is None:
-                actual = self.vault.twin(path)
-                if actual is None or self.is_free_or_own(actual, PAPER, entry.arxiv_id):
-                    return actual or path
-        raise AssertionError("unreachable: the candidates never run out")
+        """A path for a paper new to the state: its name, or with its id when another note has that name."""
+        return self.claim(self.paper_path_candidates(entry), PAPER, entry.arxiv_id)
 
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
@@ -329,11 +345,29 @@ class _Run:
         for number in itertools.count(2):
             yield with_id.with_name(f"{with_id.stem} {number}.md")
 
+    def claim(self, candidates: Iterable[PurePosixPath], kind: str, identity: str) -> PurePosixPath:
+        """The first candidate path no other note has: no file there, or a note of ours for this very paper
+        or day (left by a run that stopped early, or whose state was lost). Names are compared as macOS,
+        Windows and sync services compare them, ignoring case and Unicode normalisation; the folder's own
+        spelling of a name is kept."""
+        for path in candidates:
+            if self.state.path_owner(path) in (None, (kind, identity)):
+                actual = self.vault.twin(path)
+                if actual is None or self.is_free_or_own(actual, kind, identity):
+                    return actual or path
+        raise AssertionError("unreachable: the candidates never run out")
+
+    def numbered(self, path: PurePosixPath) -> Iterator[PurePosixPath]:
+        """`path`, then `path` with 2, 3, … after its name."""
+        yield path
+        for number in itertools.count(2):
+            yield path.with_name(f"{path.stem} {number}.md")
+
     def is_free_or_own(self, path: PurePosixPath, kind: str, identity: str) -> bool:
-        """No file there, an empty one, or a note of ours for this very paper or day (left by a run that
-        stopped early)."""
+        """An empty file there, or a note of ours for this very paper or day. A note that cannot be decoded
+        is judged by what can be read of it: it is the user's to repair, not a name to take beside it."""
         try:
-            text = self.vault.read(path)
+            text = self.vault.read(path, strict=False)
         except VaultError:
             return False
         return not text or self.is_note_of(text, kind, identity)
@@ -369,8 +403,7 @@ class _Run:
             return Rendered(self.renderer.digest_metadata(day, count), region, merge_region=merged)
 
         def claim() -> PurePosixPath:
-            path = self.layout.digest_path(day)
-            return self.vault.twin(path) or path
+            return self.new_index_path(day)
 
         return self.save(DIGEST, day.isoformat(), inputs, render, claim)
 
@@ -449,6 +482,10 @@ class _Run:
             self.report.warnings.append(f"{self.vault.root / path}: {self.flavor.damage(existing)}")
             self.count(path, "kept", counter)
             return path
+        if result.text != existing and snap and snap.read_only:
+            self.report.warnings.append(f"{self.vault.root / path}: read-only — left as is; make it writable")
+            self.count(path, "kept", counter)
+            return path
         if result.text != existing:
             self.vault.write(path, result.text, snap)
             if self.names is not None and snap is None:
@@ -493,6 +530,8 @@ class _Run:
             moved = self.moved_to(kind, identity, note)
             if moved:
                 return moved, self.snapshot(moved)
+            if snap is None and self.saved_by_recreating(note.path):
+                raise NoteChanged
         if not self.options.restore_deleted:
             return None
         if self.state.path_owner(note.path) in (None, (kind, identity)) and snap is None:
@@ -512,6 +551,14 @@ class _Run:
 
     def scan(self) -> dict[tuple[str, str], list[catalog.FoundNote]]:
         return catalog.scan(self.vault, self.flavor.notes.identify, self.flavor.skip_folders)
+
+    def saved_by_recreating(self, path: PurePosixPath) -> bool:
+        """Whether a note found missing is back a moment later: an editor that saves by deleting the file
+        and creating it again, caught in between."""
+        if not self.vault.changed_lately(path.parent):
+            return False  # deleted a while ago: no need to wait
+        time.sleep(QUIET)
+        return self.vault.exists(path)
 
     def moved_to(self, kind: str, identity: str, note: NoteState) -> PurePosixPath | None:
         """Where the user moved or renamed a note, found by a scan of the vault done at most once per run."""

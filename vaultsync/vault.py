@@ -14,8 +14,11 @@ be lost to that race, so a note is never simply replaced:
   `os.replace`, and a truncating save that went to the replaced file meanwhile is written back. A note is
   created only where no file is (a hard link, which fails if one appeared). Either way the caller is
   told (`NoteChanged`) to read the note again and merge once more.
+- The file a note replaced is kept, hidden, for `HOLD` seconds (until the end of the run at least): an
+  editor that was still writing into it (it paused mid-save, or writes through a file it keeps open) has
+  its save put back at the note's place, and the next import merges it.
 - A note is read whatever its line ends or byte-order mark, as text with `\\n` line ends, and written
-  back with the note's own.
+  back with the note's own. A read-only note is left as it is; a note keeps its owner.
 - Nothing outside the vault is read or written: a symlink is followed only where it stays inside.
 """
 
@@ -37,6 +40,7 @@ TEMP_PREFIX = ".vaultsync-"
 BOM = b"\xef\xbb\xbf"
 QUIET = 0.1  # seconds: a note changed by someone else more recently than this may be mid-save
 BUSY_LIMIT = 1.0  # seconds: how long to wait for a note to stop changing before leaving it for the next run
+HOLD = 1.0  # seconds: how long the file a note replaced is kept, for an editor still writing into it
 
 
 class VaultError(OSError):
@@ -57,40 +61,53 @@ class NoteBusy(VaultError):
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A note as read: its text (BOM and CR of CRLF line ends removed), and what identifies those bytes."""
+    """A note as read: its text (byte-order marks and CRs of CRLF or CR line ends removed), and what
+    identifies those bytes."""
 
     text: str
     raw: bytes
     inode: int
     mtime_ns: int
-    bom: bool = False
-    crlf: bool = False
+    mode: int = 0o644
+    bom: bytes = b""  # the byte-order mark(s) the file starts with
+    newline: str = "\n"  # the line end the file uses: "\n", "\r\n" or "\r"
 
     @property
     def stamp(self) -> str:
         """As `Vault.stamp` gives it."""
         return f"{self.mtime_ns}:{len(self.raw)}:{self.inode}"
 
+    @property
+    def read_only(self) -> bool:
+        return not self.mode & 0o222
+
     def encode(self, text: str) -> bytes:
         """`text` as bytes in this note's own line ends and BOM."""
-        if self.crlf:
-            text = text.replace("\n", "\r\n")
-        return (BOM if self.bom else b"") + text.encode("utf-8")
+        if self.newline != "\n":
+            text = text.replace("\n", self.newline)
+        return self.bom + text.encode("utf-8")
 
 
-def decode(raw: bytes, where: object) -> tuple[str, bool, bool]:
-    """(text, had a BOM, had CRLF line ends) of a note's bytes; VaultError if they are not UTF-8. Line ends
-    are normalised only when every line ends in CRLF, so the text encodes back to the same bytes."""
-    bom = raw.startswith(BOM)
+def decode(raw: bytes, where: object) -> tuple[str, bytes, str]:
+    """(text, the byte-order marks it started with, its line end) of a note's bytes; VaultError if they are
+    not UTF-8. A file whose lines end mostly in CRLF (or only in CR) is read with `\\n` line ends; written
+    back, every line ends as most did."""
+    count = 0
+    while raw.startswith(BOM, 3 * count):
+        count += 1
+    bom = BOM * count
     try:
-        text = raw[len(BOM) if bom else 0 :].decode("utf-8")
+        text = raw[len(bom) :].decode("utf-8")
     except UnicodeDecodeError as error:
         raise VaultError(
-            f"{where}: not UTF-8 text (byte {error.start + (3 if bom else 0)}) — save it as UTF-8 and import again"
+            f"{where}: not UTF-8 text (byte {error.start + len(bom)}) — save it as UTF-8 and import again"
         ) from None
-    lf = text.count("\n")
-    crlf = lf > 0 and text.count("\r\n") == lf
-    return (text.replace("\r\n", "\n") if crlf else text), bom, crlf
+    lf, crlf = text.count("\n"), text.count("\r\n")
+    if crlf and crlf * 2 >= lf:
+        return text.replace("\r\n", "\n"), bom, "\r\n"
+    if not lf and "\r" in text:
+        return text.replace("\r", "\n"), bom, "\r"
+    return text, bom, "\n"
 
 
 def name_key(name: str) -> str:
@@ -125,7 +142,7 @@ class _Exchange:
         if self.call(self.AT_FDCWD, os.fsencode(a), self.AT_FDCWD, os.fsencode(b), self.RENAME_EXCHANGE) == 0:
             return True
         code = ctypes.get_errno()
-        if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM):
+        if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP):
             self.call = None  # not here: fall back for the rest of the run
             return False
         raise OSError(code, os.strerror(code), str(b))
@@ -141,6 +158,8 @@ class Vault:
         self._inside: set[PurePosixPath] = set()  # folders known to resolve inside the vault
         self._names: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name, as listed
         self._exchange = _Exchange()
+        self._held: list[_Held] = []  # files notes replaced, kept for an editor still writing into them
+        self.returned: list[PurePosixPath] = []  # notes whose file was put back: an editor saved into it late
 
     @property
     def state_file(self) -> Path:
@@ -152,15 +171,20 @@ class Vault:
         path = self.root.joinpath(*rel.parts)
         if rel.is_absolute() or ".." in rel.parts:
             raise VaultError(f"{rel}: refusing to read or write outside the vault {self.root}")
-        if rel.parent not in self._inside:
-            if not path.parent.resolve().is_relative_to(self.root):
-                raise VaultError(f"{path.parent}: leads outside the vault {self.root} — left as is")
-            self._inside.add(rel.parent)
-        if path.is_symlink():
-            target = path.resolve()
-            if not target.is_relative_to(self.root):
-                raise VaultError(f"{path}: a symlink to {target}, outside the vault — left as is")
-            return target
+        try:
+            if rel.parent not in self._inside:
+                if not path.parent.resolve().is_relative_to(self.root):
+                    raise VaultError(f"{path.parent}: leads outside the vault {self.root} — left as is")
+                self._inside.add(rel.parent)
+            if path.is_symlink():
+                target = path.resolve(strict=True)
+                if not target.is_relative_to(self.root):
+                    raise VaultError(f"{path}: a symlink to {target}, outside the vault — left as is")
+                return target
+        except (RuntimeError, OSError) as error:  # a symlink loop, a dangling symlink
+            if isinstance(error, VaultError):
+                raise
+            raise VaultError(f"{path}: a symlink that leads nowhere ({error}) — left as is") from None
         return path
 
     # --- reading ----------------------------------------------------------------------------------
@@ -183,10 +207,8 @@ class Vault:
 
     def _read(self, path: Path) -> Snapshot | None:
         try:
-            with open(path, "rb") as file:
+            with _open(path) as file:
                 info = os.fstat(file.fileno())
-                if not stat.S_ISREG(info.st_mode):
-                    raise VaultError(f"{path}: not a regular file — left as is")
                 raw = file.read()
         except FileNotFoundError:
             return None
@@ -194,12 +216,22 @@ class Vault:
             raise
         except OSError as error:
             raise VaultError(f"{path}: cannot read note ({error.strerror or error})") from None
-        text, bom, crlf = decode(raw, path)
-        return Snapshot(text, raw, info.st_ino, info.st_mtime_ns, bom, crlf)
+        text, bom, newline = decode(raw, path)
+        return Snapshot(text, raw, info.st_ino, info.st_mtime_ns, info.st_mode & 0o7777, bom, newline)
 
-    def read(self, rel: PurePosixPath) -> str | None:
-        """The note's text (`\\n` line ends, no BOM), or None if there is no such file."""
-        snap = self._read(self._file(rel))
+    def read(self, rel: PurePosixPath, *, strict: bool = True) -> str | None:
+        """The note's text (`\\n` line ends, no BOM), or None if there is no such file. Not `strict`: bytes
+        that are not UTF-8 are read as U+FFFD, for a look at a note that cannot be written back."""
+        try:
+            snap = self._read(self._file(rel))
+        except VaultError:
+            if strict:
+                raise
+            try:
+                with _open(self._file(rel)) as file:
+                    return file.read().decode("utf-8", "replace").lstrip("\ufeff").replace("\r\n", "\n")
+            except OSError:
+                raise VaultError(f"{rel}: cannot read note") from None
         return snap.text if snap else None
 
     def stamp(self, rel: PurePosixPath) -> str | None:
@@ -214,6 +246,15 @@ class Vault:
     def exists(self, rel: PurePosixPath) -> bool:
         """Whether there is a file (or a symlink, wherever it leads) at `rel`."""
         return os.path.lexists(self.root.joinpath(*rel.parts))
+
+    def changed_lately(self, rel: PurePosixPath) -> bool:
+        """Whether the file or folder at `rel` changed less than `QUIET` seconds ago (a file in a folder
+        was created, deleted or renamed)."""
+        try:
+            age = time.time() - os.stat(self.root.joinpath(*rel.parts)).st_mtime
+        except OSError:
+            return False
+        return -QUIET < age < QUIET
 
     def twin(self, rel: PurePosixPath) -> PurePosixPath | None:
         """The file of the vault that `rel` would be on macOS, Windows or a sync service, which compare
@@ -255,11 +296,12 @@ class Vault:
         path = self._file(rel)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            mode = os.stat(path).st_mode & 0o7777 if expected else self._mode
+            info = os.stat(path if expected else path.parent)
         except FileNotFoundError:
             raise NoteChanged from None
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
+        mode = info.st_mode & 0o7777 if expected else self._mode
         data = expected.encode(text) if expected else text.encode("utf-8")
         try:
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
@@ -273,15 +315,37 @@ class Vault:
                     file.flush()
                     os.fsync(file.fileno())
             os.chmod(temp, mode)
+            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                _give(temp, info.st_uid, info.st_gid)  # run as root (a service): the note stays the user's
             if expected:
-                self._replace(temp, path, expected)
+                self._release(wait=False)
+                held = self._replace(temp, path, expected, rel)
+                self._held.append(held)
             else:
                 self._create(temp, path)
             self._names.get(rel.parent, {}).setdefault(name_key(rel.name), rel.name)
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
         finally:
-            temp.unlink(missing_ok=True)
+            if not (self._held and self._held[-1].name == temp):  # else `temp` names the replaced file, held
+                temp.unlink(missing_ok=True)
+
+    def release(self) -> list[PurePosixPath]:
+        """Let go of the files notes replaced, once each has been kept `HOLD` seconds (waiting if need be);
+        the notes whose replaced file an editor saved into meanwhile are put back as the editor left them,
+        and returned (the next import merges them)."""
+        self._release(wait=True)
+        returned, self.returned = self.returned, []
+        return returned
+
+    def _release(self, wait: bool) -> None:
+        if wait and self._held:
+            time.sleep(max(0.0, self._held[-1].since + HOLD - time.monotonic()))
+        now = time.monotonic()
+        while self._held and (wait or self._held[0].since + HOLD <= now or len(self._held) > _MOST_HELD):
+            held = self._held.pop(0)
+            if held.settle(self._exchange):
+                self.returned.append(held.rel)
 
     def _create(self, temp: Path, path: Path) -> None:
         """Give `temp` the name `path`, unless a file appeared there meanwhile."""
@@ -296,13 +360,13 @@ class Vault:
                 raise NoteChanged from None
             os.rename(temp, path)
 
-    def _replace(self, temp: Path, path: Path, expected: Snapshot) -> None:
-        """Put `temp` at `path` if the file there still holds `expected`'s bytes."""
+    def _replace(self, temp: Path, path: Path, expected: Snapshot, rel: PurePosixPath) -> _Held:
+        """Put `temp` at `path` if the file there still holds `expected`'s bytes; the replaced file, held."""
         try:
-            old = open(path, "rb")  # the file as it is: held, so what happens to it after the swap is seen
+            old = _open(path)  # the file as it is: held, so what happens to it after the swap is seen
         except FileNotFoundError:
             raise NoteChanged from None  # deleted meanwhile: the user's choice
-        with old:
+        try:
             if not _holds(old, expected):
                 raise NoteChanged
             if self._exchange(temp, path):
@@ -310,11 +374,91 @@ class Vault:
                 if os.lstat(temp).st_ino != expected.inode or not _holds(old, expected):
                     self._exchange(temp, path)  # theirs back, untouched, before anything else reads it
                     raise NoteChanged
-                return
+                old.close()
+                return _Held(rel, path, temp, None, expected.raw, os.lstat(path).st_ino, time.monotonic())
             os.replace(temp, path)
+            held = _Held(rel, path, None, old, expected.raw, os.lstat(path).st_ino, time.monotonic())
             if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
-                _write_back(old, path)
+                held.settle(self._exchange)
                 raise NoteChanged
+            return held
+        except BaseException:
+            old.close()
+            raise
+
+
+_MOST_HELD = 256  # replaced files held at once (each may be an open file): the oldest are let go first
+
+
+@dataclass
+class _Held:
+    """A file a note replaced: by its hidden name (`name`), or open (`file`) where it has none left."""
+
+    rel: PurePosixPath
+    path: Path
+    name: Path | None
+    file: BinaryIO | None
+    raw: bytes  # what it held when it was replaced
+    ours: int  # the inode of the note vaultsync put at `path`
+    since: float
+
+    def settle(self, exchange: _Exchange) -> bool:
+        """Let go of the file; if someone wrote into it since it was replaced and the note at `path` is
+        still vaultsync's, put it back there first. Whether it was put back."""
+        try:
+            data = self._read()
+            if data == self.raw or os.lstat(self.path).st_ino != self.ours:
+                return False
+            data = self._quiet(data)
+            if self.name and exchange(self.name, self.path):
+                return True
+            _write_at(self.path, data, os.stat(self.path).st_mode & 0o7777)
+            return True
+        except OSError:
+            return False
+        finally:
+            if self.file:
+                self.file.close()
+            if self.name:
+                self.name.unlink(missing_ok=True)
+
+    def _read(self) -> bytes:
+        if self.file:
+            return _pread(self.file.fileno())
+        assert self.name
+        return self.name.read_bytes()
+
+    def _quiet(self, data: bytes) -> bytes:
+        """What the file holds once nobody has written it for a moment (`BUSY_LIMIT` at most)."""
+        deadline = time.monotonic() + BUSY_LIMIT
+        while time.monotonic() < deadline:
+            time.sleep(QUIET / 5)
+            again = self._read()
+            if again == data:
+                break
+            data = again
+        return data
+
+
+def _open(path: Path) -> BinaryIO:
+    """The regular file at `path`, opened to read without blocking on a FIFO or a device."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise VaultError(f"{path}: not a regular file — left as is")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _give(path: Path, uid: int, gid: int) -> None:
+    """Give the file `path` to that owner where this process may (root may; others keep their own)."""
+    try:
+        os.chown(path, uid, gid)
+    except OSError:
+        pass
 
 
 def _holds(file: BinaryIO, expected: Snapshot) -> bool:
@@ -332,22 +476,15 @@ def _pread(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_back(old: BinaryIO, path: Path) -> None:
-    """Put at `path` what another program saved into the file `old` after it was replaced there, once that
-    program is done (the file has not changed for `QUIET` seconds, or `BUSY_LIMIT` passed)."""
-    fd = old.fileno()
-    deadline = time.monotonic() + BUSY_LIMIT
-    data = _pread(fd)
-    while time.monotonic() < deadline:
-        time.sleep(QUIET / 5)
-        again = _pread(fd)
-        if again == data:
-            break
-        data = again
-    fd_new, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
-    with os.fdopen(fd_new, "wb") as file:
-        file.write(data)
-        file.flush()
-        os.fsync(file.fileno())
-    os.chmod(name, os.fstat(fd).st_mode & 0o7777)
-    os.replace(name, path)
+def _write_at(path: Path, data: bytes, mode: int) -> None:
+    """Replace the file at `path` with `data`, synced."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            file.flush()
+            os.fsync(file.fileno())
+        os.chmod(name, mode)
+        os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
