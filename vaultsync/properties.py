@@ -168,9 +168,11 @@ class _Entry(NamedTuple):
     end: int  # past its last line; comment and blank lines after it are not its own
     node: yaml.Node  # its value
     plain: bool  # written `key: …` at the left margin (not `? key`)
+    colon: int  # past the `:` after its key
 
 
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # what `load` parses with
+_COLON = re.compile(r"[ \t]*:")
 
 
 def _entries(text: str) -> tuple[dict[str, list[_Entry]], str | None]:
@@ -187,7 +189,9 @@ def _entries(text: str) -> tuple[dict[str, list[_Entry]], str | None]:
         while end > floor and _is_gap(text[_line_start(text, end - 1) : end]):
             end = _line_start(text, end - 1)
         plain = isinstance(key, yaml.ScalarNode) and key.start_mark.index == start
-        entries.setdefault(str(key.value), []).append(_Entry(start, end, value, plain))
+        colon = _COLON.match(text, key.end_mark.index)
+        plain = plain and colon is not None
+        entries.setdefault(str(key.value), []).append(_Entry(start, end, value, plain, colon.end() if colon else -1))
     return entries, None
 
 
@@ -264,7 +268,7 @@ def _replace(text: str, entry: _Entry, key: str, parsed: Any, value: Any) -> lis
     text or between its lines, never over a comment or a line of the user's; or why it cannot be."""
     node = entry.node
     if isinstance(value, list) and isinstance(node, yaml.SequenceNode):
-        return _in_list(text, node, parsed, value) or _LEAVE_LIST
+        return _in_list(text, entry, parsed, value) or _LEAVE_LIST
     if isinstance(value, list) and isinstance(parsed, str) and key in _SPLIT:
         found = _in_commas(text, node, key, parsed, value)
         return [found] if found else "it is a comma-separated list the new items do not fit in"
@@ -293,13 +297,18 @@ def _value_span(text: str, node: yaml.Node) -> tuple[int, int] | None:
     return start, start + len(text[start:end].rstrip())
 
 
-def _in_list(text: str, node: yaml.SequenceNode, parsed: list[Any], value: list[Any]) -> list[_Span] | None:
-    """The spans making a list `value` in its own style: items it keeps stay with their lines and comments,
-    new ones are added next to them, a changed one is rewritten over its value only, a removed one goes
-    with its line (block) or separator (flow); None if that would take a comment or a multi-line item."""
+def _in_list(text: str, entry: _Entry, parsed: list[Any], value: list[Any]) -> list[_Span] | None:
+    """The spans making the key's list `value` in its own style: items it keeps stay with their lines and
+    comments, new ones are added next to them, a changed one is rewritten over its value only, a removed
+    one goes with its line (block) or separator (flow); None if that would take a comment or a multi-line
+    item."""
+    node = entry.node
     old, flow = node.value, bool(node.flow_style)
-    if not isinstance(parsed, list) or len(parsed) != len(old) or not value and not flow:
-        return None  # not a list item for item (a tag of its own); an empty block list is no list
+    if not isinstance(parsed, list) or len(parsed) != len(old):
+        return None  # not a list item for item (a tag of its own)
+    if not value and not flow:  # no block list is empty: its lines go, `[]` follows the key
+        spans = [_block_remove(text, item) for item in old]
+        return None if None in spans else [*spans, (entry.colon, entry.colon, " []")]  # type: ignore[list-item]
     ours = [next(j for j, other in enumerate(value) if same(other, item)) for item in value]
     mine = [
         next((ours[j] for j, new in enumerate(value) if same(was, new) or _same_text(item, new)), -1 - i)
