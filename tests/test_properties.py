@@ -154,6 +154,85 @@ def test_values_of_ours_that_change_keep_the_users_comment_indentation_and_style
     )
 
 
+def test_a_comment_on_a_tag_item_stays_when_a_tag_is_added():
+    mine = OURS.replace("  - diffusion\n", "  - diffusion  # my core topic\n")
+    result = merge(mine)
+    expected = with_ours_added(OURS).replace("  - diffusion\n", "  - diffusion  # my core topic\n")
+    assert frontmatter_of(result.text) == expected
+    assert not result.warnings
+
+
+@pytest.mark.parametrize("first", ["  # keep: my reading notes header\n", "   \n", " # a: b\n"])
+def test_a_frontmatter_whose_first_line_is_indented_keeps_every_line(first):
+    mine = first + OURS.replace("\ntags:", "\nrating: 5  # out of 5\ntags:", 1)
+    result = merge(mine, {**AGAIN, "arxiv_version": 2})
+    assert frontmatter_of(result.text) == with_ours_added(mine).replace("arxiv_version: 1\n", "arxiv_version: 2\n")
+    assert not result.warnings
+
+
+@pytest.mark.parametrize(
+    ("users", "rendered", "expected"),
+    [
+        (  # a digest link renamed: rewritten over its value, its comment stays
+            'digests:\n  - "[[arXiv 2024-01-18]]"  # day one\n  # more to come\n',
+            ["[[Papers of 18 January]]", "[[arXiv 2024-01-19]]"],
+            'digests:\n  - "[[Papers of 18 January]]"  # day one\n  - "[[arXiv 2024-01-19]]"\n  # more to come\n',
+        ),
+        (  # a category put first: a line before the user's, whose comment stays on it
+            "categories:\n  - cs.CV  # main\n",
+            ["cs.LG", "cs.CV"],
+            "categories:\n  - cs.LG\n  - cs.CV  # main\n",
+        ),
+        (  # a flow list over lines, with comments in it
+            "categories: [  # mine\n  cs.CV,  # main\n  cs.AI\n]\n",
+            ["cs.LG", "cs.CV", "cs.AI"],
+            "categories: [  # mine\n  cs.LG, cs.CV,  # main\n  cs.AI\n]\n",
+        ),
+        (  # an item without a comment goes with its line; the rest stays
+            "categories:  # all of them\n  - cs.CV  # main\n  - cs.AI\n  # cs.RO some day\n",
+            ["cs.CV"],
+            "categories:  # all of them\n  - cs.CV  # main\n  # cs.RO some day\n",
+        ),
+        ("categories: [cs.CV, cs.AI]  # mine\n", ["cs.AI"], "categories: [cs.AI]  # mine\n"),
+        ("categories:  # all\n  - cs.CV\n  # none left?\n", [], "categories: []  # all\n  # none left?\n"),
+        ("code_url:  # none yet\n", "https://github.com/x/y", "code_url: https://github.com/x/y  # none yet\n"),
+        ("code_url: ~  # none yet\n", "https://github.com/x/y", "code_url: https://github.com/x/y  # none yet\n"),
+        ("categories: cs.CV  # main\n", ["cs.CV"], "categories: [cs.CV]  # main\n"),
+        ("categories:  # none\n", ["cs.CV"], "categories:  # none\n  - cs.CV\n"),
+        ("title: >-\n  One-Step\n  Diffusion\n\n", "A New Title", "title: A New Title\n\n"),
+    ],
+)
+def test_a_value_of_ours_that_changes_is_rewritten_over_its_value_only(users, rendered, expected):
+    key = users.split(":")[0]
+    mine = re.sub(rf"^{key}:.*\n(?:  .*\n)*", lambda _: users, OURS, count=1, flags=re.MULTILINE)
+    result = merge(mine, {**AGAIN, key: rendered})
+    assert frontmatter_of(result.text) == with_ours_added(mine).replace(users, expected)
+    assert not result.warnings
+
+
+@pytest.mark.parametrize(
+    ("users", "rendered", "why"),
+    [
+        (
+            'digests:\n  - "[[arXiv 2024-01-18]]"  # day one\n  - "[[arXiv 2024-01-19]]"\n',
+            ["[[arXiv 2024-01-19]]"],
+            "has a comment",
+        ),
+        ("categories: [cs.AI,  # robots?\n  cs.CV]\n", ["cs.CV"], "has a comment"),
+        ("categories:\n  - cs.CV\n  - |\n    cs.AI\n", ["cs.LG"], "not on one line"),
+        ("title: >-  # wrapped\n  One-Step\n  Diffusion\n", "A New Title", "a comment inside it"),
+        ("categories:\n  cs: CV  # mine\n", ["cs.CV"], "a block"),
+    ],
+)
+def test_a_value_that_cannot_change_without_a_line_of_the_users_is_left_and_reported(users, rendered, why):
+    key = users.split(":")[0]
+    mine = re.sub(rf"^{key}:.*\n(?:  .*\n)*", lambda _: users, OURS, count=1, flags=re.MULTILINE)
+    result = merge(mine, {**AGAIN, key: rendered})
+    assert frontmatter_of(result.text) == with_ours_added(mine)
+    assert len(result.warnings) == 1 and result.warnings[0].startswith(f"property {key!r} left as you wrote it: ")
+    assert why in result.warnings[0]
+
+
 def test_a_comma_list_that_new_items_do_not_fit_is_left_and_reported():
     mine = OURS.replace("tags:\n  - diffusion\n", "tags: diffusion, to-read\n")
     result = merge(mine, {**AGAIN, "tags": ["diffusion", "x: y"]})  # a tag would not read back as one
@@ -217,6 +296,8 @@ _COMMENTS = ["", "  # note", "   #x", " # 2024: a: b"]
 _TAG_SHAPES = [
     "tags:\n  - diffusion\n",
     "tags:\n- diffusion\n",
+    "tags:\n  - diffusion  # my core topic\n",
+    "tags:  # mine\n    - diffusion   # first\n    # to read soon\n",
     "tags: [diffusion]\n",
     "tags: diffusion\n",
     "tags: 'diffusion'\n",
@@ -235,8 +316,8 @@ def _user_entry(key: str) -> st.SearchStrategy[str]:
         st.builds(_scalar_entry, st.just(key), one(_SCALARS), one(_COMMENTS)),
         st.builds(lambda items: f"{key}: [{', '.join(items)}]\n", st.lists(one(_IN_FLOW), max_size=3)),
         st.builds(
-            lambda items, indent: f"{key}:\n" + "".join(f"{indent}- {item}\n" for item in items),
-            st.lists(one(_SCALARS), min_size=1, max_size=3),
+            lambda items, indent: f"{key}:\n" + "".join(f"{indent}- {item}{comment}\n" for item, comment in items),
+            st.lists(st.tuples(one(_SCALARS), one(_COMMENTS)), min_size=1, max_size=3),
             one(["", "  ", "    "]),
         ),
         st.just(f"{key}: |\n  first\n\n  # not a comment\n"),
@@ -245,10 +326,17 @@ def _user_entry(key: str) -> st.SearchStrategy[str]:
     )
 
 
-def _ours_entries(tags: str) -> list[str]:
-    """vaultsync's frontmatter as top-level entries, the tags in the user's shape."""
+def _ours_entries(tags: str, comment: str) -> list[str]:
+    """vaultsync's frontmatter as top-level entries, the tags in the user's shape, `comment` after the
+    category, the link in `digests` and the empty `code_url:`."""
     entries = re.findall(r"^\S.*\n(?:[ -].*\n)*", OURS, re.MULTILINE)
-    return [tags if entry.startswith("tags:") else entry for entry in entries]
+    shapes = {
+        "tags:": lambda _: tags,
+        "categories:": lambda entry: entry.replace("cs.CV\n", f"cs.CV{comment}\n"),
+        "digests:": lambda entry: entry.replace(']]"\n', f']]"{comment}\n'),
+        "code_url:": lambda _: f"code_url:{comment}\n",
+    }
+    return [shapes.get(entry.split()[0], lambda entry: entry)(entry) for entry in entries]
 
 
 def _in_order(lines: list[str], text: str) -> bool:
@@ -257,24 +345,33 @@ def _in_order(lines: list[str], text: str) -> bool:
     return all(any(line == candidate for candidate in rest) for line in lines)
 
 
+_FIRST_LINES = ["", "  # my header\n", "   \n", " # a: b\n", "    #\n"]  # indented: not at the left margin
+
+
 @pytest.mark.slow
-@given(st.data(), st.sampled_from(_TAG_SHAPES))
-def test_user_lines_mixed_with_ours_survive_a_merge_in_order(data, tags):
-    entries = _ours_entries(tags)
+@given(st.data(), st.sampled_from(_TAG_SHAPES), st.sampled_from(_COMMENTS), st.sampled_from(_FIRST_LINES))
+def test_user_lines_mixed_with_ours_survive_a_merge_in_order(data, tags, comment, first):
+    entries = _ours_entries(tags, comment)
     keys = data.draw(st.lists(st.from_regex(r"[a-z][a-z_0-9]{0,8}", fullmatch=True), max_size=8, unique=True))
     user_entries = [data.draw(_user_entry(key)) for key in keys if key not in META and key not in _SCALARS]
     for entry in user_entries:
         entries.insert(data.draw(st.integers(0, len(entries))), entry)
-    mine = "".join(entries)
+    mine = first + "".join(entries)
     current = properties.load(mine)
-    result = merge(mine, {**AGAIN, "title": "A New Title", "arxiv_version": 2})
+    code = "https://github.com/x/y"
+    changes = {"title": "A New Title", "arxiv_version": 2, "categories": ["cs.LG", "cs.CV"], "code_url": code}
+    result = merge(mine, {**AGAIN, **changes})
     assert not result.warnings
     merged = frontmatter_of(result.text)
-    user_lines = [line for entry in entries if entry in user_entries for line in entry.splitlines(keepends=True)]
-    assert _in_order(user_lines, merged)
+    assert f"\ncode_url: {code}{comment}\n" in merged
+    grown = [*(entry for entry in entries if entry.startswith(("categories:", "digests:"))), tags]  # lines only added
+    grown = grown[:-1] if tags.count("\n") == 1 else grown  # tags on one line gain an item on that line
+    kept = user_entries + grown
+    user_lines = [line for entry in entries if entry in kept for line in entry.splitlines(keepends=True)]
+    assert _in_order([first] * bool(first) + user_lines, merged)
     values = properties.load(merged)
     for key in current.keys() - META.keys():
         assert properties.same(values[key], current[key])
-    assert values["title"] == "A New Title" and values["arxiv_version"] == 2
+    assert all(values[key] == value for key, value in changes.items())
     assert properties.items("tags", values["tags"]) == ["diffusion", "generative-models"]
     assert values["digests"] == AGAIN["digests"]

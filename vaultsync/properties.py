@@ -1,20 +1,23 @@
 """Frontmatter as text: vaultsync's YAML style, and edits that leave the user's lines byte for byte.
 
 A frontmatter is read as top-level entries: a key's line with its indented or list lines; comment and
-blank lines between keys belong to no key. Setting a key of ours edits only that key's own text, in the
+blank lines between keys belong to no key. Setting a key of ours edits only the text of its value, in the
 shape the user gave it (a list in flow style gains items in flow style, a comma-separated string gains
-them after a comma, a block list keeps its indentation, a trailing comment stays), so every other line
-keeps its bytes. A value whose text already says ours (`arxiv_id: 2401.08640`, which YAML reads as a
+them after a comma, a block list keeps its indentation), so every other byte stays: the key's line and any
+comment on it, the list items kept with their comments, comment lines between them. An item of ours
+that changes is rewritten over its value only; one that goes takes its line (or its comma) only when no
+comment is on it. A value whose text already says ours (`arxiv_id: 2401.08640`, which YAML reads as a
 float) is not touched. Every edit is checked by parsing the result and comparing the keys it changed;
-a key whose shape cannot be edited on its own lines (written twice, an anchor or alias, a flow
-mapping, …) or whose edit fails that check is left as the user wrote it, and reported: the frontmatter
-is never re-emitted.
+a key whose value cannot be edited that way (written twice, an anchor or alias, a flow mapping, a block
+scalar with a comment on its `|` line, an item to remove with a comment, …) or whose edit fails that
+check is left as the user wrote it, and reported: no line of the user's is ever re-emitted.
 """
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from difflib import SequenceMatcher
 from typing import Any, NamedTuple
 
 import frontmatter
@@ -124,7 +127,7 @@ def set_values(text: str, current: dict[str, Any], values: dict[str, Any]) -> Ed
         entries, shape = _entries(text)
     except yaml.YAMLError:
         entries, shape = {}, "vaultsync cannot read the frontmatter line by line"
-    edits: list[tuple[str, int, int, str]] = []  # (key, start, end, new text of text[start:end])
+    edits: dict[str, list[_Span]] = {}
     left: dict[str, str] = {}
     after = 0  # where a new key goes: after the last key of `values` the text has so far
     for key, value in values.items():
@@ -137,27 +140,27 @@ def set_values(text: str, current: dict[str, Any], values: dict[str, Any]) -> Ed
         elif reason := shape or _why_not(text, key in current, found):
             left[key] = reason
         elif key not in current:
-            edits.append((key, after, after, dump({key: value})))
-        elif (edit := _replace(text, found[0], key, current[key], value)) is None:
-            left[key] = "it is a comma-separated list the new items do not fit in"
+            edits[key] = [(after, after, dump({key: value}))]
+        elif isinstance(spans := _replace(text, found[0], key, current[key], value), str):
+            left[key] = spans
         else:
-            edits.append((key, *edit))
+            edits[key] = spans
         if found:
             after = found[-1].end
-    if not edits:
-        return Edit(text, left)
-    expected = {key: changed[key] for key, *_ in edits}
     result = _apply(text, edits)
-    if _holds(result, current, expected):
+    if _holds(result, current, {key: changed[key] for key in edits}):
         return Edit(result, left)
-    accepted: list[tuple[str, int, int, str]] = []  # rare: find the edits that hold, one by one
-    for edit in edits:
-        trial = _apply(text, [*accepted, edit])
-        if _holds(trial, current, {key: expected[key] for key, *_ in [*accepted, edit]}):
-            accepted.append(edit)
+    accepted: dict[str, list[_Span]] = {}  # rare: find the keys whose edits hold, one by one
+    for key, spans in edits.items():
+        trial = {**accepted, key: spans}
+        if _holds(_apply(text, trial), current, {key: changed[key] for key in trial}):
+            accepted[key] = spans
         else:
-            left[edit[0]] = "vaultsync cannot change it without changing other lines"
+            left[key] = "vaultsync cannot change it without changing other lines"
     return Edit(_apply(text, accepted), left)
+
+
+_Span = tuple[int, int, str]  # text[start:end] is to be replaced by the string
 
 
 class _Entry(NamedTuple):
@@ -165,9 +168,11 @@ class _Entry(NamedTuple):
     end: int  # past its last line; comment and blank lines after it are not its own
     node: yaml.Node  # its value
     plain: bool  # written `key: …` at the left margin (not `? key`)
+    colon: int  # past the `:` after its key
 
 
 _LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # what `load` parses with
+_COLON = re.compile(r"[ \t]*:")
 
 
 def _entries(text: str) -> tuple[dict[str, list[_Entry]], str | None]:
@@ -184,7 +189,9 @@ def _entries(text: str) -> tuple[dict[str, list[_Entry]], str | None]:
         while end > floor and _is_gap(text[_line_start(text, end - 1) : end]):
             end = _line_start(text, end - 1)
         plain = isinstance(key, yaml.ScalarNode) and key.start_mark.index == start
-        entries.setdefault(str(key.value), []).append(_Entry(start, end, value, plain))
+        colon = _COLON.match(text, key.end_mark.index)
+        plain = plain and colon is not None
+        entries.setdefault(str(key.value), []).append(_Entry(start, end, value, plain, colon.end() if colon else -1))
     return entries, None
 
 
@@ -250,48 +257,145 @@ def _same_text(node: yaml.Node, value: Any) -> bool:
 
 
 _FIT_IN_COMMAS = re.compile(r"[\w./-]+")
-_ITEM_PREFIX = re.compile(r"[ \t]*-[ \t]+")
+_DASH = re.compile(r"([ \t]*-)([ \t]*)")  # what starts a block list item's line
+_BETWEEN_ITEMS = re.compile(r"[\s,]*")  # between flow items: separators, no comment
+_LEAVE_LIST = "an item vaultsync would change is not on one line of its own, or has a comment"
+_LEAVE_VALUE = "its value is written over lines vaultsync would rewrite (a block, a comment inside it)"
 
 
-def _replace(text: str, entry: _Entry, key: str, parsed: Any, value: Any) -> tuple[int, int, str] | None:
-    """The edit setting an existing key to `value` in the user's shape of it: (start, end, new text of
-    text[start:end]); None if it is a comma-separated list the new items cannot be added to."""
-    node, edit = entry.node, None
-    if isinstance(value, list) and isinstance(node, yaml.SequenceNode) and value:
-        if all(_one_line(text, item) for item in node.value):
-            grows = same(parsed, value[: len(parsed)])  # ours come after the user's items: add, else rewrite
-            edit = (_in_flow if node.flow_style else _in_block)(text, entry, value, grows)
-    elif isinstance(value, list) and isinstance(parsed, str) and key in _SPLIT:
-        return _in_commas(text, node, key, parsed, value)
-    elif not isinstance(value, list | dict) and _one_line(text, node) and node.start_mark.index < node.end_mark.index:
-        scalar = _scalar(key, value)  # over the old scalar: a comment after it stays
-        edit = None if scalar is None else (node.start_mark.index, node.end_mark.index, scalar)
-    return edit or (entry.start, entry.end, dump({key: value}))
+def _replace(text: str, entry: _Entry, key: str, parsed: Any, value: Any) -> list[_Span] | str:
+    """The spans setting an existing key to `value` in the user's shape of it, each over the key's value
+    text or between its lines, never over a comment or a line of the user's; or why it cannot be."""
+    node = entry.node
+    if isinstance(value, list) and isinstance(node, yaml.SequenceNode):
+        return _in_list(text, entry, parsed, value) or _LEAVE_LIST
+    if isinstance(value, list) and isinstance(parsed, str) and key in _SPLIT:
+        found = _in_commas(text, node, key, parsed, value)
+        return [found] if found else "it is a comma-separated list the new items do not fit in"
+    span = None if isinstance(value, dict) else _value_span(text, node)
+    if span is None:
+        return _LEAVE_VALUE
+    start, end = span
+    space = " " if start == end and text[start - 1] not in " \t" else ""  # after `key:` with no value
+    lines = [_block(item) for item in value] if isinstance(value, list) else []
+    if start == end and lines and None not in lines:  # `key:` with no value gains a block list
+        at = _line_end(text, start)
+        return [(at, at, "".join(f"  - {line}\n" for line in lines))]
+    new = "[" + ", ".join(map(_flow, value)) + "]" if isinstance(value, list) else _scalar(key, value)
+    return _LEAVE_VALUE if new is None else [(start, end, space + new)]
 
 
-def _in_flow(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[int, int, str]:
-    """`[a, b]` with the items of `value` it lacks added (`[a, b, c]`), or with `value`'s items."""
-    old = entry.node.value
+def _value_span(text: str, node: yaml.Node) -> tuple[int, int] | None:
+    """Where `node`'s value is written, if that text holds no comment: a scalar (a block scalar `|` or `>`
+    without one on its header line) or a flow collection on one line; blank lines after it are not in it."""
+    start, end = node.start_mark.index, node.end_mark.index
+    if isinstance(node, yaml.ScalarNode) and node.style in ("|", ">"):
+        if "#" in text[start : _line_end(text, start)]:
+            return None
+    elif not isinstance(node, yaml.ScalarNode) and (not node.flow_style or _LINE_BREAK.search(text, start, end)):
+        return None
+    return start, start + len(text[start:end].rstrip())
+
+
+def _in_list(text: str, entry: _Entry, parsed: list[Any], value: list[Any]) -> list[_Span] | None:
+    """The spans making the key's list `value` in its own style: items it keeps stay with their lines and
+    comments, new ones are added next to them, a changed one is rewritten over its value only, a removed
+    one goes with its line (block) or separator (flow); None if that would take a comment or a multi-line
+    item."""
+    node = entry.node
+    old, flow = node.value, bool(node.flow_style)
+    if not isinstance(parsed, list) or len(parsed) != len(old):
+        return None  # not a list item for item (a tag of its own)
+    if not value and not flow:  # no block list is empty: its lines go, `[]` follows the key
+        spans = [_block_remove(text, item) for item in old]
+        return None if None in spans else [*spans, (entry.colon, entry.colon, " []")]  # type: ignore[list-item]
+    ours = [next(j for j, other in enumerate(value) if same(other, item)) for item in value]
+    mine = [
+        next((ours[j] for j, new in enumerate(value) if same(was, new) or _same_text(item, new)), -1 - i)
+        for i, (item, was) in enumerate(zip(old, parsed, strict=True))
+    ]
+    spans: list[_Span | None] = []
+    for op, i1, i2, j1, j2 in SequenceMatcher(None, mine, ours, autojunk=False).get_opcodes():
+        paired = min(i2 - i1, j2 - j1) if op == "replace" else 0
+        if op == "equal":
+            continue
+        spans += [_item(text, old[i1 + k], value[j1 + k], flow) for k in range(paired)]
+        if j1 + paired < j2:
+            spans.append((_flow_add if flow else _block_add)(text, node, i2, value[j1 + paired : j2]))
+        if i1 + paired < i2 and flow:
+            spans.append(_flow_remove(text, node, i1 + paired, i2))
+        elif i1 + paired < i2:
+            spans += [_block_remove(text, item) for item in old[i1 + paired : i2]]
+    return None if None in spans else spans  # type: ignore[return-value]
+
+
+def _item(text: str, item: yaml.Node, value: Any, flow: bool) -> _Span | None:
+    """`item` of a list rewritten as `value`, over its value text only (a comment after it stays)."""
+    span, new = _value_span(text, item), _flow(value) if flow else _block(value)
+    if span is None or new is None:
+        return None
+    space = " " if span[0] == span[1] and text[span[0] - 1] not in " \t" else ""  # a `-` with no value
+    return span[0], span[1], space + new
+
+
+def _dash(text: str, item: yaml.Node) -> str | None:
+    """The `- ` and indentation starting the line of a block list's `item`, if it starts the line."""
+    found = _DASH.fullmatch(text, _line_start(text, item.start_mark.index), item.start_mark.index)
+    return found and found[1] + (found[2] or " ")
+
+
+def _block_add(text: str, node: yaml.SequenceNode, at: int, values: list[Any]) -> _Span | None:
+    """Lines for `values` before the block list's item `at` (after its last one if none), in its indentation."""
+    item = node.value[min(at, len(node.value) - 1)]
+    dash, lines = _dash(text, item), [_block(value) for value in values]
+    if dash is None or None in lines:
+        return None
+    if at < len(node.value):
+        where = _line_start(text, item.start_mark.index)
+    else:  # after the last item's value and the rest of its line
+        start, end = _value_span(text, item) or (item.start_mark.index, item.end_mark.index)
+        where = _line_end(text, max(start, end - 1))
+    return where, where, "".join(f"{dash}{line}\n" for line in lines)
+
+
+def _block_remove(text: str, item: yaml.Node) -> _Span | None:
+    """The line of a block list's `item` taken out, if it holds that one-line item and no comment."""
+    span = _value_span(text, item)
+    if span is None or _dash(text, item) is None or _LINE_BREAK.search(text, *span):
+        return None
+    end = _line_end(text, span[1])
+    return (_line_start(text, span[0]), end, "") if not text[span[1] : end].strip() else None
+
+
+def _flow_add(text: str, node: yaml.SequenceNode, at: int, values: list[Any]) -> _Span:
+    """`values` added to a flow list `[…]` before its item `at` (at its end if none), after its separator."""
+    old = node.value
     gap = text[old[0].end_mark.index : old[1].start_mark.index] if len(old) > 1 else ", "
     gap = gap if re.fullmatch(r"[ \t]*,[ \t]*", gap) else ", "
-    if grows and old:
-        return old[-1].end_mark.index, old[-1].end_mark.index, "".join(gap + _flow(item) for item in value[len(old) :])
-    return entry.node.start_mark.index, entry.node.end_mark.index, "[" + gap.join(map(_flow, value)) + "]"
+    if at < len(old):
+        where = old[at].start_mark.index
+        return where, where, "".join(_flow(value) + gap for value in values)
+    if old:
+        where = old[-1].end_mark.index
+        return where, where, "".join(gap + _flow(value) for value in values)
+    where = node.start_mark.index + 1  # `[ ]`: inside the brackets, over any spaces there
+    end = re.compile(r"[ \t]*").match(text, where).end()  # type: ignore[union-attr]
+    return where, end, gap.join(map(_flow, values))
 
 
-def _in_block(text: str, entry: _Entry, value: list[Any], grows: bool) -> tuple[int, int, str] | None:
-    """A block list's lines with the items of `value` it lacks added, or its item lines rewritten, in its
-    own indentation (`- a` or `  - a`); None if an item is not one line."""
-    old = entry.node.value
-    prefix = text[_line_start(text, old[0].start_mark.index) : old[0].start_mark.index]
-    lines = [_block(item) for item in (value[len(old) :] if grows else value)]
-    if not _ITEM_PREFIX.fullmatch(prefix) or None in lines:
+def _flow_remove(text: str, node: yaml.SequenceNode, first: int, stop: int) -> _Span | None:
+    """The items first..stop-1 of a flow list taken out with the separator next to them, if what goes holds
+    only those items, commas and white space (no comment)."""
+    old, removed = node.value, node.value[first:stop]
+    if stop < len(old):
+        start, end = old[first].start_mark.index, old[stop].start_mark.index
+    else:
+        start, end = old[first - 1].end_mark.index if first else old[0].start_mark.index, old[-1].end_mark.index
+    if any(_value_span(text, item) != (item.start_mark.index, item.end_mark.index) for item in removed):
         return None
-    added = "".join(f"{prefix}{line}\n" for line in lines)
-    if grows:
-        at = _line_end(text, old[-1].end_mark.index)
-        return at, at, added
-    return _line_end(text, entry.start), entry.end, added  # the key's line stays, with any comment on it
+    bounds = [start, *(mark for item in removed for mark in (item.start_mark.index, item.end_mark.index)), end]
+    rest = "".join(text[a:b] for a, b in zip(bounds[::2], bounds[1::2], strict=True))
+    return (start, end, "") if _BETWEEN_ITEMS.fullmatch(rest) else None
 
 
 def _in_commas(text: str, node: yaml.Node, key: str, parsed: str, value: list[Any]) -> tuple[int, int, str] | None:
@@ -333,11 +437,11 @@ def _flow(item: Any) -> str:
     return yaml.dump([item], Dumper=_Dumper, default_flow_style=True, width=float("inf"), allow_unicode=True)[1:-2]
 
 
-def _apply(text: str, edits: list[tuple[str, int, int, str]]) -> str:
-    """`text` with each (key, start, end, new) edit made; insertions at one place keep their order, before
-    a replacement starting there."""
+def _apply(text: str, edits: dict[str, list[_Span]]) -> str:
+    """`text` with the spans of each key replaced; insertions at one place keep their order, before a
+    replacement starting there."""
     out, at = [], 0
-    for _, start, end, new in sorted(edits, key=lambda edit: edit[1:3]):
+    for start, end, new in sorted((span for spans in edits.values() for span in spans), key=lambda span: span[:2]):
         out += [text[at:start], new]
         at = end
     return "".join(out) + text[at:]
