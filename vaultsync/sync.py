@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
@@ -88,6 +88,7 @@ def import_digests(
         try:
             for path in paths:
                 run.digest_file(path)
+                run.forget_released()
                 state.commit()
                 if progress:
                     progress(summary.digests[-1])
@@ -123,6 +124,7 @@ class _Run:
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
+        self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
 
     def note_error(self, error: VaultError) -> None:
@@ -132,12 +134,23 @@ class _Run:
             self.report.errors.append(str(error))
 
     def release(self) -> None:
-        """Let go of the files notes replaced (see `Vault.release`), saying which an editor saved into late."""
+        """Let go of the files notes replaced (see `Vault.release`), saying which an editor saved into late;
+        vaultsync's memory of those notes goes back to what it was, as their update did not happen."""
         for rel in self.vault.release():
             self.report.warnings.append(
                 f"{self.vault.root / rel}: saved by another program while vaultsync replaced it — that save is"
                 " back in place, and the next import merges it"
             )
+            kind, identity, before = self.replaced[rel]
+            if before is not None:
+                self.state.put_note(kind, identity, replace(before, signature=None))
+        self.replaced.clear()
+        self.state.commit()
+
+    def forget_released(self) -> None:
+        """Keep the notes' earlier state only while their replaced file is held."""
+        holding = self.vault.holding()
+        self.replaced = {path: was for path, was in self.replaced.items() if path in holding}
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -493,6 +506,8 @@ class _Run:
         self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         stamp = self.vault.stamp(path)
         signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
+        if snap is not None and result.text != existing and not self.options.dry_run:
+            self.replaced.setdefault(path, (kind, identity, note))  # as it was, if the editor's file is put back
         self.state.put_note(kind, identity, NoteState(path, result.written, signature, edited=result.outcome == "kept"))
         self.count(path, result.outcome, counter)
         return path

@@ -160,6 +160,7 @@ class Vault:
         self._exchange = _Exchange()
         self._held: list[_Held] = []  # files notes replaced, kept for an editor still writing into them
         self.returned: list[PurePosixPath] = []  # notes whose file was put back: an editor saved into it late
+        self._ours: dict[Path, int] = {}  # the inode of the file vaultsync last put at a path it replaced
 
     @property
     def state_file(self) -> Path:
@@ -321,6 +322,7 @@ class Vault:
                 self._release(wait=False)
                 held = self._replace(temp, path, expected, rel)
                 self._held.append(held)
+                self._ours[path] = held.ours
             else:
                 self._create(temp, path)
             self._names.get(rel.parent, {}).setdefault(name_key(rel.name), rel.name)
@@ -344,8 +346,14 @@ class Vault:
         now = time.monotonic()
         while self._held and (wait or self._held[0].since + HOLD <= now or len(self._held) > _MOST_HELD):
             held = self._held.pop(0)
-            if held.settle(self._exchange):
+            if held.settle(self._exchange, self._ours[held.path]):
                 self.returned.append(held.rel)
+            if not any(other.path == held.path for other in self._held):
+                del self._ours[held.path]
+
+    def holding(self) -> set[PurePosixPath]:
+        """The notes whose replaced file is still held, or was put back and not yet told (`release`)."""
+        return {held.rel for held in self._held} | set(self.returned)
 
     def _create(self, temp: Path, path: Path) -> None:
         """Give `temp` the name `path`, unless a file appeared there meanwhile."""
@@ -379,7 +387,7 @@ class Vault:
             os.replace(temp, path)
             held = _Held(rel, path, None, old, expected.raw, os.lstat(path).st_ino, time.monotonic())
             if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
-                held.settle(self._exchange)
+                held.settle(self._exchange, held.ours)
                 raise NoteChanged
             return held
         except BaseException:
@@ -402,12 +410,13 @@ class _Held:
     ours: int  # the inode of the note vaultsync put at `path`
     since: float
 
-    def settle(self, exchange: _Exchange) -> bool:
+    def settle(self, exchange: _Exchange, ours: int) -> bool:
         """Let go of the file; if someone wrote into it since it was replaced and the note at `path` is
-        still vaultsync's, put it back there first. Whether it was put back."""
+        still the one vaultsync last put there (`ours`, an inode), put it back there first. Whether it was
+        put back."""
         try:
             data = self._read()
-            if data == self.raw or os.lstat(self.path).st_ino != self.ours:
+            if data == self.raw or os.lstat(self.path).st_ino != ours:
                 return False
             data = self._quiet(data)
             if self.name and exchange(self.name, self.path):
