@@ -182,9 +182,9 @@ class Vault:
                 if not target.is_relative_to(self.root):
                     raise VaultError(f"{path}: a symlink to {target}, outside the vault — left as is")
                 return target
+        except VaultError:
+            raise
         except (RuntimeError, OSError) as error:  # a symlink loop, a dangling symlink
-            if isinstance(error, VaultError):
-                raise
             raise VaultError(f"{path}: a symlink that leads nowhere ({error}) — left as is") from None
         return path
 
