@@ -241,4 +241,4 @@ def test_damaged_state_store_is_set_aside_and_rebuilt(imported):
     summary = import_json(src, vault)
     assert "damaged" in summary["state_rebuilt"]
     assert vault_files(vault) == before
-    assert list((vault / ".vaultsync").glob("state.sqlite.*.old"))
+    assert list((vault / ".vaultsync").glob("state.sqlite.damaged-*"))

@@ -29,7 +29,7 @@ from .reconcile import Rendered, reconcile
 from .records import merge, retag
 from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
-from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
+from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import Vault, VaultError
 
@@ -76,13 +76,13 @@ def import_digests(
     vault = Vault(vault_root, dry_run=options.dry_run)
     store, problem = StateStore.open(vault.state_file, dry_run=options.dry_run)
     with store as state:
-        state.claim_flavor(flavor.name)
-        run = _Run(vault, state, renderer, flavor, options, summary)
-        folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
-        vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
-        if state.fresh:
-            run.rebuild_state(problem)
         try:
+            state.claim_flavor(flavor.name)
+            run = _Run(vault, state, renderer, flavor, options, summary)
+            folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
+            vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
+            if state.fresh:
+                run.rebuild_state(problem)
             for path in paths:
                 run.digest_file(path)
                 state.commit()
@@ -93,8 +93,8 @@ def import_digests(
                 run.reading_queue()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
-        except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
-            raise StateError(f"{vault.state_file}: cannot save the state store ({error}) — free some space") from None
+        except sqlite3.Error as error:  # a full disk, or damage found only now: the notes written are whole
+            raise state.failure(error) from None
     return summary
 
 
