@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import frontmatter
@@ -197,3 +200,15 @@ def test_frontmatter_that_does_not_parse_is_named_with_its_line(corpus, tmp_path
         assert result.stdout.endswith("\n4 problems remain\n"), (run, result.stdout)
         run_cli("import", src, vault)
     assert all(note.read_text().splitlines() == lines[note] for note in typos)  # left untouched, as it says
+
+
+def test_a_fifo_named_like_a_note_is_not_read(corpus, tmp_path):
+    """Reading a FIFO blocks until someone writes to it: the checks and the rebuild from the notes skip it."""
+    src, vault = imported(corpus, tmp_path)
+    os.mkfifo(vault / "Pipe.md")
+    script = Path(sys.executable).with_name("vaultsync")
+    checked = subprocess.run([script, "doctor", vault], capture_output=True, text=True, timeout=120)
+    assert (checked.returncode, checked.stdout) == (0, "healthy\n")
+    (vault / ".vaultsync" / "state.sqlite").unlink()
+    rebuilt = subprocess.run([script, "import", src, vault, "--json"], capture_output=True, text=True, timeout=120)
+    assert rebuilt.returncode == 0 and "rebuilt it from" in json.loads(rebuilt.stdout)["state_rebuilt"]

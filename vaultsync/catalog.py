@@ -31,10 +31,11 @@ class FoundNote:
 
 def markdown_files(vault: Vault, skip: Collection[str] = ()) -> Iterator[PurePosixPath]:
     """Every Markdown file of the vault, by relative path; dot folders and the top-level folders in
-    `skip` (an app's own) are not entered."""
+    `skip` (an app's own) are not entered. Only regular files: reading a FIFO named `x.md` would block."""
     for prefix, names in markdown_folders(vault, skip):
         for name in sorted(names):
-            yield PurePosixPath(prefix + name)
+            if os.path.isfile(os.path.join(vault.root, prefix, name)):
+                yield PurePosixPath(prefix + name)
 
 
 def markdown_folders(vault: Vault, skip: Collection[str] = ()) -> Iterator[tuple[str, list[str]]]:

@@ -77,6 +77,7 @@ def status(vault_root: Path, flavor: str = "auto") -> Status | None:
 
 
 def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
+    """The counts from a state store that opened as sound; an index note that cannot be read is a warning."""
     chosen, _ = resolve(state.meta("flavor") or flavor, vault.root, Layout())
     result = Status(flavor=chosen.name, last_import=state.meta("last_import"))
     papers = list(state.notes(PAPER))
