@@ -148,11 +148,13 @@ def test_a_note_with_a_yaml_typo_stays_found_untouched_and_linked_until_fixed(co
     line = broken.splitlines().index("status: [reading") + 1
     result = import_json(src, vault)
     assert note.read_text() == broken  # untouched
-    assert f"{note}: line {line}: its frontmatter is not valid YAML" in result["warnings"]
+    assert f"{note}: its frontmatter does not parse (line {line + 1}: " in result["warnings"]
     assert result["exit"] == 0 and result["papers"]["deleted"] == 0
     assert any(f"[[{note.stem}|" in line and line for line in index_links(vault))  # still linked, not an arXiv URL
 
-    assert f"{note.relative_to(vault)}: line {line}" in run_cli("doctor", vault).stdout
+    assert (
+        f"{note.relative_to(vault)}: its frontmatter does not parse (line {line + 1}" in run_cli("doctor", vault).stdout
+    )
     restored = import_json(src, vault, "--restore-deleted")  # no duplicate: the note was never deleted
     assert restored["papers"]["created"] == 0 and len(list(vault.rglob(f"*{note.stem}*"))) == 1
 

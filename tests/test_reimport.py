@@ -241,7 +241,7 @@ def test_damaged_state_store_is_set_aside_and_rebuilt(imported):
     summary = import_json(src, vault)
     assert "damaged" in summary["state_rebuilt"]
     assert vault_files(vault) == before
-    assert list((vault / ".vaultsync").glob("state.sqlite.*.old"))
+    assert list((vault / ".vaultsync").glob("state.sqlite.damaged-*"))
 
 
 def _append_item(frontmatter: str, key: str, line: str) -> str:

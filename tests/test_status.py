@@ -10,6 +10,8 @@ import frontmatter
 from conftest import new_graph, run_cli
 from test_reimport import later_digest
 
+from vaultsync import vault as vault_module
+
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 
 
@@ -104,3 +106,78 @@ def test_the_plain_queue_list_stops_at_1000_papers():
         "- … and 5 older ones: the query above lists them all\n"
     )
     assert "Papers not ticked in any index note: 1005, newest first." in body
+
+
+def test_a_damaged_or_missing_state_store_is_one_error_line_and_the_next_import_rebuilds_it(corpus, tmp_path):
+    from test_state import damage_in_the_middle
+
+    vault = tmp_path / "vault"
+    src = imported(corpus, vault)
+    expected = status(vault)
+    damage_in_the_middle(vault)
+    for args in ([], ["--json"]):
+        result = run_cli("status", vault, *args)
+        assert (result.returncode, result.stdout) == (1, ""), result.stderr
+        assert result.stderr.startswith(f"Error: the state store {vault / '.vaultsync' / 'state.sqlite'} is damaged (")
+        assert result.stderr.endswith(" — the next `vaultsync import` rebuilds it from the notes\n")
+        assert len(result.stderr.splitlines()) == 1
+    run_cli("import", src, vault, check=True)
+    assert status(vault) | {"last_import": None} == expected | {"last_import": None}
+
+    (vault / ".vaultsync" / "state.sqlite").unlink()
+    result = run_cli("status", vault)
+    assert (result.returncode, result.stdout) == (1, "")
+    assert result.stderr == (
+        f"Error: the state store {vault / '.vaultsync' / 'state.sqlite'} is missing"
+        " — the next `vaultsync import` rebuilds it from the notes\n"
+    )
+    run_cli("import", src, vault, check=True)
+    assert status(vault)["papers"] == expected["papers"]
+
+
+def test_index_notes_that_cannot_be_read_are_one_warning_each_and_the_rest_is_counted(corpus, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from vaultsync.cli import app
+
+    vault = tmp_path / "vault"
+    imported(corpus, vault)
+    digests = vault / "arXiv" / "Digests"
+    latin1, linked, locked = (digests / f"arXiv {day}.md" for day in ("2022-07-11", "2023-01-09", "2024-01-18"))
+    listed = {path: path.read_text().count("- [ ] ") for path in (latin1, linked, locked)}
+    first_line = latin1.read_text().split("\n- [ ] ", 1)[0].count("\n") + 2
+    latin1.write_bytes(latin1.read_bytes().replace(b"\n- [ ] ", b"\n- [ ] caf\xe9 ", 1))  # a Latin-1 byte
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    linked.rename(outside / linked.name)
+    linked.symlink_to(outside / linked.name)  # a link out of the vault
+    result = run_cli("status", vault, "--json")
+    assert result.returncode == 0 and len(result.stderr.splitlines()) == 2 and "Traceback" not in result.stderr
+    assert json.loads(result.stdout)["to_read"] == listed[locked]  # the rest is counted
+    open_note = vault_module._open
+
+    def denied(path: Path):  # no permission (as root, permissions are not enforced: simulated)
+        if Path(path) == locked.resolve():
+            raise PermissionError(13, "Permission denied", str(path))
+        return open_note(path)
+
+    monkeypatch.setattr(vault_module, "_open", denied)
+    result = CliRunner().invoke(app, ["status", str(vault), "--json"])
+    assert result.exit_code == 0 and "Traceback" not in result.output
+    assert result.stderr.splitlines() == [
+        f"Warning: arXiv/Digests/{latin1.name}: line {first_line} is not UTF-8 text"
+        " — save the note as UTF-8; its papers are left out of the reading queue",
+        f"Warning: arXiv/Digests/{linked.name}: a link takes it outside the vault, where vaultsync neither reads nor"
+        " writes — move it into the vault to have it checked; its papers are left out of the reading queue",
+        f"Warning: arXiv/Digests/{locked.name}: cannot read it (Permission denied) — check the file and its"
+        " permissions; its papers are left out of the reading queue",
+    ]
+    counts = json.loads(result.stdout)
+    assert counts["digests"] == 3 and counts["to_read"] == 0 and len(counts["warnings"]) == 3
+
+    monkeypatch.undo()
+    digests.rename(outside / "Digests")
+    digests.symlink_to(outside / "Digests", target_is_directory=True)  # the whole folder: a link out
+    result = run_cli("status", vault)
+    assert result.returncode == 0 and result.stderr.count("a link takes it outside the vault") == 3
+    assert "reading queue: 0 to read, 0 read" in result.stdout

@@ -31,10 +31,11 @@ class FoundNote:
 
 def markdown_files(vault: Vault, skip: Collection[str] = ()) -> Iterator[PurePosixPath]:
     """Every Markdown file of the vault, by relative path; dot folders and the top-level folders in
-    `skip` (an app's own) are not entered."""
+    `skip` (an app's own) are not entered. Only regular files: reading a FIFO named `x.md` would block."""
     for prefix, names in markdown_folders(vault, skip):
         for name in sorted(names):
-            yield PurePosixPath(prefix + name)
+            if os.path.isfile(os.path.join(vault.root, prefix, name)):
+                yield PurePosixPath(prefix + name)
 
 
 def markdown_folders(vault: Vault, skip: Collection[str] = ()) -> Iterator[tuple[str, list[str]]]:
@@ -43,8 +44,14 @@ def markdown_folders(vault: Vault, skip: Collection[str] = ()) -> Iterator[tuple
     for folder, subfolders, files in os.walk(vault.root):
         relative = os.path.relpath(folder, vault.root).replace(os.sep, "/")
         prefix = "" if relative == "." else relative + "/"
-        subfolders[:] = sorted(name for name in subfolders if not name.startswith(".") and (prefix or name not in skip))
+        subfolders[:] = sorted(name for name in subfolders if entered(prefix, name, skip))
         yield prefix, [name for name in files if name.endswith(".md") and not name.startswith(".")]
+
+
+def entered(prefix: str, name: str, skip: Collection[str] = ()) -> bool:
+    """Whether the walk of the vault enters the folder `name` inside `prefix` (as `markdown_folders` gives
+    it): not dot folders, nor the top-level folders in `skip`. A folder that is a link is not followed."""
+    return not name.startswith(".") and bool(prefix or name not in skip)
 
 
 def scan(

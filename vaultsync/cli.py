@@ -290,15 +290,23 @@ def status_command(
 ) -> None:
     """Show what is in the vault: papers, digests, the reading queue, tags, notes kept or deleted.
 
+    Exit 1, with one line saying so, if the state store is damaged, outdated or missing (the next import
+    rebuilds it from the notes): its counts would be wrong. Index notes that cannot be read are warnings.
+
     Example: vaultsync status ~/Notes --json
     """
     from .status import status
 
     if not vault.is_dir():
         _fail(f"{vault} is not a folder — give the vault's folder")
-    result = status(vault)
+    try:
+        result = status(vault)
+    except StateError as error:
+        _fail(str(error), EXIT_FAILED)
     if result is None:
         _fail(f"{vault}: nothing imported here yet — run `vaultsync import SRC {vault}` first")
+    for message in result.warnings:
+        typer.echo(f"Warning: {message}", err=True)
     if json_out:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -308,7 +316,15 @@ def status_command(
 @app.command("doctor")
 def doctor_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder.")],
-    fix: Annotated[bool, typer.Option("--fix", help="Repair what can be repaired without touching your text.")] = False,
+    fix: Annotated[
+        bool,
+        typer.Option(
+            "--fix",
+            help="Repair what can be repaired without touching your text: a damaged, outdated or missing state"
+            " store is set aside and rebuilt from the notes (as an import does), moved and deleted notes are"
+            " recorded, broken or ambiguous index links re-linked.",
+        ),
+    ] = False,
 ) -> None:
     """Check the vault against the vault contract; exit 0 if healthy, 1 if problems remain.
 
@@ -319,11 +335,16 @@ def doctor_command(
     if not vault.is_dir():
         _fail(f"{vault} is not a folder — give the vault's folder")
     with _writer(vault, "doctor", 10, enabled=fix):
-        report = doctor(vault, fix=fix)
+        try:
+            report = doctor(vault, fix=fix)
+        except StateError as error:
+            _fail(str(error), EXIT_FAILED)
     for message in report.fixed:
         typer.echo(f"fixed: {message}")
     for message in report.problems:
         typer.echo(f"problem: {message}")
+    for message in report.warnings:
+        typer.echo(f"warning: {message}")
     typer.echo("healthy" if report.healthy else f"{len(report.problems)} problems remain")
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
 

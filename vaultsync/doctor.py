@@ -1,16 +1,23 @@
 """`vaultsync doctor`: checks a vault against the vault contract and repairs what can be repaired
 without touching a byte the user wrote.
 
-Checked: papers with two notes (one arXiv id), links in index notes to notes that do not exist or by a
-name several notes have, notes of vaultsync's whose frontmatter does not parse or whose markers are
-damaged, and a state store that no longer matches the notes (moved or deleted behind its back).
-Repaired with `fix`: the state store (notes followed to where they are, notes gone recorded as deleted),
-and index links that are broken or ambiguous where the paper's note is found by its name or title.
+Checked: the state store (damaged, from an older vaultsync, or missing while the vault has vaultsync's
+notes: every row is read and SQLite's integrity check run), papers with two notes (one arXiv id), links in
+index notes to notes that do not exist or by a name several notes have, notes of vaultsync's (known to the
+state store, or carrying an `arxiv_id:` or `digest_date:` line) whose frontmatter does not parse (with the
+line of the YAML error) or whose markers are damaged, notes that cannot be read (not UTF-8, no permission,
+behind a link out of the vault), and a state store that no longer matches the notes (moved or deleted
+behind its back). Each finding is one line naming the file; the check goes on.
+Repaired with `fix`: a damaged, outdated or missing state store (set aside and rebuilt from the notes, as
+an import does), the state store's paths (notes followed to where they are, notes gone recorded as
+deleted), and index links that are broken or ambiguous where the paper's note is found by its name or title.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -20,13 +27,16 @@ from .index_merge import tasks_in
 from .layout import Layout, NoteNames
 from .names import link_label
 from .state import DIGEST, PAPER, NoteState, StateStore
-from .vault import NoteChanged, Vault
+from .vault import NoteChanged, Vault, VaultError
+
+OUTSIDE = "a link takes it outside the vault, where vaultsync neither reads nor writes"
 
 
 @dataclass
 class Report:
     problems: list[str] = field(default_factory=list)  # what remains wrong
     fixed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # files of the user's not checked, such as links out of the vault
 
     @property
     def healthy(self) -> bool:
@@ -34,23 +44,62 @@ class Report:
 
 
 def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
-    """Check the vault at `vault_root`; with `fix`, repair what can be repaired."""
+    """Check the vault at `vault_root`; with `fix`, repair what can be repaired. Raises StateError if the
+    state store cannot be read at all (a newer vaultsync's, locked, a failing disk)."""
     vault = Vault(vault_root, dry_run=not fix)
     report = Report()
-    store, problem = StateStore.open(vault.state_file, dry_run=not fix)
-    if problem:
-        report.problems.append(f"{problem}; `vaultsync import` rebuilds it from the notes")
+    store, problem = StateStore.open(vault.state_file, dry_run=not fix, thorough=True)
     with store as state:
-        chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
-        found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
-        files = list(catalog.markdown_files(vault, chosen.skip_folders))
-        _duplicates(found, report)
-        _damaged(vault, chosen, files, report)
-        _state(state, found, vault, fix, report)
-        _links(vault, chosen, found, files, fix, report)
-        if fix:
-            state.commit()
+        try:
+            chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
+            found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
+            if state.fresh and (problem or found):
+                _rebuild(state, chosen, found, problem, fix, report)
+            files = list(catalog.markdown_files(vault, chosen.skip_folders))
+            known = {note.path for kind in (PAPER, DIGEST) for _, note in state.notes(kind)}
+            _duplicates(found, report)
+            _folders_outside(vault, chosen.skip_folders, report)
+            _damaged(vault, chosen, files, known, report)
+            _state(state, found, vault, fix, report)
+            _links(vault, chosen, found, files, fix, report)
+            if fix:
+                state.commit()
+        except sqlite3.Error as error:  # damage the checks on opening did not see: set aside with `fix`
+            raise state.failure(error) from None
     return report
+
+
+def unreadable(rel: PurePosixPath, error: VaultError) -> str:
+    """Why the note at `rel` cannot be read, and what to do, in one line, from the error `Vault.read` raised."""
+    cause = error.__context__  # what reading met (raised `from None`); none for a link out of the vault
+    if isinstance(cause, UnicodeDecodeError):
+        line = cause.object[: cause.start].count(b"\n") + 1
+        return f"{rel}: line {line} is not UTF-8 text — save the note as UTF-8"
+    if isinstance(cause, OSError):
+        return f"{rel}: cannot read it ({cause.strerror or cause}) — check the file and its permissions"
+    return f"{rel}: {OUTSIDE} — move it into the vault to have it checked"
+
+
+def _rebuild(
+    state: StateStore,
+    flavor: Flavor,
+    found: dict[tuple[str, str], list[catalog.FoundNote]],
+    problem: str | None,
+    fix: bool,
+    report: Report,
+) -> None:
+    """A state store damaged, outdated, or missing while the vault has notes of vaultsync's: reported, or
+    with `fix` (set aside by `StateStore.open` already) rebuilt from the notes, as an import does."""
+    if not fix:
+        why = problem or f"the state store {state.file} is missing"
+        report.problems.append(f"{why} — the next `vaultsync import` (or `vaultsync doctor --fix`) rebuilds it")
+        return
+    state.claim_flavor(flavor.name)
+    count = catalog.rebuild(state, found)
+    report.fixed.append(
+        f"state store: {problem or 'it was missing'}; rebuilt it from {count} notes"
+        " (notes you deleted before are no longer remembered)"
+    )
 
 
 def _duplicates(found: dict[tuple[str, str], list[catalog.FoundNote]], report: Report) -> None:
@@ -60,11 +109,32 @@ def _duplicates(found: dict[tuple[str, str], list[catalog.FoundNote]], report: R
             report.problems.append(f"{kind} {identity} has {len(notes)} notes: {paths} — keep one, delete the others")
 
 
-def _damaged(vault: Vault, flavor: Flavor, files: list[PurePosixPath], report: Report) -> None:
-    """Notes that say they are vaultsync's but cannot be read as such."""
+def _folders_outside(vault: Vault, skip: frozenset[str], report: Report) -> None:
+    """Folders of the vault that are links out of it: their notes are not checked (nor written to)."""
+    for prefix, _ in catalog.markdown_folders(vault, skip):
+        try:
+            entries = sorted(os.scandir(vault.root / prefix), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_symlink() and entry.is_dir() and catalog.entered(prefix, entry.name, skip):
+                if not Path(entry.path).resolve().is_relative_to(vault.root):
+                    report.warnings.append(f"{prefix}{entry.name}/: {OUTSIDE} — its notes are not checked")
+
+
+def _damaged(
+    vault: Vault, flavor: Flavor, files: list[PurePosixPath], known: set[PurePosixPath], report: Report
+) -> None:
+    """Notes that cannot be read, and notes of vaultsync's (`known` to the state store, or saying so with an
+    `arxiv_id:` or `digest_date:` line) that cannot be read as such."""
     for rel in files:
-        text = vault.read(rel) or ""
-        if flavor.notes.identify(text) and flavor.notes.split(text) is None:
+        try:
+            text = vault.read(rel) or ""
+        except VaultError as error:  # a link of the user's out of the vault is not theirs to fix
+            mine = rel in known or not (vault.root / rel).is_symlink()
+            (report.problems if mine else report.warnings).append(unreadable(rel, error))
+            continue
+        if (rel in known or flavor.notes.identify(text)) and flavor.notes.split(text) is None:
             report.problems.append(f"{rel}: {flavor.damage(text)}")
 
 
@@ -75,6 +145,11 @@ def _state(
     for kind in (PAPER, DIGEST):
         for identity, note in state.notes(kind):
             if note.deleted or vault.stamp(note.path) is not None:
+                continue
+            path = vault.root / note.path
+            if path.exists():  # there, but through a link out of the vault
+                if not path.is_symlink():  # a folder on its way is the link (the note itself: see `_damaged`)
+                    report.problems.append(f"{kind} {identity}: {note.path}: {OUTSIDE} — move it back into the vault")
                 continue
             elsewhere = [item.path for item in found.get((kind, identity), [])]
             if elsewhere:

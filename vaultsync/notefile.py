@@ -171,18 +171,29 @@ def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
 
 
 def diagnose(text: str) -> str:
-    """Why `split` cannot read a note of vaultsync's, naming the line, and what to do."""
+    """Why `split` cannot read a note of vaultsync's, naming the line (counted in the file), and what to do."""
     head = _FRONTMATTER.match(text)
-    problem = "its `%% vaultsync:begin/end %%` markers are missing or repeated — put them back"
     if not head:
-        problem = "its frontmatter has no closing `---` line — add it"
-    else:
-        try:
-            properties.load(head["yaml"])
-        except yaml.MarkedYAMLError as error:
-            mark = error.context_mark or error.problem_mark  # where the broken construct starts
-            line = f"line {mark.line + 2}: " if mark else ""  # the YAML starts on the note's second line
-            problem = f"{line}its frontmatter is not valid YAML ({error.problem or error}) — fix it"
-        except (yaml.YAMLError, ValueError) as error:
-            problem = f"its frontmatter is not valid YAML ({error}) — fix it"
-    return problem + "; imports leave the note as it is until then"
+        return "its frontmatter has no closing `---` line — add it; vaultsync leaves the note untouched until then"
+    try:
+        next(yaml.safe_load_all(text), None)  # the first document: the frontmatter, lines counted in the file
+    except yaml.MarkedYAMLError as error:
+        return f"its frontmatter does not parse ({_where(error)}) — {UNTOUCHED}"
+    except yaml.YAMLError as error:
+        return f"its frontmatter does not parse ({error}) — {UNTOUCHED}"
+    return (
+        "its `%% vaultsync:begin/end %%` markers are missing or repeated — put them back; until then it is left as is"
+    )
+
+
+UNTOUCHED = "fix the frontmatter; vaultsync leaves the note untouched until then"
+
+
+def _where(error: yaml.MarkedYAMLError) -> str:
+    """`line N: what`, and where what is broken began (an opening quote or bracket) if elsewhere."""
+    if error.problem_mark is None:
+        return str(error)
+    line = error.problem_mark.line + 1
+    found = f"line {line}: {error.problem}"
+    start = error.context_mark
+    return f"{found}, {error.context} from line {start.line + 1}" if start and start.line + 1 != line else found

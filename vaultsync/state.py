@@ -8,14 +8,23 @@ last written (the base for merging the user's ticks), and its paper lines as las
 signature then (so the reading queue reads only the index notes that changed). The notes stay the
 source of truth: a missing, damaged or outdated store is set aside and rebuilt from them. Commits
 happen once per digest.
+
+Damage is looked for when the store is opened (its schema, then SQLite's `PRAGMA quick_check`: 5 ms for
+the shared corpus, 0.15 s for 100k papers) and wherever a read fails: SQLite's "malformed" or "not a
+database", or a stored value that does not decode. A full disk, a lock or a failing disk is not damage:
+the store is kept and the error says what to do.
 """
 
 from __future__ import annotations
 
+import functools
 import json
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -48,13 +57,29 @@ CREATE TABLE IF NOT EXISTS digests (
 );
 CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
 """
+_CACHES = ("tasks",)  # tables added after schema 2 was in use: a store may lack them (created empty)
+DAMAGED, OLDER = "damaged", "older"  # why a store is set aside: `state.sqlite.damaged-<time>`
 PAPER, DIGEST = "paper", "digest"
 JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
 QUEUE = "queue"  # the reading-queue note
 
 
 class StateError(RuntimeError):
-    """The state store is from a newer vaultsync, or cannot be created."""
+    """The state store is from a newer vaultsync, or cannot be created, read or saved; the message says
+    what to do."""
+
+
+class DamagedValue(sqlite3.DatabaseError):
+    """A value in the state store does not decode: the file is damaged, as SQLite's "malformed" says."""
+
+    sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+    sqlite_errorname = "SQLITE_CORRUPT"
+
+
+def is_damage(error: sqlite3.Error) -> bool:
+    """Whether the error means the store's file is damaged (not a full disk, a lock or a failing disk)."""
+    code = getattr(error, "sqlite_errorcode", None) or 0
+    return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
 
 
 def _key(path: PurePosixPath) -> str:
@@ -84,34 +109,73 @@ class DigestState:
 
 
 class StateStore:
-    """Notes by identity (arXiv id, digest day), not by path. `fresh`: nothing was remembered."""
+    """Notes by identity (arXiv id, digest day), not by path. `fresh`: nothing was remembered. `file`: where
+    the store is kept; `copy`: this is an in-memory copy of it (a dry run), never written back."""
 
-    def __init__(self, connection: sqlite3.Connection, *, fresh: bool = False) -> None:
-        self.db, self.fresh = connection, fresh
+    def __init__(
+        self, connection: sqlite3.Connection, *, fresh: bool = False, file: Path | None = None, copy: bool = False
+    ) -> None:
+        self.db, self.fresh, self.file, self.copy = connection, fresh, file, copy
         self.db.executescript(_SCHEMA)
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
-    def open(cls, file: Path, *, dry_run: bool = False) -> tuple[StateStore, str | None]:
+    def open(cls, file: Path, *, dry_run: bool = False, thorough: bool = False) -> tuple[StateStore, str | None]:
         """The store at `file`, and why it starts afresh if it does (None when it is new or fine).
 
-        A store that is damaged or from an older schema is moved aside; with `dry_run`, an in-memory copy.
+        A store that is damaged (a wrong schema, a failed quick check, any SQLite error reading it) or from
+        an older schema is set aside as `state.sqlite.damaged-<time>` or `state.sqlite.older-<time>`, and a
+        new one begun. With `dry_run` nothing is written: the store is an in-memory copy, or a new one;
+        `thorough` (doctor) reads every row and runs SQLite's full integrity check instead of the quick one.
+        A newer schema, or a store that cannot be read for another reason (a lock, a failing disk), raises
+        StateError.
         """
-        problem = _check(file) if file.exists() else None
-        fresh = problem is not None or not file.exists()
-        if dry_run:
-            memory = sqlite3.connect(":memory:")
-            if not fresh:
-                with sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True) as source:
-                    source.backup(memory)
-            return cls(memory, fresh=fresh), problem
+        existed = file.exists()
         try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-            if problem:
-                file.replace(file.with_name(f"{file.name}.{time.strftime('%Y%m%d-%H%M%S')}.old"))
-            return cls(sqlite3.connect(file), fresh=fresh), problem
+            if not dry_run:
+                file.parent.mkdir(parents=True, exist_ok=True)
+            db, why = _existing(file, dry_run, thorough) if existed else (None, None)
+            if why is None:
+                db = db or sqlite3.connect(":memory:" if dry_run else file)
+                return cls(db, fresh=not existed, file=file, copy=dry_run), None
+            kind, detail = why
+            what = "damaged" if kind == DAMAGED else "from an older vaultsync"
+            if dry_run:
+                problem = f"the state store {file} is {what} ({detail})"
+                return cls(sqlite3.connect(":memory:"), fresh=True, file=file, copy=True), problem
+            aside = _set_aside(file, kind)
+            problem = f"the state store was {what} ({detail}); set aside as {aside.name}"
+            return cls(sqlite3.connect(file), fresh=True, file=file), problem
         except (OSError, sqlite3.Error) as error:
-            raise StateError(f"{file}: cannot open the state store ({error})") from None
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            raise StateError(
+                f"{file}: cannot open the state store ({reason}) — check the disk and its permissions"
+            ) from None
+
+    def failure(self, error: sqlite3.Error) -> StateError:
+        """What to tell the user when reading or saving the store failed after it was opened. A damaged
+        store is closed and set aside at once (not a dry run's copy), so the next run rebuilds it."""
+        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+        if code == sqlite3.SQLITE_FULL:
+            return StateError(f"{self.file}: cannot save the state store ({error}) — free some space")
+        if not is_damage(error):
+            return StateError(
+                f"{self.file}: cannot read or save the state store ({error}) — check the disk and its permissions"
+            )
+        self.db.close()
+        if self.copy or self.file is None:
+            return StateError(
+                f"the state store {self.file} is damaged ({error}) — `vaultsync doctor --fix` sets it aside and"
+                " rebuilds it from the notes"
+            )
+        try:
+            aside = _set_aside(self.file, DAMAGED)
+        except OSError as move:
+            return StateError(f"the state store {self.file} is damaged ({error}) and cannot be set aside ({move})")
+        return StateError(
+            f"the state store was damaged ({error}); set aside as {aside.name} — import again to rebuild it from"
+            " the notes (every note written is whole)"
+        )
 
     def __enter__(self) -> StateStore:
         return self
@@ -146,21 +210,19 @@ class StateStore:
             "SELECT identity, path, written, signature, deleted, edited FROM notes WHERE kind = ? ORDER BY identity",
             (kind,),
         )
-        for identity, path, written, signature, deleted, edited in rows:
-            yield identity, NoteState(PurePosixPath(path), json.loads(written), signature, bool(deleted), bool(edited))
+        for identity, *row in rows:
+            yield identity, _note(*row)
 
     def records(self) -> Iterator[PaperRecord]:
         for (data,) in self.db.execute("SELECT record FROM papers"):
-            yield PaperRecord.from_json(json.loads(data))
+            yield _record(data)
 
     def note(self, kind: str, identity: str) -> NoteState | None:
         row = self.db.execute(
             "SELECT path, written, signature, deleted, edited FROM notes WHERE kind = ? AND identity = ?",
             (kind, identity),
         ).fetchone()
-        if row is None:
-            return None
-        return NoteState(PurePosixPath(row[0]), json.loads(row[1]), row[2], bool(row[3]), bool(row[4]))
+        return None if row is None else _note(*row)
 
     def put_note(self, kind: str, identity: str, note: NoteState) -> None:
         self.db.execute(
@@ -184,7 +246,7 @@ class StateStore:
 
     def record(self, arxiv_id: str) -> PaperRecord | None:
         row = self.db.execute("SELECT record FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
-        return PaperRecord.from_json(json.loads(row[0])) if row else None
+        return _record(row[0]) if row else None
 
     def put_record(self, record: PaperRecord) -> None:
         data = json.dumps(record.to_json(), ensure_ascii=False)
@@ -194,7 +256,7 @@ class StateStore:
         row = self.db.execute(
             "SELECT source, inputs, region, papers FROM digests WHERE day = ?", (day.isoformat(),)
         ).fetchone()
-        return DigestState(row[0], row[1], row[2], tuple(json.loads(row[3]))) if row else None
+        return _digest(*row) if row else None
 
     def put_digest(self, day: date, digest: DigestState) -> None:
         self.db.execute(
@@ -205,20 +267,149 @@ class StateStore:
     def tasks(self, day: str, stamp: str) -> list[tuple[str, str, bool]] | None:
         """The paper lines of the day's index note as read when its file had this signature, if it had."""
         row = self.db.execute("SELECT tasks FROM tasks WHERE day = ? AND stamp = ?", (day, stamp)).fetchone()
-        return [tuple(task) for task in json.loads(row[0])] if row else None
+        return _tasks(row[0]) if row else None
 
     def put_tasks(self, day: str, stamp: str, tasks: list[tuple[str, str, bool]]) -> None:
         self.db.execute("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?)", (day, stamp, json.dumps(tasks)))
 
 
-def _check(file: Path) -> str | None:
-    """Why the store at `file` cannot be used as it is, or None. A newer schema is an error, not a reset."""
+def _decode(text: Any, kind: type = object) -> Any:
+    """A JSON value read from the store, of `kind`; DamagedValue if it is not one."""
     try:
-        with sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True) as db:
-            row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        value = json.loads(text)
+    except (TypeError, ValueError) as error:
+        raise DamagedValue(f"a stored value does not decode ({error})") from None
+    if not isinstance(value, kind):
+        raise DamagedValue(f"a stored value is not a {kind.__name__}")
+    return value
+
+
+def _note(path: Any, written: Any, signature: Any, deleted: Any, edited: Any) -> NoteState:
+    if not isinstance(path, str):
+        raise DamagedValue("a stored note path is not text")
+    return NoteState(PurePosixPath(path), _decode(written, dict), signature, bool(deleted), bool(edited))
+
+
+def _record(data: Any) -> PaperRecord:
+    try:
+        return PaperRecord.from_json(_decode(data, dict))
+    except (KeyError, TypeError, ValueError) as error:
+        raise DamagedValue(f"a stored paper does not decode ({error!r})") from None
+
+
+def _digest(source: Any, inputs: Any, region: Any, papers: Any) -> DigestState:
+    return DigestState(source, inputs, region, tuple(_decode(papers, list)))
+
+
+def _tasks(data: Any) -> list[tuple[str, str, bool]]:
+    try:
+        return [tuple(task) for task in _decode(data, list)]
+    except TypeError:
+        raise DamagedValue("a stored index line does not decode") from None
+
+
+def _copy(file: Path) -> sqlite3.Connection:
+    """An in-memory copy of the store at `file`, made without writing to it. A commit a killed run left
+    unfinished (a hot journal) is rolled back, as opening the store for writing does, in a temporary copy."""
+    memory = sqlite3.connect(":memory:")
+    try:
+        with closing(sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)) as source:
+            source.backup(memory)
     except sqlite3.Error as error:
-        return f"the state store {file} is damaged ({error})"
-    version = int(row[0]) if row and str(row[0]).isdigit() else 0
-    if version > SCHEMA_VERSION:
-        raise StateError(f"{file}: state store is from a newer vaultsync (schema {version}); upgrade vaultsync")
-    return None if version == SCHEMA_VERSION else f"the state store {file} is from an older vaultsync"
+        if error.sqlite_errorcode != sqlite3.SQLITE_READONLY_ROLLBACK:
+            raise
+        with tempfile.TemporaryDirectory() as folder:
+            copy = Path(folder, file.name)
+            for suffix in ("", "-journal"):
+                shutil.copyfile(f"{file}{suffix}", f"{copy}{suffix}")
+            with closing(sqlite3.connect(copy)) as source:
+                source.backup(memory)
+    return memory
+
+
+def _existing(file: Path, dry_run: bool, thorough: bool) -> tuple[sqlite3.Connection | None, tuple[str, str] | None]:
+    """A connection to the store at `file` (an in-memory copy for a dry run) if it can be used as it is;
+    else None and why not: (DAMAGED or OLDER, what is wrong). Raises sqlite3.Error if it cannot be read for
+    another reason than damage (a lock, a failing disk)."""
+    db = None
+    try:
+        db = _copy(file) if dry_run else sqlite3.connect(file)
+        why = _check(db, file, thorough)
+    except BaseException as error:
+        if db is not None:
+            db.close()
+        if not isinstance(error, sqlite3.Error) or not is_damage(error):
+            raise
+        return None, (DAMAGED, str(error))
+    if why is not None:
+        db.close()
+        return None, why
+    return db, None
+
+
+def _check(db: sqlite3.Connection, file: Path, thorough: bool = False) -> tuple[str, str] | None:
+    """Why the store cannot be used as it is: (DAMAGED or OLDER, what is wrong), or None. Raises
+    sqlite3.Error as reading the store does; a newer schema is a StateError, not a reset. `thorough`: every
+    row read, and the full integrity check (indexes against tables) instead of the quick one."""
+    found = {table: _columns(db, table) for table in _tables()}
+    wrong = {table: columns for table, columns in found.items() if columns != _tables()[table]}
+    if "meta" not in wrong:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if version > SCHEMA_VERSION:
+            raise StateError(f"{file}: state store is from a newer vaultsync (schema {version}); upgrade vaultsync")
+        if version < SCHEMA_VERSION:
+            return OLDER, f"schema {version}"
+    for table, columns in wrong.items():
+        if columns:
+            return DAMAGED, f"its table {table} has the columns {', '.join(columns)}, not {', '.join(_tables()[table])}"
+        if table not in _CACHES:
+            return DAMAGED, f"it has no table {table}"
+    check = db.execute(f"PRAGMA {'integrity_check' if thorough else 'quick_check'}(1)").fetchone()[0]
+    if check != "ok":
+        return DAMAGED, _one_line(check)
+    if thorough:
+        for row in db.execute("SELECT path, written, signature, deleted, edited FROM notes"):
+            _note(*row)
+        for (data,) in db.execute("SELECT record FROM papers"):
+            _record(data)
+        for row in db.execute("SELECT source, inputs, region, papers FROM digests"):
+            _digest(*row)
+        for (tasks,) in db.execute("SELECT tasks FROM tasks"):
+            _tasks(tasks)
+    return None
+
+
+def _one_line(check: str) -> str:
+    """What SQLite's quick or integrity check found, without its `*** in database main ***` header lines."""
+    return "; ".join(line for line in check.splitlines() if not line.startswith("***"))
+
+
+@functools.cache
+def _tables() -> dict[str, list[str]]:
+    """The tables of the schema and their columns, in order."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(_SCHEMA)
+        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: _columns(db, name) for name in names}
+
+
+def _columns(db: sqlite3.Connection, table: str) -> list[str]:
+    """The columns of `table` (one of the schema's), in order; none if there is no such table."""
+    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
+
+
+def _set_aside(file: Path, why: str) -> Path:
+    """Move the store, with its journal if a killed run left one, to `<file>.<why>-<YYYYmmdd-HHMMSS>` beside
+    it (SQLite finds a journal by the store's name); the new name."""
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    aside = file.with_name(f"{file.name}.{why}-{stamp}")
+    for number in range(2, 1000):
+        if not aside.exists():
+            break
+        aside = file.with_name(f"{file.name}.{why}-{stamp}-{number}")
+    file.replace(aside)
+    journal = file.with_name(f"{file.name}-journal")
+    if journal.exists():
+        journal.replace(aside.with_name(f"{aside.name}-journal"))
+    return aside

@@ -1,18 +1,25 @@
 """What is in a vault: papers, digests, the reading queue, tags, and the notes vaultsync keeps its hands
-off. Read from the state store and the index notes; nothing is written."""
+off. Read from the state store and the index notes; nothing is written. A state store that is damaged,
+outdated or missing (while the vault has vaultsync's notes) is not counted as an empty one: that is an
+error saying the next import rebuilds it."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import catalog
+from .doctor import unreadable
 from .flavor import KINDS, resolve
 from .index_merge import tasks_in
 from .layout import Layout
-from .state import DIGEST, PAPER, StateStore
-from .vault import Vault
+from .state import DIGEST, PAPER, StateError, StateStore
+from .vault import Vault, VaultError
+
+REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
 
 
 @dataclass
@@ -28,6 +35,7 @@ class Status:
     last_import: str | None = None
     kept_edited: int = 0  # notes whose managed part the user edited: updates are held back
     deleted_by_you: int = 0
+    warnings: list[str] = field(default_factory=list)  # index notes that could not be read, and why
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -50,31 +58,49 @@ class Status:
 
 
 def status(vault_root: Path, flavor: str = "auto") -> Status | None:
-    """The vault's status, or None if vaultsync never imported into it."""
+    """The vault's status, or None if vaultsync never imported into it. Raises StateError, saying so, if
+    the state store is damaged, from an older vaultsync, or missing while the vault has vaultsync's notes."""
     vault = Vault(vault_root, dry_run=True)
     if not vault.state_file.is_file():
+        chosen, _ = resolve(flavor, vault_root, Layout())
+        if catalog.scan(vault, chosen.notes.identify, chosen.skip_folders):
+            raise StateError(f"the state store {vault.state_file} is missing — {REBUILDS}")
         return None
-    store, _ = StateStore.open(vault.state_file, dry_run=True)
+    store, problem = StateStore.open(vault.state_file, dry_run=True)
     with store as state:
-        chosen, _ = resolve(state.meta("flavor") or flavor, vault_root, Layout())
-        result = Status(flavor=chosen.name, last_import=state.meta("last_import"))
-        papers = list(state.notes(PAPER))
-        digests = list(state.notes(DIGEST))
-        result.papers = sum(1 for _, note in papers if not note.deleted)
-        result.deleted_by_you = sum(1 for _, note in papers + digests if note.deleted)
-        result.kept_edited = sum(1 for _, note in papers + digests if note.edited and not note.deleted)
-        days = sorted(identity for identity, note in digests if not note.deleted)
-        result.digests = len(days)
-        result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
-        tags = Counter(tag for record in state.records() for tag in record.tags)
-        result.tags = dict(tags.most_common())
-        listed, done = set(), set()
-        for _, note in digests:
+        if problem:
+            raise StateError(f"{problem} — {REBUILDS}")
+        try:
+            return _counts(state, vault, flavor)
+        except sqlite3.Error as error:
+            raise state.failure(error) from None
+
+
+def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
+    """The counts from a state store that opened as sound; an index note that cannot be read is a warning."""
+    chosen, _ = resolve(state.meta("flavor") or flavor, vault.root, Layout())
+    result = Status(flavor=chosen.name, last_import=state.meta("last_import"))
+    papers = list(state.notes(PAPER))
+    digests = list(state.notes(DIGEST))
+    result.papers = sum(1 for _, note in papers if not note.deleted)
+    result.deleted_by_you = sum(1 for _, note in papers + digests if note.deleted)
+    result.kept_edited = sum(1 for _, note in papers + digests if note.edited and not note.deleted)
+    days = sorted(identity for identity, note in digests if not note.deleted)
+    result.digests = len(days)
+    result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
+    tags = Counter(tag for record in state.records() for tag in record.tags)
+    result.tags = dict(tags.most_common())
+    listed, done = set(), set()
+    for _, note in digests:
+        try:
             lines = [] if note.deleted else (vault.read(note.path) or "").splitlines()
-            for target, _, ticked in tasks_in(lines, chosen.tasks):
-                listed.add(target.casefold())
-                if ticked:
-                    done.add(target.casefold())
-        result.read = len(done)
-        result.to_read = len(listed - done)
+        except VaultError as error:
+            result.warnings.append(f"{unreadable(note.path, error)}; its papers are left out of the reading queue")
+            continue
+        for target, _, ticked in tasks_in(lines, chosen.tasks):
+            listed.add(target.casefold())
+            if ticked:
+                done.add(target.casefold())
+    result.read = len(done)
+    result.to_read = len(listed - done)
     return result

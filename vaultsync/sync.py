@@ -16,6 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -30,7 +31,7 @@ from .reconcile import Rendered, reconcile
 from .records import merge, retag
 from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
-from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateError, StateStore
+from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import QUIET, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
@@ -79,13 +80,14 @@ def import_digests(
     vault = Vault(vault_root, dry_run=options.dry_run)
     store, problem = StateStore.open(vault.state_file, dry_run=options.dry_run)
     with store as state:
-        state.claim_flavor(flavor.name)
-        run = _Run(vault, state, renderer, flavor, options, summary)
-        folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
-        vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
-        if state.fresh:
-            run.rebuild_state(problem)
+        run: _Run | None = None
         try:
+            state.claim_flavor(flavor.name)
+            run = _Run(vault, state, renderer, flavor, options, summary)
+            folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
+            vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
+            if state.fresh:
+                run.rebuild_state(problem)
             for path in paths:
                 run.digest_file(path)
                 run.forget_released()
@@ -97,10 +99,11 @@ def import_digests(
                 run.reading_queue()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
-        except sqlite3.Error as error:  # a full disk, most likely: the notes written are whole
-            raise StateError(f"{vault.state_file}: cannot save the state store ({error}) — free some space") from None
+        except sqlite3.Error as error:  # a full disk, or damage found only now: the notes written are whole
+            raise state.failure(error) from None
         finally:
-            run.release()
+            if run is not None:
+                run.release()
     return summary
 
 
@@ -143,9 +146,10 @@ class _Run:
             )
             kind, identity, before = self.replaced[rel]
             if before is not None:
-                self.state.put_note(kind, identity, replace(before, signature=None))
+                with suppress(sqlite3.Error):  # a store found damaged is rebuilt at the next import anyway
+                    self.state.put_note(kind, identity, replace(before, signature=None))
+                    self.state.commit()
         self.replaced.clear()
-        self.state.commit()
 
     def forget_released(self) -> None:
         """Keep the notes' earlier state only while their replaced file is held."""

@@ -1,0 +1,200 @@
+"""The state store damaged the ways files get damaged, through the installed CLI: set aside as
+`state.sqlite.damaged-<time>` and rebuilt from the notes, never reported as a full disk, never a traceback."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+from conftest import run_cli, vault_files
+from test_reimport import later_digest
+
+SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
+ASIDE = re.compile(r"set aside as (state\.sqlite\.(damaged|older)-\d{8}-\d{6})\b")
+
+
+def state_file(vault: Path) -> Path:
+    return vault / ".vaultsync" / "state.sqlite"
+
+
+def damage_in_the_middle(vault: Path, size: int = 8192, seed: int = 14) -> None:
+    """Overwrite `size` bytes at the middle of the vault's state store with garbage (a bad disk block)."""
+    file = state_file(vault)
+    middle = file.stat().st_size // 2
+    with file.open("r+b") as handle:
+        handle.seek(middle)
+        handle.write(random.Random(seed).randbytes(size))
+
+
+def sql(vault: Path, *statements: str) -> None:
+    with closing(sqlite3.connect(state_file(vault))) as db:
+        for statement in statements:
+            db.execute(statement)
+        db.commit()
+
+
+def imported(corpus: Path, root: Path, digests: list[str] = SET) -> tuple[Path, Path]:
+    """(src, vault): the digests copied to src and imported."""
+    src, vault = root / "src", root / "vault"
+    src.mkdir(parents=True)
+    for name in digests:
+        shutil.copy(corpus / name, src)
+    run_cli("import", src, vault, check=True)
+    return src, vault
+
+
+def import_json(*args: object) -> tuple[subprocess.CompletedProcess[str], dict]:
+    result = run_cli("import", *args, "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    return result, json.loads(result.stdout) if result.stdout else {}
+
+
+def set_aside(vault: Path) -> list[str]:
+    return sorted(path.name for path in (vault / ".vaultsync").glob("state.sqlite.*"))
+
+
+def test_a_corpus_store_damaged_in_the_middle_is_set_aside_and_rebuilt(corpus, corpus_import, tmp_path):
+    vault = tmp_path / "vault"
+    shutil.copytree(corpus_import[0], vault, symlinks=True)
+    before = vault_files(vault)
+    damage_in_the_middle(vault)
+    index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
+    index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 1))  # a tick: the queue reads the index notes
+    before["arXiv/Digests/arXiv 2024-01-18.md"] = index.read_bytes()
+
+    result, summary = import_json(corpus, vault)
+    assert result.returncode == 0, result.stderr
+    assert "free some space" not in result.stderr
+    rebuilt = summary["state_rebuilt"]
+    assert rebuilt.startswith("the state store was damaged (") and "rebuilt it from 3973 notes" in rebuilt
+    assert ASIDE.search(rebuilt)[1] in set_aside(vault) and ASIDE.search(rebuilt)[2] == "damaged"
+    after = vault_files(vault)
+    queue = "arXiv/Reading queue.md"
+    assert b"Papers not ticked in any index note: 3887," in after[queue]  # the tick was read
+    assert {k: v for k, v in after.items() if k != queue} == {k: v for k, v in before.items() if k != queue}
+
+    again, summary = import_json(corpus, vault)
+    assert again.returncode == 0 and summary["state_rebuilt"] is None and summary["papers"]["unchanged"] == 3888
+    assert run_cli("doctor", vault).stdout == "healthy\n"
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "not a database",
+        "DROP TABLE papers",  # a table missing
+        "ALTER TABLE notes DROP COLUMN edited",  # a column missing
+        "DROP TABLE meta",
+        "truncated",
+    ],
+)
+def test_a_store_that_is_not_one_or_has_a_wrong_schema_is_set_aside_and_rebuilt(corpus, tmp_path, damage):
+    src, vault = imported(corpus, tmp_path)
+    before = vault_files(vault)
+    papers = len(list((vault / "arXiv" / "Papers").glob("*.md")))
+    if damage == "not a database":
+        state_file(vault).write_bytes(b"these are not the bytes of a database" * 100)
+    elif damage == "truncated":
+        with state_file(vault).open("r+b") as handle:
+            handle.truncate(state_file(vault).stat().st_size // 3)
+    else:
+        sql(vault, damage)
+    damaged = state_file(vault).read_bytes()
+
+    dry, summary = import_json(src, vault, "--dry-run")  # says so, and writes nothing
+    assert dry.returncode == 0 and summary["state_rebuilt"].startswith(
+        f"the state store {state_file(vault)} is damaged"
+    )
+    assert set_aside(vault) == [] and state_file(vault).read_bytes() == damaged
+
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0, result.stderr
+    assert summary["state_rebuilt"].startswith("the state store was damaged (")
+    assert ASIDE.search(summary["state_rebuilt"])[1] in set_aside(vault)
+    assert f"rebuilt it from {papers + len(SET)} notes" in summary["state_rebuilt"]
+    assert vault_files(vault) == before
+    assert import_json(src, vault)[1]["state_rebuilt"] is None
+    assert json.loads(run_cli("status", vault, "--json", check=True).stdout)["papers"] == papers
+
+
+def test_a_store_from_an_older_vaultsync_is_set_aside_by_that_name(corpus, tmp_path):
+    src, vault = imported(corpus, tmp_path)
+    sql(vault, "UPDATE meta SET value = '1' WHERE key = 'schema'")
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0
+    assert summary["state_rebuilt"].startswith("the state store was from an older vaultsync (schema 1); set aside as")
+    assert [name.split("-")[0] for name in set_aside(vault)] == ["state.sqlite.older"]
+
+
+def test_a_store_without_the_later_added_cache_table_is_used_as_it_is(corpus, tmp_path):
+    """Stores written before the reading queue's cache (`tasks`) was added keep what they remember."""
+    src, vault = imported(corpus, tmp_path)
+    gone = next((vault / "arXiv" / "Papers").glob("*.md"))
+    gone.unlink()
+    run_cli("import", src, vault, check=True)  # remembered: deleted by the user
+    sql(vault, "DROP TABLE tasks")
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and summary["state_rebuilt"] is None and set_aside(vault) == []
+    assert summary["papers"]["deleted"] == 1 and not gone.exists()
+
+
+def test_a_commit_left_unfinished_by_a_killed_writer_is_rolled_back_not_set_aside(corpus, tmp_path):
+    """A process killed in the middle of a transaction leaves a hot journal: SQLite rolls it back on the
+    next open for writing. It is not damage; read-only commands read the store as last committed."""
+    src, vault = imported(corpus, tmp_path)
+    expected = json.loads(run_cli("status", vault, "--json", check=True).stdout)
+    killed = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import os, signal, sqlite3, sys\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "db.execute('PRAGMA cache_size = 1')\n"  # changed pages spill into the file before the commit
+            "db.execute('BEGIN')\n"
+            "db.execute(\"UPDATE papers SET record = record || ' '\")\n"
+            'db.execute("UPDATE notes SET deleted = 1")\n'
+            "os.kill(os.getpid(), signal.SIGKILL)\n",
+            str(state_file(vault)),
+        ]
+    )
+    assert killed.returncode == -9 and state_file(vault).with_name("state.sqlite-journal").stat().st_size > 0
+    journaled = state_file(vault).read_bytes()
+
+    status = run_cli("status", vault, "--json")
+    assert status.returncode == 0 and json.loads(status.stdout) == expected
+    assert run_cli("doctor", vault).stdout == "healthy\n"
+    assert state_file(vault).read_bytes() == journaled  # read-only: rolled back in a copy
+
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and summary["state_rebuilt"] is None and set_aside(vault) == []
+    assert summary["papers"]["deleted"] == 0 and summary["papers"]["unchanged"] == expected["papers"]
+    assert not state_file(vault).with_name("state.sqlite-journal").exists()
+
+
+def test_damage_found_only_mid_run_is_set_aside_not_called_a_full_disk(corpus, tmp_path):
+    """A stored value that does not decode passes SQLite's checks; the import that reads it stops with one
+    line, sets the store aside, and the next import rebuilds it and ends as a clean import does."""
+    src, vault = imported(corpus, tmp_path)
+    again = later_digest(src, corpus, "generative models", 2)  # reads these papers' records
+    sql(vault, f"UPDATE papers SET record = '{{\"arxiv_id\": ' WHERE arxiv_id = '{again[1]}'")
+
+    result, _ = import_json(src, vault)
+    assert result.returncode == 1 and len(result.stderr.splitlines()) == 1, result.stderr
+    assert "free some space" not in result.stderr and "Traceback" not in result.stderr
+    assert result.stderr.startswith("Error: the state store was damaged (a stored ")
+    assert "import again to rebuild it from the notes" in result.stderr
+    assert ASIDE.search(result.stderr)[1] in set_aside(vault)
+
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and "no state store was found; rebuilt it" in summary["state_rebuilt"]
+    clean = tmp_path / "clean"
+    run_cli("import", src, clean, check=True)
+    assert vault_files(vault) == vault_files(clean)
