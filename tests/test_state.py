@@ -198,3 +198,39 @@ def test_damage_found_only_mid_run_is_set_aside_not_called_a_full_disk(corpus, t
     clean = tmp_path / "clean"
     run_cli("import", src, clean, check=True)
     assert vault_files(vault) == vault_files(clean)
+
+
+def test_a_store_another_program_holds_locked_is_not_damage(corpus, tmp_path):
+    """A lock (a database browser in the middle of a change, say) is waited for, then reported; the store
+    is kept, and the import after the lock is gone uses it as it is."""
+    src, vault = imported(corpus, tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sqlite3, sys\n"
+            "db = sqlite3.connect(sys.argv[1], isolation_level=None)\n"
+            "db.execute('BEGIN EXCLUSIVE')\n"
+            "print('locked', flush=True)\n"
+            "sys.stdin.read()\n",
+            str(state_file(vault)),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        for command in ("import", "status"):
+            result = run_cli(command, *([src] if command == "import" else []), vault)
+            assert result.returncode == 1 and result.stdout == "", result.stderr
+            assert result.stderr == (
+                f"Error: {state_file(vault)}: cannot open the state store (database is locked)"
+                " — another program is using it; try again when it is done\n"
+            )
+    finally:
+        holder.stdin.close()
+        holder.wait()
+    assert set_aside(vault) == []
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and summary["state_rebuilt"] is None

@@ -17,6 +17,7 @@ the store is kept and the error says what to do.
 
 from __future__ import annotations
 
+import errno
 import functools
 import json
 import shutil
@@ -76,10 +77,23 @@ class DamagedValue(sqlite3.DatabaseError):
     sqlite_errorname = "SQLITE_CORRUPT"
 
 
-def is_damage(error: sqlite3.Error) -> bool:
+def is_damage(error: BaseException) -> bool:
     """Whether the error means the store's file is damaged (not a full disk, a lock or a failing disk)."""
-    code = getattr(error, "sqlite_errorcode", None) or 0
-    return code & 0xFF in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return _code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+
+
+def _code(error: BaseException) -> int:
+    """SQLite's primary result code for the error (0 if it is not SQLite's)."""
+    return (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
+
+
+def _advice(error: BaseException) -> str:
+    """What to do when the store cannot be opened, read or saved for another reason than damage."""
+    if _code(error) == sqlite3.SQLITE_FULL or getattr(error, "errno", None) == errno.ENOSPC:
+        return "free some space; every note written is whole"
+    if _code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+        return "another program is using it; try again when it is done"
+    return "check the disk and the permissions of its folder"
 
 
 def _key(path: PurePosixPath) -> str:
@@ -148,20 +162,13 @@ class StateStore:
             return cls(sqlite3.connect(file), fresh=True, file=file), problem
         except (OSError, sqlite3.Error) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            raise StateError(
-                f"{file}: cannot open the state store ({reason}) — check the disk and its permissions"
-            ) from None
+            raise StateError(f"{file}: cannot open the state store ({reason}) — {_advice(error)}") from None
 
     def failure(self, error: sqlite3.Error) -> StateError:
         """What to tell the user when reading or saving the store failed after it was opened. A damaged
         store is closed and set aside at once (not a dry run's copy), so the next run rebuilds it."""
-        code = (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
-        if code == sqlite3.SQLITE_FULL:
-            return StateError(f"{self.file}: cannot save the state store ({error}) — free some space")
         if not is_damage(error):
-            return StateError(
-                f"{self.file}: cannot read or save the state store ({error}) — check the disk and its permissions"
-            )
+            return StateError(f"{self.file}: cannot read or save the state store ({error}) — {_advice(error)}")
         self.db.close()
         if self.copy or self.file is None:
             return StateError(
@@ -314,6 +321,8 @@ def _copy(file: Path) -> sqlite3.Connection:
     memory = sqlite3.connect(":memory:")
     try:
         with closing(sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)) as source:
+            source.execute("BEGIN")  # read in one transaction, taken here: a lock held elsewhere is an error
+            source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # after 5 s, not a wait forever
             source.backup(memory)
     except sqlite3.Error as error:
         if error.sqlite_errorcode != sqlite3.SQLITE_READONLY_ROLLBACK:
