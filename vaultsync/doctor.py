@@ -66,6 +66,9 @@ def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
                 state.commit()
         except sqlite3.Error as error:  # damage the checks on opening did not see: set aside with `fix`
             raise state.failure(error) from None
+        finally:
+            for rel in vault.release():
+                report.problems.append(f"{rel}: saved by another program while doctor re-linked it — run it again")
     return report
 
 

@@ -14,9 +14,10 @@ be lost to that race, so a note is never simply replaced:
   `os.replace`, and a truncating save that went to the replaced file meanwhile is written back. A note is
   created only where no file is (a hard link, which fails if one appeared). Either way the caller is
   told (`NoteChanged`) to read the note again and merge once more.
-- The file a note replaced is kept, hidden, for `HOLD` seconds (until the end of the run at least): an
-  editor that was still writing into it (it paused mid-save, or writes through a file it keeps open) has
-  its save put back at the note's place, and the next import merges it.
+- The file a note replaced is kept, hidden, until the end of the run, and `HOLD` seconds at least where
+  someone else had written it since vaultsync did: an editor that was still writing into it (it paused
+  mid-save, or writes through a file it keeps open) has its save put back at the note's place, and the
+  next import merges it.
 - A note is read whatever its line ends or byte-order mark, as text with `\\n` line ends, and written
   back with the note's own. A read-only note is left as it is; a note keeps its owner.
 - Nothing outside the vault is read or written: a symlink is followed only where it stays inside.
@@ -31,7 +32,7 @@ import stat
 import tempfile
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
@@ -71,6 +72,7 @@ class Snapshot:
     mode: int = 0o644
     bom: bytes = b""  # the byte-order mark(s) the file starts with
     newline: str = "\n"  # the line end the file uses: "\n", "\r\n" or "\r"
+    ours: bool = False  # as vaultsync left it: nobody has written it since
 
     @property
     def stamp(self) -> str:
@@ -197,7 +199,9 @@ class Vault:
         deadline = time.monotonic() + BUSY_LIMIT
         while True:
             snap = self._read(path)
-            if snap is None or snap.stamp == ours:
+            if snap is not None and snap.stamp == ours:
+                return replace(snap, ours=True)
+            if snap is None:
                 return snap
             age = time.time() - snap.mtime_ns / 1e9
             if not -QUIET < age < QUIET:
@@ -341,8 +345,9 @@ class Vault:
         return returned
 
     def _release(self, wait: bool) -> None:
-        if wait and self._held:
-            time.sleep(max(0.0, self._held[-1].since + HOLD - time.monotonic()))
+        edited = [held.since for held in self._held if not held.ours_before]  # an editor may be writing those
+        if wait and edited:
+            time.sleep(max(0.0, edited[-1] + HOLD - time.monotonic()))
         now = time.monotonic()
         while self._held and (wait or self._held[0].since + HOLD <= now or len(self._held) > _MOST_HELD):
             held = self._held.pop(0)
@@ -383,9 +388,11 @@ class Vault:
                     self._exchange(temp, path)  # theirs back, untouched, before anything else reads it
                     raise NoteChanged
                 old.close()
-                return _Held(rel, path, temp, None, expected.raw, os.lstat(path).st_ino, time.monotonic())
+                return _Held(
+                    rel, path, temp, None, expected.raw, os.lstat(path).st_ino, time.monotonic(), expected.ours
+                )
             os.replace(temp, path)
-            held = _Held(rel, path, None, old, expected.raw, os.lstat(path).st_ino, time.monotonic())
+            held = _Held(rel, path, None, old, expected.raw, os.lstat(path).st_ino, time.monotonic(), expected.ours)
             if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
                 held.settle(self._exchange, held.ours)
                 raise NoteChanged
@@ -409,6 +416,7 @@ class _Held:
     raw: bytes  # what it held when it was replaced
     ours: int  # the inode of the note vaultsync put at `path`
     since: float
+    ours_before: bool  # what it replaced was as vaultsync had left it: no editor was saving it
 
     def settle(self, exchange: _Exchange, ours: int) -> bool:
         """Let go of the file; if someone wrote into it since it was replaced and the note at `path` is
