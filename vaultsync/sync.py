@@ -159,7 +159,7 @@ class _Run:
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
         self.found = self.scan()
-        if self.found:
+        if self.found or problem:
             count = catalog.rebuild(self.state, self.found)
             self.summary.rebuilt = (
                 f"{problem or 'no state store was found'}; rebuilt it from {count} notes"
