@@ -88,3 +88,18 @@ def parse(mldoc: Path, files: list[Path]) -> dict[str, dict]:
         ["node", str(mldoc)], input=json.dumps(list(map(str, files))), capture_output=True, text=True, check=True
     )
     return json.loads(result.stdout)
+
+
+def deny_reading(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
+    """Make vaultsync's reads of `note` fail with "Permission denied", in this process (tests run as root,
+    for whom permissions are not enforced)."""
+    from vaultsync import vault
+
+    open_note = vault._open
+
+    def denied(path: Path) -> object:
+        if Path(path) == note.resolve():
+            raise PermissionError(13, "Permission denied", str(path))
+        return open_note(path)
+
+    monkeypatch.setattr(vault, "_open", denied)

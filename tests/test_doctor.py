@@ -11,9 +11,7 @@ import sys
 from pathlib import Path
 
 import frontmatter
-from conftest import run_cli, vault_files
-
-from vaultsync import vault as vault_module
+from conftest import deny_reading, run_cli, vault_files
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 
@@ -130,14 +128,7 @@ def test_notes_that_cannot_be_read_are_one_line_each_and_the_check_goes_on(corpu
     papers = sorted((vault / "arXiv" / "Papers").glob("*.md"))
     shutil.copy(papers[0], vault / "Copy of a paper.md")  # and a problem found by the rest of the check
     locked = papers[1]
-    open_note = vault_module._open
-
-    def denied(path: Path):  # no permission (as root, permissions are not enforced: simulated)
-        if Path(path) == locked.resolve():
-            raise PermissionError(13, "Permission denied", str(path))
-        return open_note(path)
-
-    monkeypatch.setattr(vault_module, "_open", denied)
+    deny_reading(monkeypatch, locked)  # no permission: simulated, as root reads whatever the permissions
     result = CliRunner().invoke(app, ["doctor", str(vault)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     outside_text = "a link takes it outside the vault, where vaultsync neither reads nor writes"

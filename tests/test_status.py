@@ -7,10 +7,8 @@ import shutil
 from pathlib import Path
 
 import frontmatter
-from conftest import new_graph, run_cli
+from conftest import deny_reading, new_graph, run_cli
 from test_reimport import later_digest
-
-from vaultsync import vault as vault_module
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 
@@ -154,14 +152,7 @@ def test_index_notes_that_cannot_be_read_are_one_warning_each_and_the_rest_is_co
     result = run_cli("status", vault, "--json")
     assert result.returncode == 0 and len(result.stderr.splitlines()) == 2 and "Traceback" not in result.stderr
     assert json.loads(result.stdout)["to_read"] == listed[locked]  # the rest is counted
-    open_note = vault_module._open
-
-    def denied(path: Path):  # no permission (as root, permissions are not enforced: simulated)
-        if Path(path) == locked.resolve():
-            raise PermissionError(13, "Permission denied", str(path))
-        return open_note(path)
-
-    monkeypatch.setattr(vault_module, "_open", denied)
+    deny_reading(monkeypatch, locked)  # no permission: simulated, as root reads whatever the permissions
     result = CliRunner().invoke(app, ["status", str(vault), "--json"])
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert result.stderr.splitlines() == [
