@@ -107,6 +107,11 @@ def import_digests(
     return summary
 
 
+def _written_stamp(note: NoteState) -> str | None:
+    """The file stamp (`Vault.stamp`) the note had when vaultsync last wrote or checked it."""
+    return note.signature.partition("/")[2] if note.signature else None
+
+
 def _hash(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, default=str, ensure_ascii=False).encode()).hexdigest()[:16]
 
@@ -357,10 +362,7 @@ class _Run:
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
         yield self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
-        with_id = self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True)
-        yield with_id
-        for number in itertools.count(2):
-            yield with_id.with_name(f"{with_id.stem} {number}.md")
+        yield from self.numbered(self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True))
 
     def claim(self, candidates: Iterable[PurePosixPath], kind: str, identity: str) -> PurePosixPath:
         """The first candidate path no other note has: no file there, or a note of ours for this very paper
@@ -519,15 +521,15 @@ class _Run:
     def emptied_by_crash(self, note: NoteState, snap: Snapshot | None) -> bool:
         """Whether an empty note is the very file vaultsync last wrote (same inode and time): a power cut
         emptied it. Any other empty note is being saved by an editor, or the user emptied it."""
-        if snap is None or note.signature is None:
+        stamp = _written_stamp(note)
+        if snap is None or stamp is None:
             return False
-        mtime, _, inode = note.signature.partition("/")[2].split(":")
+        mtime, _, inode = stamp.split(":")
         return (str(snap.mtime_ns), str(snap.inode)) == (mtime, inode)
 
     def snapshot(self, path: PurePosixPath, note: NoteState | None = None) -> Snapshot | None:
         """The note at `path`, once nobody is writing it; `note`: vaultsync's last word on it."""
-        ours = note.signature.partition("/")[2] if note and note.signature else None
-        return self.vault.snapshot(path, ours)
+        return self.vault.snapshot(path, _written_stamp(note) if note else None)
 
     def locate(
         self, kind: str, identity: str, note: NoteState | None, claim: Callable[[], PurePosixPath]
