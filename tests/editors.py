@@ -2,10 +2,12 @@
 
     python editors.py hold NOTE TEXT      truncate NOTE (as Node's fs.writeFile opens it), print "truncated",
                                           wait for a line on stdin, then write TEXT into the file it opened
-    python editors.py late NOTE TEXT HOW  start saving TEXT into NOTE, print "started", and finish the save only
+    python editors.py late NOTE TEXT HOW [PAUSE]
+                                          start saving TEXT into NOTE, print "started", and finish the save only
                                           once an import has replaced the note (the file at NOTE is no longer
-                                          the one being written): HOW is "slow" (truncate, write half, pause,
-                                          write the rest) or "in-place" (open it read-write, then write it all)
+                                          the one being written) and PAUSE seconds more: HOW is "slow" (truncate,
+                                          write half, pause, write the rest) or "in-place" (open it read-write,
+                                          then write it all); prints "replaced" before it writes
     python editors.py stress LOG NOTE...  until SIGTERM: every 2 ms pick a note, read it, append a line
                                           naming this save, and save it atomically (temporary file renamed
                                           over it) or by truncating it and writing it, alternately; each
@@ -32,7 +34,7 @@ def hold(note: Path, text: str) -> None:
         file.write(text)
 
 
-def late(note: Path, text: str, how: str) -> None:
+def late(note: Path, text: str, how: str, pause: float = 0.0) -> None:
     data = text.encode()
     with open(note, "wb" if how == "slow" else "r+b") as file:
         if how == "slow":
@@ -42,6 +44,8 @@ def late(note: Path, text: str, how: str) -> None:
         deadline = time.monotonic() + 30
         while os.stat(note).st_ino == os.fstat(file.fileno()).st_ino and time.monotonic() < deadline:
             time.sleep(0.001)
+        time.sleep(pause)
+        print("replaced", flush=True)
         if how == "slow":
             file.write(data[len(data) // 2 :])
         else:
@@ -84,6 +88,6 @@ if __name__ == "__main__":
     if sys.argv[1] == "hold":
         hold(Path(sys.argv[2]), sys.argv[3])
     elif sys.argv[1] == "late":
-        late(Path(sys.argv[2]), sys.argv[3], sys.argv[4])
+        late(Path(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5]) if len(sys.argv) > 5 else 0.0)
     else:
         stress(Path(sys.argv[2]), [Path(name) for name in sys.argv[3:]])

@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 import unicodedata
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import run_cli, vault_files
@@ -85,15 +85,18 @@ def test_a_note_truncated_by_an_editor_during_an_import_keeps_the_editor_bytes(c
     assert again["papers"]["updated"] == 1 and again["warnings"] == ""
 
 
-@pytest.mark.parametrize("how", ["slow", "in-place"])
-def test_an_editor_still_writing_into_the_note_an_import_replaced_keeps_its_save(corpus, place, how):
+@pytest.mark.parametrize("how, pause", [("slow", 0), ("in-place", 0), ("slow", 0.5)])
+def test_an_editor_still_writing_into_the_note_an_import_replaced_keeps_its_save(corpus, place, how, pause):
     """An editor that pauses mid-save, or writes through a file it opened before the import replaced the
-    note: its bytes land in the replaced file, which the import holds and puts back."""
+    note: its bytes land in the replaced file, which the import holds (a second at least: the note was
+    read once before, by the first digest, without being written) and puts back."""
     src, vault = place
     ids = later_digest(src, corpus, "new topic", 3)
     note = note_of(vault, ids[0])
     saved = note.read_text() + "My notes, saved late.\n" + "More notes.\n" * 200
-    editor = subprocess.Popen([sys.executable, EDITORS, "late", note, saved, how], stdout=subprocess.PIPE, text=True)
+    editor = subprocess.Popen(
+        [sys.executable, EDITORS, "late", note, saved, how, str(pause)], stdout=subprocess.PIPE, text=True
+    )
     assert editor.stdout.readline() == "started\n"
     time.sleep(0.2)  # the half-written note has been still for longer than vaultsync waits for a save
     result = import_json(src, vault)
@@ -102,6 +105,50 @@ def test_an_editor_still_writing_into_the_note_an_import_replaced_keeps_its_save
     assert "saved by another program while vaultsync replaced it" in result["warnings"]
     import_json(src, vault)  # merged at the next import
     assert note.read_text().endswith("More notes.\n" * 200) and "  - new-topic\n" in note.read_text()
+
+
+def test_a_late_save_into_a_held_file_survives_the_import_being_killed(corpus, place):
+    src, vault = place
+    ids = later_digest(src, corpus, "new topic", 3)
+    note = note_of(vault, ids[0])
+    saved = note.read_text() + "My notes, saved late.\n" + "More notes.\n" * 200
+    editor = subprocess.Popen([sys.executable, EDITORS, "late", note, saved, "slow"], stdout=subprocess.PIPE, text=True)
+    assert editor.stdout.readline() == "started\n"
+    time.sleep(0.2)
+    importing = subprocess.Popen([Path(sys.executable).with_name("vaultsync"), "import", src, vault, "-q"])
+    assert editor.stdout.readline() == "replaced\n"
+    editor.wait(timeout=30)
+    importing.kill()  # while it holds the replaced file the editor just saved into
+    importing.wait()
+    assert note.read_text() != saved  # the save is in the held file only
+    result = import_json(src, vault)
+    assert f"{note}: a save made while vaultsync was stopped" in result["warnings"]
+    assert note.read_text().endswith("More notes.\n" * 200) and "  - new-topic\n" in note.read_text()
+
+
+@pytest.mark.parametrize("exchange", ["renameat2", "os.replace"])
+def test_a_late_save_is_never_put_back_over_a_newer_one(tmp_path, monkeypatch, exchange):
+    """The editor saves into the replaced file, then again into the note: both saves are kept."""
+    from vaultsync import vault as files
+
+    if exchange == "os.replace":
+        monkeypatch.setenv("VAULTSYNC_NO_EXCHANGE", "1")
+    note = tmp_path / "n.md"
+    note.write_text("base\n")
+    os.utime(note, (1, 1))
+    vault = files.Vault(tmp_path)
+    late = os.open(note, os.O_WRONLY)  # an editor's save under way, on the file as it was
+    vault.write(PurePosixPath("n.md"), "base\nvaultsync\n", vault.snapshot(PurePosixPath("n.md")))
+    os.write(late, b"base\nsave 1\n")
+    os.close(late)
+    with open(note, "r+b") as file:  # and a newer save, in place, into the note vaultsync wrote
+        text = file.read()
+        file.seek(0)
+        file.write(text + b"save 2\n")
+        file.truncate()
+    assert vault.release() == [] and note.read_text() == "base\nvaultsync\nsave 2\n"
+    [(rel, kept)] = vault.recovered
+    assert rel == PurePosixPath("n.md") and kept.read_text() == "base\nsave 1\n"
 
 
 def test_saves_every_2_ms_during_three_imports_lose_nothing(corpus, tmp_path):

@@ -59,11 +59,12 @@ class Summary:
     flavor_reason: str = ""  # why this flavor: "--flavor", "found logseq/config.edn", …
     moved: int = 0
     rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
+    kept_saves: list[str] = field(default_factory=list)  # saves vaultsync could not put back, and where they are
     changes: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def warnings(self) -> list[str]:
-        return [message for report in self.digests for message in report.warnings]
+        return self.kept_saves + [message for report in self.digests for message in report.warnings]
 
     @property
     def errors(self) -> list[str]:

@@ -33,7 +33,7 @@ from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
-from .vault import QUIET, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"
@@ -85,7 +85,14 @@ def import_digests(
             state.claim_flavor(flavor.name)
             run = _Run(vault, state, renderer, flavor, options, summary)
             folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
-            vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else []))
+            for kept in vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else [])):
+                summary.kept_saves.append(
+                    f"{kept}: a save made while vaultsync was stopped in the middle of updating this note — put"
+                    " back in its place"
+                    if STATE_DIR not in kept.relative_to(vault.root).parts
+                    else f"{kept}: a save made while vaultsync was stopped in the middle of updating a note that"
+                    " changed since — compare it with that note (its title is inside) and merge it by hand"
+                )
             if state.fresh:
                 run.rebuild_state(problem)
             for path in paths:
@@ -108,8 +115,10 @@ def import_digests(
 
 
 def _written_stamp(note: NoteState) -> str | None:
-    """The file stamp (`Vault.stamp`) the note had when vaultsync last wrote or checked it."""
-    return note.signature.partition("/")[2] if note.signature else None
+    """The file stamp (`Vault.stamp`) the note had when vaultsync last wrote it; None if vaultsync only
+    checked it since (it holds bytes of someone else's, maybe an editor's save in progress)."""
+    parts = note.signature.split("/") if note.signature else []
+    return parts[1] if len(parts) == 2 else None
 
 
 def _hash(*parts: object) -> str:
@@ -144,7 +153,14 @@ class _Run:
     def release(self) -> None:
         """Let go of the files notes replaced (see `Vault.release`), saying which an editor saved into late;
         vaultsync's memory of those notes goes back to what it was, as their update did not happen."""
-        for rel in self.vault.release():
+        returned = self.vault.release()
+        for rel, kept in self.vault.recovered:
+            self.summary.kept_saves.append(
+                f"{self.vault.root / rel}: saved twice by another program while vaultsync replaced it — the newer"
+                f" save is in the note, the earlier one kept in {kept}; merge it by hand if it holds more"
+            )
+        self.vault.recovered.clear()
+        for rel in returned:
             self.report.warnings.append(
                 f"{self.vault.root / rel}: saved by another program while vaultsync replaced it — that save is"
                 " back in place, and the next import merges it"
@@ -232,7 +248,7 @@ class _Run:
         """The note file is as vaultsync last left it (and, given `inputs`, was rendered from them)."""
         if note.signature is None:
             return False
-        last_inputs, _, stamp = note.signature.partition("/")
+        last_inputs, stamp, *_ = note.signature.split("/")
         return (inputs is None or inputs == last_inputs) and stamp == self.vault.stamp(note.path)
 
     def digest(self, digest: Digest, report: DigestReport, inputs: str) -> None:
@@ -511,7 +527,9 @@ class _Run:
                 self.names.add(path)
         self.report.warnings.extend(f"{self.vault.root / path}: {warning}" for warning in result.warnings)
         stamp = self.vault.stamp(path)
-        signature = f"{inputs}/{stamp}" if stamp and not self.options.dry_run else None
+        written = result.text != existing or (snap is not None and snap.ours)
+        seen = "" if written else "/seen"  # only checked: the bytes are someone else's (an editor's save?)
+        signature = f"{inputs}/{stamp}{seen}" if stamp and not self.options.dry_run else None
         if snap is not None and result.text != existing and not self.options.dry_run:
             self.replaced.setdefault(path, (kind, identity, note))  # as it was, if the editor's file is put back
         self.state.put_note(kind, identity, NoteState(path, result.written, signature, edited=result.outcome == "kept"))

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import ctypes
 import errno
+import hashlib
 import os
+import re
 import stat
 import tempfile
 import time
@@ -38,6 +40,8 @@ from typing import BinaryIO
 
 STATE_DIR = ".vaultsync"
 TEMP_PREFIX = ".vaultsync-"
+RECOVERED = "recovered"  # in STATE_DIR: saves that landed in a replaced file vaultsync could not put back
+_HELD_NAME = re.compile(r"\.(?P<theirs>[0-9a-f]{16})\.(?P<ours>[0-9a-f]{16})\.tmp$")
 BOM = b"\xef\xbb\xbf"
 QUIET = 0.1  # seconds: a note changed by someone else more recently than this may be mid-save
 BUSY_LIMIT = 1.0  # seconds: how long to wait for a note to stop changing before leaving it for the next run
@@ -162,6 +166,7 @@ class Vault:
         self._exchange = _Exchange()
         self._held: list[_Held] = []  # files notes replaced, kept for an editor still writing into them
         self.returned: list[PurePosixPath] = []  # notes whose file was put back: an editor saved into it late
+        self.recovered: list[tuple[PurePosixPath, Path]] = []  # late saves kept aside: the note had changed too
         self._ours: dict[Path, int] = {}  # the inode of the file vaultsync last put at a path it replaced
 
     @property
@@ -277,11 +282,14 @@ class Vault:
 
     # --- writing ----------------------------------------------------------------------------------
 
-    def remove_leftovers(self, folders: list[str]) -> None:
+    def remove_leftovers(self, folders: list[str]) -> list[Path]:
         """Delete the temporary files a killed run left in these folders (none is in use: one writer
-        holds the vault)."""
+        holds the vault). A file a note replaced, held when the run was killed, that an editor saved into
+        meanwhile is put back in the note's place if the note is still as vaultsync wrote it, else kept in
+        `.vaultsync/recovered/`: where each such save now is."""
+        kept: list[Path] = []
         if self.dry_run:
-            return
+            return kept
         for folder in dict.fromkeys(folders):
             try:
                 entries = list(os.scandir(self.root / folder))
@@ -289,7 +297,42 @@ class Vault:
                 continue
             for entry in entries:
                 if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp"):
-                    Path(entry.path).unlink(missing_ok=True)
+                    held = _HELD_NAME.search(entry.name)
+                    path = Path(entry.path)
+                    try:
+                        digest = _digest(path.read_bytes()) if held else None
+                    except OSError:
+                        continue
+                    if held and digest not in (held["theirs"], held["ours"]):  # saved into after it was held
+                        note = self._written_note(Path(entry.path).parent, held["ours"])
+                        if note:  # still as vaultsync wrote it: the editor's save goes back in its place
+                            os.replace(path, note)
+                            kept.append(note)
+                        else:
+                            kept.append(self._recover(path, folder))
+                    else:
+                        path.unlink(missing_ok=True)
+        return kept
+
+    @staticmethod
+    def _written_note(folder: Path, digest: str) -> Path | None:
+        """The note in `folder` whose bytes have this digest (what vaultsync wrote there), if any."""
+        for entry in os.scandir(folder):
+            if entry.name.endswith(".md") and entry.is_file(follow_symlinks=False):
+                try:
+                    if _digest(Path(entry.path).read_bytes()) == digest:
+                        return Path(entry.path)
+                except OSError:
+                    continue
+        return None
+
+    def _recover(self, path: Path, folder: str) -> Path:
+        """Move a file holding a save vaultsync could not put back into `.vaultsync/recovered/`."""
+        target = self.root / STATE_DIR / RECOVERED
+        target.mkdir(parents=True, exist_ok=True)
+        name = f"{folder.replace('/', ' ')} {time.strftime('%Y%m%d-%H%M%S')} {path.stat().st_ino}.md"
+        os.replace(path, target / name)
+        return target / name
 
     def write(self, rel: PurePosixPath, text: str, expected: Snapshot | None) -> None:
         """Write the note, if it still is `expected` (None: if there is no file yet); raises NoteChanged
@@ -308,8 +351,11 @@ class Vault:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
         mode = info.st_mode & 0o7777 if expected else self._mode
         data = expected.encode(text) if expected else text.encode("utf-8")
+        # Replacing, the temporary file's name says what the note held and what replaces it: after the swap
+        # it names the replaced file, and a run killed while holding it knows whether an editor saved into it.
+        suffix = f".{_digest(expected.raw)}.{_digest(data)}.tmp" if expected else ".tmp"
         try:
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
+            fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=suffix)
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
         temp = Path(name)
@@ -324,7 +370,7 @@ class Vault:
                 _give(temp, info.st_uid, info.st_gid)  # run as root (a service): the note stays the user's
             if expected:
                 self._release(wait=False)
-                held = self._replace(temp, path, expected, rel)
+                held = self._replace(temp, path, expected, rel, _digest(data))
                 self._held.append(held)
                 self._ours[path] = held.ours
             else:
@@ -348,13 +394,23 @@ class Vault:
         edited = [held.since for held in self._held if not held.ours_before]  # an editor may be writing those
         if wait and edited:
             time.sleep(max(0.0, edited[-1] + HOLD - time.monotonic()))
-        now = time.monotonic()
-        while self._held and (wait or self._held[0].since + HOLD <= now or len(self._held) > _MOST_HELD):
-            held = self._held.pop(0)
-            if held.settle(self._exchange, self._ours[held.path]):
-                self.returned.append(held.rel)
+        open_files = sum(1 for held in self._held if held.file)
+        while self._held and (wait or self._held[0].since + HOLD <= time.monotonic() or open_files > _MOST_OPEN):
+            held = self._held[0]
+            if not wait and not held.ours_before and held.file and held.since + HOLD > time.monotonic():
+                time.sleep(held.since + HOLD - time.monotonic())  # too many files open: wait for the oldest
+            self._held.pop(0)
+            open_files -= 1 if held.file else 0
+            self._settle(held, self._ours[held.path])
             if not any(other.path == held.path for other in self._held):
                 del self._ours[held.path]
+
+    def _settle(self, held: _Held, ours: int) -> None:
+        outcome = held.settle(self._exchange, ours)
+        if outcome == "returned":
+            self.returned.append(held.rel)
+        elif outcome:
+            self.recovered.append((held.rel, self._recover(Path(outcome), str(held.rel.parent))))
 
     def holding(self) -> set[PurePosixPath]:
         """The notes whose replaced file is still held, or was put back and not yet told (`release`)."""
@@ -373,8 +429,9 @@ class Vault:
                 raise NoteChanged from None
             os.rename(temp, path)
 
-    def _replace(self, temp: Path, path: Path, expected: Snapshot, rel: PurePosixPath) -> _Held:
-        """Put `temp` at `path` if the file there still holds `expected`'s bytes; the replaced file, held."""
+    def _replace(self, temp: Path, path: Path, expected: Snapshot, rel: PurePosixPath, written: str) -> _Held:
+        """Put `temp` (whose bytes have the digest `written`) at `path` if the file there still holds
+        `expected`'s bytes; the replaced file, held."""
         try:
             old = _open(path)  # the file as it is: held, so what happens to it after the swap is seen
         except FileNotFoundError:
@@ -389,12 +446,30 @@ class Vault:
                     raise NoteChanged
                 old.close()
                 return _Held(
-                    rel, path, temp, None, expected.raw, os.lstat(path).st_ino, time.monotonic(), expected.ours
+                    rel,
+                    path,
+                    temp,
+                    None,
+                    _digest(expected.raw),
+                    written,
+                    os.lstat(path).st_ino,
+                    time.monotonic(),
+                    expected.ours,
                 )
             os.replace(temp, path)
-            held = _Held(rel, path, None, old, expected.raw, os.lstat(path).st_ino, time.monotonic(), expected.ours)
+            held = _Held(
+                rel,
+                path,
+                None,
+                old,
+                _digest(expected.raw),
+                written,
+                os.lstat(path).st_ino,
+                time.monotonic(),
+                expected.ours,
+            )
             if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
-                held.settle(self._exchange, held.ours)
+                self._settle(held, held.ours)
                 raise NoteChanged
             return held
         except BaseException:
@@ -402,7 +477,11 @@ class Vault:
             raise
 
 
-_MOST_HELD = 256  # replaced files held at once (each may be an open file): the oldest are let go first
+_MOST_OPEN = 256  # replaced files held open at once (where they keep no name): past that, the oldest go
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
 
 
 @dataclass
@@ -413,30 +492,39 @@ class _Held:
     path: Path
     name: Path | None
     file: BinaryIO | None
-    raw: bytes  # what it held when it was replaced
+    theirs: str  # the digest of what it held when it was replaced
+    written: str  # the digest of what vaultsync put at `path`
     ours: int  # the inode of the note vaultsync put at `path`
     since: float
     ours_before: bool  # what it replaced was as vaultsync had left it: no editor was saving it
 
-    def settle(self, exchange: _Exchange, ours: int) -> bool:
-        """Let go of the file; if someone wrote into it since it was replaced and the note at `path` is
-        still the one vaultsync last put there (`ours`, an inode), put it back there first. Whether it was
-        put back."""
+    def settle(self, exchange: _Exchange, ours: int) -> str | None:
+        """Let go of the file. If someone wrote into it since it was replaced, put it back at `path` when
+        the note there is still exactly what vaultsync last put there (`ours`, an inode): "returned".
+        When the note changed too, neither save may be lost: the file's name, left for `Vault._recover`.
+        None: nothing to do."""
+        keep = None
         try:
             data = self._read()
-            if data == self.raw or os.lstat(self.path).st_ino != ours:
-                return False
+            if _digest(data) == self.theirs:
+                return None
             data = self._quiet(data)
-            if self.name and exchange(self.name, self.path):
-                return True
-            _write_at(self.path, data, os.stat(self.path).st_mode & 0o7777)
-            return True
+            if os.lstat(self.path).st_ino == ours and _digest(self.path.read_bytes()) == self.written:
+                if self.name and exchange(self.name, self.path):
+                    return "returned"
+                _write_at(self.path, data, os.stat(self.path).st_mode & 0o7777)
+                return "returned"
+            if self.name is None:  # open, nameless: give it one to be kept by
+                self.name = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.ours}.late")
+                self.name.write_bytes(data)
+            keep = self.name
+            return str(keep)
         except OSError:
-            return False
+            return None
         finally:
             if self.file:
                 self.file.close()
-            if self.name:
+            if self.name and self.name != keep:
                 self.name.unlink(missing_ok=True)
 
     def _read(self) -> bytes:
