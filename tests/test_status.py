@@ -122,13 +122,15 @@ def test_a_damaged_or_missing_state_store_is_one_error_line_and_the_next_import_
     run_cli("import", src, vault, check=True)
     assert status(vault) | {"last_import": None} == expected | {"last_import": None}
 
-    (vault / ".vaultsync" / "state.sqlite").unlink()
-    result = run_cli("status", vault)
-    assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == (
-        f"Error: the state store {vault / '.vaultsync' / 'state.sqlite'} is missing"
-        " — the next `vaultsync import` rebuilds it from the notes\n"
-    )
+    shutil.rmtree(vault / ".vaultsync")
+    notes = expected["papers"] + expected["digests"]
+    for args in ([], ["--json"]):
+        result = run_cli("status", vault, *args)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"Error: no state store ({vault / '.vaultsync' / 'state.sqlite'} is missing): {notes} notes of"
+            " vaultsync's found — run `vaultsync import` to rebuild it from them\n"
+        )
     run_cli("import", src, vault, check=True)
     assert status(vault)["papers"] == expected["papers"]
 
