@@ -60,6 +60,18 @@ def test_status_reads_logseq_markers(corpus, tmp_path):
     assert result["flavor"] == "logseq" and result["read"] == 2 and result["to_read"] == result["papers"] - 2
 
 
+def test_a_tick_on_a_logseq_page_whose_name_has_a_caret_is_read_whole_and_kept(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    src = imported(corpus, graph)
+    page = graph / "pages" / "arXiv 2022-07-11.md"
+    line = "\t- TODO [[Satellite-based high-resolution maps of cocoa for C^ote d'Ivoire and Ghana]]"
+    assert line in page.read_text()
+    page.write_text(page.read_text().replace(line, line.replace("TODO", "DONE")))
+    assert status(graph)["read"] == 1
+    run_cli("import", src, graph, "--force", check=True)  # regenerates every line, keeping each paper's status
+    assert line.replace("TODO", "DONE") in page.read_text() and status(graph)["read"] == 1
+
+
 def test_status_of_a_folder_without_imports_is_one_line(tmp_path):
     result = run_cli("status", tmp_path)
     assert result.returncode == 2 and "nothing imported here yet" in result.stderr
