@@ -2,15 +2,17 @@
 without touching a byte the user wrote.
 
 Checked: the state store (damaged, from an older vaultsync, or missing while the vault has vaultsync's
-notes: every row is read and SQLite's integrity check run), papers with two notes (one arXiv id), links in
-index notes to notes that do not exist or by a name several notes have, notes of vaultsync's (known to the
-state store, or carrying an `arxiv_id:` or `digest_date:` line) whose frontmatter does not parse (with the
-line of the YAML error) or whose markers are damaged, notes that cannot be read (not UTF-8, no permission,
-behind a link out of the vault), and a state store that no longer matches the notes (moved or deleted
-behind its back). Each finding is one line naming the file; the check goes on.
+notes: every row is read and SQLite's integrity check run), papers with two notes (one arXiv id), links
+vaultsync wrote in index notes (paper lines of the managed region, read with the flavor's link grammar; a
+link the user added is theirs) to notes that do not exist or by a name several notes have, notes of
+vaultsync's (known to the state store, or carrying an `arxiv_id:` or `digest_date:` line) whose frontmatter
+does not parse (with the line of the YAML error) or whose markers are damaged, notes that cannot be read
+(not UTF-8, no permission, behind a link out of the vault), and a state store that no longer matches the
+notes (moved or deleted behind its back). Each finding is one line naming the file; the check goes on.
 Repaired with `fix`: a damaged, outdated or missing state store (set aside and rebuilt from the notes, as
 an import does), the state store's paths (notes followed to where they are, notes gone recorded as
-deleted), and index links that are broken or ambiguous where the paper's note is found by its name or title.
+deleted), and index links that are broken or ambiguous where the paper's note is found by its name or title
+(rewritten in the managed region only).
 """
 
 from __future__ import annotations
