@@ -11,7 +11,9 @@ import sys
 from pathlib import Path
 
 import frontmatter
-from conftest import deny_reading, run_cli, vault_files
+from conftest import deny_reading, new_graph, run_cli, vault_files
+
+from vaultsync.names import logseq_title_from_file
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 
@@ -205,3 +207,67 @@ def test_a_fifo_named_like_a_note_is_not_read(corpus, tmp_path):
     (vault / ".vaultsync" / "state.sqlite").unlink()
     rebuilt = subprocess.run([script, "import", src, vault, "--json"], capture_output=True, text=True, timeout=120)
     assert rebuilt.returncode == 0 and "rebuilt it from" in json.loads(rebuilt.stdout)["state_rebuilt"]
+
+
+def test_the_whole_corpus_is_healthy_right_after_import_as_an_obsidian_vault(corpus_import):
+    vault, _ = corpus_import
+    result = run_cli("doctor", vault)
+    assert (result.returncode, result.stdout) == (0, "healthy\n")
+
+
+def test_the_whole_corpus_is_healthy_right_after_import_as_a_logseq_graph(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    run_cli("import", corpus, graph, check=True)
+    pages = "".join(path.read_text() for path in (graph / "pages").glob("*.md"))
+    assert re.search(r"\[\[[^\]\n]*\^[^\]\n]*\]\]", pages)  # page names with `^`, which Obsidian's grammar cuts
+    result = run_cli("doctor", graph)
+    assert (result.returncode, result.stdout) == (0, "healthy\n")
+
+
+def test_a_logseq_link_is_the_whole_page_name_and_fix_relinks_it_whole(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(corpus / SET[0], src)  # has "… for C\^ote d'Ivoire and Ghana"
+    run_cli("import", src, graph, check=True)
+    [digest] = (graph / "pages").glob("arXiv 20??-??-??.md")
+    [paper] = [path for path in (graph / "pages").glob("*.md") if "^" in path.stem]
+    page = logseq_title_from_file(paper.stem)
+    assert f"[[{page}]]" in digest.read_text()
+    assert run_cli("doctor", graph).stdout == "healthy\n"
+
+    paper.rename(paper.with_name("Cocoa maps.md"))  # renamed by hand, outside Logseq: the link breaks
+    result = run_cli("doctor", graph)
+    assert f"links to [[{page}]], which does not exist — `vaultsync doctor --fix` links it to" in result.stdout
+    run_cli("doctor", graph, "--fix")
+    text = digest.read_text()
+    assert "[[Cocoa maps]]" in text and "^ote" not in text
+    assert run_cli("doctor", graph).stdout == "healthy\n"
+
+
+def test_the_users_own_links_are_neither_problems_nor_rewritten(corpus, tmp_path):
+    src, vault = imported(corpus, tmp_path)
+    paper = sorted((vault / "arXiv" / "Papers").glob("*.md"))[0]
+    index = next(path for path in sorted((vault / "arXiv" / "Digests").glob("*.md")) if paper.stem in path.read_text())
+    renamed = paper.rename(paper.with_name("Renamed by hand.md"))  # outside Obsidian: the index link breaks
+    mine = f"\n- [ ] [[My future note]]\n- [ ] reread [[{paper.stem}]] (my own line)\n"
+    index.write_text(index.read_text() + mine)  # below the managed region: the user's
+    result = run_cli("doctor", vault)
+    assert "My future note" not in result.stdout
+    assert result.stdout.count(f"{index.relative_to(vault)}: links to [[{paper.stem}]]") == 1  # not the user's line
+
+    run_cli("doctor", vault, "--fix")
+    text = index.read_text()
+    assert text.endswith(mine) and f"[[{renamed.stem}|" in text  # the paper line re-linked, the user's line kept
+    assert run_cli("doctor", vault).stdout == "healthy\n"
+
+
+def test_a_link_the_user_adds_to_a_logseq_digest_page_is_theirs(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(corpus / SET[0], src)
+    run_cli("import", src, graph, check=True)
+    [digest] = (graph / "pages").glob("arXiv 20??-??-??.md")
+    digest.write_text(digest.read_text() + "- TODO [[My future note]]\n")  # a digest page's blocks run to its end
+    assert run_cli("doctor", graph).stdout == "healthy\n"

@@ -60,6 +60,18 @@ def test_status_reads_logseq_markers(corpus, tmp_path):
     assert result["flavor"] == "logseq" and result["read"] == 2 and result["to_read"] == result["papers"] - 2
 
 
+def test_a_tick_on_a_logseq_page_whose_name_has_a_caret_is_read_whole_and_kept(corpus, tmp_path):
+    graph = new_graph(tmp_path / "graph")
+    src = imported(corpus, graph)
+    page = graph / "pages" / "arXiv 2022-07-11.md"
+    line = "\t- TODO [[Satellite-based high-resolution maps of cocoa for C^ote d'Ivoire and Ghana]]"
+    assert line in page.read_text()
+    page.write_text(page.read_text().replace(line, line.replace("TODO", "DONE")))
+    assert status(graph)["read"] == 1
+    run_cli("import", src, graph, "--force", check=True)  # regenerates every line, keeping each paper's status
+    assert line.replace("TODO", "DONE") in page.read_text() and status(graph)["read"] == 1
+
+
 def test_status_of_a_folder_without_imports_is_one_line(tmp_path):
     result = run_cli("status", tmp_path)
     assert result.returncode == 2 and "nothing imported here yet" in result.stderr
@@ -122,13 +134,15 @@ def test_a_damaged_or_missing_state_store_is_one_error_line_and_the_next_import_
     run_cli("import", src, vault, check=True)
     assert status(vault) | {"last_import": None} == expected | {"last_import": None}
 
-    (vault / ".vaultsync" / "state.sqlite").unlink()
-    result = run_cli("status", vault)
-    assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == (
-        f"Error: the state store {vault / '.vaultsync' / 'state.sqlite'} is missing"
-        " — the next `vaultsync import` rebuilds it from the notes\n"
-    )
+    shutil.rmtree(vault / ".vaultsync")
+    notes = expected["papers"] + expected["digests"]
+    for args in ([], ["--json"]):
+        result = run_cli("status", vault, *args)
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            f"Error: no state store ({vault / '.vaultsync' / 'state.sqlite'} is missing): {notes} notes of"
+            " vaultsync's found — run `vaultsync import` to rebuild it from them\n"
+        )
     run_cli("import", src, vault, check=True)
     assert status(vault)["papers"] == expected["papers"]
 

@@ -2,15 +2,17 @@
 without touching a byte the user wrote.
 
 Checked: the state store (damaged, from an older vaultsync, or missing while the vault has vaultsync's
-notes: every row is read and SQLite's integrity check run), papers with two notes (one arXiv id), links in
-index notes to notes that do not exist or by a name several notes have, notes of vaultsync's (known to the
-state store, or carrying an `arxiv_id:` or `digest_date:` line) whose frontmatter does not parse (with the
-line of the YAML error) or whose markers are damaged, notes that cannot be read (not UTF-8, no permission,
-behind a link out of the vault), and a state store that no longer matches the notes (moved or deleted
-behind its back). Each finding is one line naming the file; the check goes on.
+notes: every row is read and SQLite's integrity check run), papers with two notes (one arXiv id), links
+vaultsync wrote in index notes (paper lines of the managed region, read with the flavor's link grammar; a
+link the user added is theirs) to notes that do not exist or by a name several notes have, notes of
+vaultsync's (known to the state store, or carrying an `arxiv_id:` or `digest_date:` line) whose frontmatter
+does not parse (with the line of the YAML error) or whose markers are damaged, notes that cannot be read
+(not UTF-8, no permission, behind a link out of the vault), and a state store that no longer matches the
+notes (moved or deleted behind its back). Each finding is one line naming the file; the check goes on.
 Repaired with `fix`: a damaged, outdated or missing state store (set aside and rebuilt from the notes, as
 an import does), the state store's paths (notes followed to where they are, notes gone recorded as
-deleted), and index links that are broken or ambiguous where the paper's note is found by its name or title.
+deleted), and index links that are broken or ambiguous where the paper's note is found by its name or title
+(rewritten in the managed region only).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path, PurePosixPath
 
 from . import catalog
@@ -61,7 +64,7 @@ def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
             _folders_outside(vault, chosen.skip_folders, report)
             _damaged(vault, chosen, files, known, report)
             _state(state, found, vault, fix, report)
-            _links(vault, chosen, found, files, fix, report)
+            _links(vault, state, chosen, found, files, fix, report)
             if fix:
                 state.commit()
         except sqlite3.Error as error:  # damage the checks on opening did not see: set aside with `fix`
@@ -170,14 +173,17 @@ def _state(
 
 def _links(
     vault: Vault,
+    state: StateStore,
     flavor: Flavor,
     found: dict[tuple[str, str], list[catalog.FoundNote]],
     files: list[PurePosixPath],
     fix: bool,
     report: Report,
 ) -> None:
-    """Links in index notes to notes that do not exist, or by a name several notes have (Obsidian then
-    picks one as it likes); re-linked where the paper's note is found by its name or its title."""
+    """Links vaultsync wrote in index notes (paper lines of the managed region, read with the flavor's link
+    grammar) to notes that do not exist, or by a name several notes have (Obsidian then picks one as it
+    likes); re-linked, in the managed region only, where the paper's note is found by its name or its title.
+    A link the user added is theirs, even if it leads nowhere yet."""
     layout = flavor.layout
     names = NoteNames(path.name for path in files)
     shared = names.shared if layout.folder_links else set()
@@ -189,19 +195,24 @@ def _links(
             keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
             for key in keys - {""}:
                 papers.setdefault(key.casefold(), []).append(note.path)
-    for (kind, _), notes in sorted(found.items()):
+    for (kind, identity), notes in sorted(found.items()):
         if kind != DIGEST:
             continue
+        written = _written(state, identity, flavor)
         for note in notes:
             snap = vault.snapshot(note.path)
-            text = snap.text if snap else ""
-            new = text
-            links = {target: label for target, label, _ in tasks_in(text.splitlines(), flavor.tasks)}
+            parts = flavor.notes.split(snap.text) if snap else None
+            if parts is None:  # damaged: `_damaged` says so
+                continue
+            relinks: dict[str, str] = {}
+            links = {target: label for target, label, _ in tasks_in(parts.managed.splitlines(), flavor.tasks)}
             for target, label in links.items():
                 key = target.casefold()
                 if key in paths or (key in pages and key not in shared):
                     continue
                 candidates = papers.get(key.rsplit("/", 1)[-1]) or papers.get(label.casefold(), [])
+                if written is not None and target not in written and not candidates:
+                    continue  # the user's own link
                 why = f"a name {names.count[key]} notes have" if key in pages else "which does not exist"
                 if len(candidates) != 1:
                     advice = (
@@ -211,23 +222,48 @@ def _links(
                     )
                     report.problems.append(f"{note.path}: links to [[{target}]], {why} — {advice}")
                 elif fix:
-                    new = _relink(new, target, layout.link_target(candidates[0], shared), flavor)
+                    relinks[target] = layout.link_target(candidates[0], shared)
                     report.fixed.append(f"{note.path}: re-linked [[{target}]] to {candidates[0]}")
                 else:
                     report.problems.append(
                         f"{note.path}: links to [[{target}]], {why} — `vaultsync doctor --fix` links it to"
                         f" {candidates[0]}"
                     )
-            if new != text:
+            if relinks:
+                start = len(snap.text) - len(parts.after) - len(parts.region)
+                region = "".join(
+                    _relink(line, relinks, flavor) if flavor.tasks.line.match(line) else line
+                    for line in parts.region.splitlines(keepends=True)
+                )
                 try:
-                    vault.write(note.path, new, snap)
+                    vault.write(note.path, snap.text[:start] + region + parts.after, snap)
                 except NoteChanged:
                     report.problems.append(f"{note.path}: changed while doctor was re-linking it — run it again")
 
 
-def _relink(text: str, target: str, to: str, flavor: Flavor) -> str:
-    """`[[target…` links pointed at `to`; an Obsidian link without a label keeps showing `target`."""
-    shown = f"|{target}]]" if flavor.name == "obsidian" and to != target else "]]"
-    return re.sub(
-        rf"\[\[{re.escape(target)}(\]\]|(?=[|#^]))", lambda match: f"[[{to}" + (shown if match[1] else ""), text
-    )
+def _written(state: StateStore, day: str, flavor: Flavor) -> set[str] | None:
+    """The link targets vaultsync wrote last in the index note of `day`, or None if that is not known."""
+    try:
+        digest = state.digest(date.fromisoformat(day))
+    except ValueError:
+        return None
+    if digest is None or digest.region is None:
+        return None
+    return {target for target, _, _ in tasks_in(digest.region.splitlines(), flavor.tasks)}
+
+
+def _relink(line: str, relinks: dict[str, str], flavor: Flavor) -> str:
+    """The links of `line` to a key of `relinks` pointed at its value, read with the flavor's link grammar;
+    an Obsidian link without a label keeps showing the old target."""
+
+    def swap(link: re.Match[str]) -> str:
+        target = link["target"]
+        if target not in relinks:
+            return link[0]
+        to, start, end = relinks[target], link.start("target") - link.start(), link.end("target") - link.start()
+        new = link[0][:start] + to + link[0][end:]
+        if flavor.name == "obsidian" and to != target and link.groupdict().get("label") is None:
+            new = f"{new[:-2]}|{target}]]"
+        return new
+
+    return flavor.tasks.link.sub(swap, line)

@@ -22,15 +22,22 @@ from .notefile import LINK_TARGET
 @dataclass(frozen=True)
 class TaskSyntax:
     """How a task line is written: `line` matches its start, with the status as group `status`;
-    `status` matches any status."""
+    `status` matches any status; `link` matches a wikilink, with groups `target` and `label` (if any)."""
 
     line: re.Pattern[str]
     status: str
+    link: re.Pattern[str]
 
 
-CHECKBOX = TaskSyntax(re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]")  # Obsidian: - [x]
+# Obsidian: `[[target#heading|label]]` or `[[target^block]]`; the target stops at `|`, `#`, `^`.
+_OBSIDIAN_LINK = re.compile(r"\[\[(?P<target>[^\]|#^\n]+)[^\]|\n]*(?:\|(?P<label>[^\]\n]*))?\]\]")
+# Logseq: the whole `[[…]]` is the page name, `#`, `^` and `|` included (a label is `[label]([[page]])`).
+_LOGSEQ_LINK = re.compile(r"\[\[(?P<target>[^\]\n]+)\]\]")
+CHECKBOX = TaskSyntax(  # Obsidian: - [x]
+    re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", _OBSIDIAN_LINK
+)
 _MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
-MARKER = TaskSyntax(re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS)  # Logseq: - DONE
+MARKER = TaskSyntax(re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS, _LOGSEQ_LINK)  # Logseq: - DONE
 
 Identify = Callable[[str], "str | None"]
 
@@ -130,7 +137,6 @@ def merge_region(
 
 
 _DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status: still to read
-_LINK = re.compile(r"\[\[([^\]|#^\n]+)[^\]|\n]*(?:\|([^\]\n]*))?\]\]")  # target, `#heading` or `^block`, label
 
 
 Task = tuple[str, str, bool]  # a paper line of an index note: link target, shown text, done
@@ -142,9 +148,10 @@ def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
     for line in lines:
         if "[[" not in line:
             continue
-        task, link = tasks.line.match(line), _LINK.search(line)
+        task, link = tasks.line.match(line), tasks.link.search(line)
         if task and link:
-            found.append((link[1], link[2] or link[1], task["status"] in _DONE))
+            target = link["target"]
+            found.append((target, link.groupdict().get("label") or target, task["status"] in _DONE))
     return found
 
 

@@ -59,12 +59,18 @@ class Status:
 
 def status(vault_root: Path, flavor: str = "auto") -> Status | None:
     """The vault's status, or None if vaultsync never imported into it. Raises StateError, saying so, if
-    the state store is damaged, from an older vaultsync, or missing while the vault has vaultsync's notes."""
+    the state store is damaged or from an older vaultsync, or missing while the vault has vaultsync's notes
+    (then saying how many: counted as empty, they would look lost)."""
     vault = Vault(vault_root, dry_run=True)
     if not vault.state_file.is_file():
         chosen, _ = resolve(flavor, vault_root, Layout())
-        if catalog.scan(vault, chosen.notes.identify, chosen.skip_folders):
-            raise StateError(f"the state store {vault.state_file} is missing — {REBUILDS}")
+        found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
+        if found:
+            count = sum(len(notes) for notes in found.values())
+            raise StateError(
+                f"no state store ({vault.state_file} is missing): {count} note{'s' if count != 1 else ''} of"
+                " vaultsync's found — run `vaultsync import` to rebuild it from them"
+            )
         return None
     store, problem = StateStore.open(vault.state_file, dry_run=True)
     with store as state:

@@ -37,7 +37,7 @@ from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, Vau
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"
-_LINKED = re.compile(r"\[\[([^\]|#^\n]*)[^\]|\n]*(?:\|([^\]\n]*))?\]\]|\]\((https?://[^)\s]+)\)")
+_URL_LINK = re.compile(r"\]\((https?://[^)\s]+)\)")  # `[label](url)`: a paper whose note the user deleted
 
 
 @dataclass(frozen=True)
@@ -425,11 +425,13 @@ class _Run:
 
         def identify(line: str) -> str | None:
             """The paper a line links to: by link target, note name, link label or arXiv URL."""
-            for target, label, url in _LINKED.findall(line):
-                for key in (target, target.rsplit("/", 1)[-1], label, url):
+            for link in self.flavor.tasks.link.finditer(line):  # the flavor's link grammar
+                target = link["target"]
+                for key in (target, target.rsplit("/", 1)[-1], link.groupdict().get("label")):
                     if key and key in self.papers_by_link:
                         return self.papers_by_link[key]
-            return None
+            urls = [url for url in _URL_LINK.findall(line) if url in self.papers_by_link]
+            return self.papers_by_link[urls[0]] if urls else None
 
         def merged(theirs: str) -> str:
             return merge_region(theirs, base, region, identify, force=self.options.force, tasks=self.flavor.tasks)
