@@ -61,9 +61,7 @@ def set_aside(vault: Path) -> list[str]:
     return sorted(path.name for path in (vault / ".vaultsync").glob("state.sqlite.*"))
 
 
-def test_a_corpus_store_damaged_in_the_middle_is_set_aside_and_rebuilt(
-    corpus, corpus_import, corpus_counts, tmp_path
-):
+def test_a_corpus_store_damaged_in_the_middle_is_set_aside_and_rebuilt(corpus, corpus_import, corpus_counts, tmp_path):
     vault = tmp_path / "vault"
     shutil.copytree(corpus_import[0], vault, symlinks=True)
     before = vault_files(vault)
