@@ -1,4 +1,5 @@
-"""Synthetic digest corpora of any size, made by scaling the shared real digests.
+"""Synthetic digest corpora of any size, made by scaling the real digests: the shared corpus when it is beside
+the repository, else the sample in tests/data/digests.
 
 Every entry of the real digests is reused with a fresh arXiv id and a varied title; sections keep their
 real keywords; about one paper in twenty is listed again in a later digest (as real digests do), so
@@ -13,6 +14,8 @@ from datetime import date, timedelta
 from pathlib import Path
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digests"
+SAMPLE = Path(__file__).resolve().parents[1] / "tests" / "data" / "digests"
+DIGESTS = SHARED if SHARED.is_dir() else SAMPLE  # the real digests the benchmarks are made from
 PER_DIGEST = 40
 _ENTRY = re.compile(r"^### .*?(?=^### |^## |\Z)", re.MULTILINE | re.DOTALL)
 _SECTION = re.compile(r"^## (.*)$", re.MULTILINE)
@@ -21,9 +24,9 @@ _TITLE = re.compile(r"^### Title: (.*?)\. \(arXiv:", re.MULTILINE)
 
 
 def real_entries() -> list[tuple[str, str]]:
-    """(keyword, entry text) of every entry in the shared digests."""
+    """(keyword, entry text) of every entry in the real digests."""
     found = []
-    for digest in sorted(SHARED.glob("*.md")):
+    for digest in sorted(DIGESTS.glob("*.md")):
         text = digest.read_text(encoding="utf-8")
         sections = list(_SECTION.finditer(text))
         for number, section in enumerate(sections):

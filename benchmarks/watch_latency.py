@@ -1,7 +1,7 @@
 """Watch latency: from a complete digest landing in SRC (renamed into place) to its index note in VAULT.
 
-Runs the installed `vaultsync watch` on temporary folders and drops real digests from the shared corpus
-one at a time. Target: median at most the settle window + 0.5 s.
+Runs the installed `vaultsync watch` on temporary folders and drops real digests (the shared corpus, else the
+sample in tests/data/digests) one at a time. Target: median at most the settle window + 0.5 s.
 
     python benchmarks/watch_latency.py [--drops 20] [--settle 1.0] [--poll] [--json FILE]
 """
@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "digests"
+from corpus import DIGESTS
 
 
 def vaultsync() -> str:
@@ -41,7 +41,7 @@ def _has_papers(path: Path) -> bool:
 def measure(drops: int = 20, settle: float = 1.0, poll: bool = False) -> dict[str, object]:
     """Latencies in seconds of `drops` digests, each dropped a random moment after the previous one was
     imported."""
-    digests = [path for path in sorted(CORPUS.glob("20*.md")) if _has_papers(path)][-drops:]
+    digests = [path for path in sorted(DIGESTS.glob("20*.md")) if _has_papers(path)][-drops:]
     with tempfile.TemporaryDirectory() as temp:
         src, vault = Path(temp, "src"), Path(temp, "vault")
         src.mkdir()

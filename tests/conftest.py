@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 REPO = Path(__file__).resolve().parents[1]
-CORPUS = REPO.parent / "shared" / "corpus" / "digests"
+SHARED_CORPUS = REPO.parent / "shared" / "corpus" / "digests"
+SAMPLE_CORPUS = REPO / "tests" / "data" / "digests"  # 12 of the shared digests, one of each era (tests/data/README.md)
+# The whole shared corpus when it is beside the repository, else the sample shipped with it.
+CORPUS = SHARED_CORPUS if SHARED_CORPUS.is_dir() else SAMPLE_CORPUS
 MLDOC = REPO / "tests" / "logseq"
 LOGSEQ_CONFIG = '{:meta/version 1\n ;; :pages-directory "nope"\n :file/name-format :triple-lowbar}\n'
 
@@ -49,16 +54,48 @@ def vault_files(root: Path) -> dict[str, bytes]:
 
 @pytest.fixture(scope="session")
 def corpus() -> Path:
-    if not CORPUS.is_dir():
-        if os.environ.get("CI"):
-            pytest.fail(f"the shared digest corpus is missing at {CORPUS}")
-        pytest.skip(f"the shared digest corpus is not at {CORPUS}")
+    """The real digests: the shared corpus when present, else the in-repository sample (tests/data/digests)."""
     return CORPUS
 
 
 @pytest.fixture(scope="session")
+def shared_corpus() -> Path:
+    """The whole shared corpus, for the checks of its documented numbers (required under `CI=true`)."""
+    if not SHARED_CORPUS.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the shared digest corpus is missing at {SHARED_CORPUS}")
+        pytest.skip(f"the shared digest corpus is not at {SHARED_CORPUS} (tests use the in-repository sample)")
+    return SHARED_CORPUS
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What a set of digest files holds, counted from their title lines, independently of vaultsync's reader."""
+
+    digests: int  # files
+    entries: int  # listings
+    papers: int  # distinct arXiv ids
+    with_papers: int  # files listing at least one paper (each gets an index note)
+
+
+_LISTING = re.compile(r"^### Title: .*\(arXiv:(\S+?)v\d+ \[", re.MULTILINE)
+
+
+def count(folder: Path) -> Counts:
+    """The counts of the digests in `folder`."""
+    listed = [_LISTING.findall(path.read_text(encoding="utf-8")) for path in sorted(folder.glob("*.md"))]
+    return Counts(len(listed), sum(map(len, listed)), len({i for ids in listed for i in ids}), sum(map(bool, listed)))
+
+
+@pytest.fixture(scope="session")
+def corpus_counts(corpus: Path) -> Counts:
+    """The counts of the corpus the tests run on: what a full import of it must create."""
+    return count(corpus)
+
+
+@pytest.fixture(scope="session")
 def corpus_import(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
-    """The whole shared corpus imported once through the CLI: (vault, JSON summary)."""
+    """The whole corpus (shared or sample) imported once through the CLI: (vault, JSON summary)."""
     vault = tmp_path_factory.mktemp("corpus") / "vault"
     result = run_cli("import", corpus, vault, "--json", check=True)
     return vault, json.loads(result.stdout)

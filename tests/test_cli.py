@@ -197,15 +197,22 @@ def test_readme_starts_with_the_two_commands_ci_runs():
     assert "pytest -m slow" in (REPO / ".ci" / "run").read_text() and "`pytest -m slow`" in readme
 
 
-def test_templates_ship_inside_the_installed_package():
-    import vaultsync
-    from vaultsync.render import default_templates
+def test_templates_ship_inside_the_installed_package(tmp_path):
+    from importlib.metadata import distribution
 
-    if Path(vaultsync.__file__).resolve().is_relative_to(REPO) and not os.environ.get("CI"):
-        pytest.skip("vaultsync is imported from the source tree (editable install)")
-    assert not Path(vaultsync.__file__).resolve().is_relative_to(REPO)
-    for template in (REPO / "templates").glob("*.j2"):
-        assert (default_templates() / template.name).read_text() == template.read_text()
+    # pip records an editable install in direct_url.json; a virtualenv inside the clone is no editable install.
+    direct_url = json.loads(distribution("vaultsync").read_text("direct_url.json") or "{}")
+    if direct_url.get("dir_info", {}).get("editable") and not os.environ.get("CI"):
+        pytest.skip("vaultsync is installed editable (pip install -e): there is no installed package to check")
+    # The installed package as the `vaultsync` script imports it (never the source tree, whatever the cwd).
+    where = "import vaultsync, vaultsync.render as r; print(vaultsync.__file__); print(r.default_templates())"
+    package, templates = subprocess.run(
+        [sys.executable, "-c", where], cwd=tmp_path, capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    assert Path(package).resolve().parent != REPO / "vaultsync"
+    assert Path(templates).resolve() == Path(package).resolve().parent / "templates"
+    shipped = sorted(REPO.joinpath("templates").glob("*.j2"))
+    assert shipped and all((Path(templates) / t.name).read_text() == t.read_text() for t in shipped)
 
 
 def test_ctrl_c_stops_an_import_cleanly_and_the_next_run_finishes_it(corpus_import, corpus, tmp_path):

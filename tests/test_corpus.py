@@ -1,4 +1,5 @@
-"""The whole shared corpus through the installed CLI: counts, every contract rule on every note, re-import."""
+"""The whole corpus (shared, or the in-repository sample) through the installed CLI: counts, every contract rule
+on every note, re-import."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import frontmatter
-from conftest import run_cli
+from conftest import Counts, count, run_cli
 from test_names import assert_valid
 
 from vaultsync import notefile
@@ -33,17 +34,22 @@ def notes(vault: Path, folder: str) -> dict[Path, tuple[dict, str]]:
     return {path: frontmatter.parse(path.read_text()) for path in (vault / "arXiv" / folder).glob("*.md")}
 
 
-def test_counts(corpus_import):
+def test_the_shared_corpus_holds_what_its_readme_says(shared_corpus):
+    assert count(shared_corpus) == Counts(digests=119, entries=3893, papers=3888, with_papers=85)
+
+
+def test_counts(corpus_import, corpus_counts):
     vault, summary = corpus_import
     assert summary["errors"] == [] and summary["warnings"] == []
-    assert summary["digests_read"] == 119
-    assert summary["papers"]["created"] == 3888 and summary["index_notes"]["created"] == 85
-    assert len(list((vault / "arXiv" / "Papers").iterdir())) == 3888
-    assert len(list((vault / "arXiv" / "Digests").iterdir())) == 85
+    assert summary["digests_read"] == corpus_counts.digests
+    assert summary["papers"]["created"] == corpus_counts.papers
+    assert summary["index_notes"]["created"] == corpus_counts.with_papers
+    assert len(list((vault / "arXiv" / "Papers").iterdir())) == corpus_counts.papers
+    assert len(list((vault / "arXiv" / "Digests").iterdir())) == corpus_counts.with_papers
     assert {path.name for path in vault.iterdir()} == {"arXiv", ".vaultsync"}
 
 
-def test_every_paper_note_keeps_the_contract(corpus_import, corpus):
+def test_every_paper_note_keeps_the_contract(corpus_import, corpus, corpus_counts):
     vault, _ = corpus_import
     titles = {}
     for line in "".join(p.read_text() for p in corpus.glob("*.md")).splitlines():
@@ -70,7 +76,7 @@ def test_every_paper_note_keeps_the_contract(corpus_import, corpus):
         assert not notefile.split(path.read_text()).edited
         assert_valid(path.stem)
         names.add(path.stem.casefold())
-    assert len(names) == 3888
+    assert len(names) == corpus_counts.papers
 
 
 def test_every_index_line_links_an_existing_paper(corpus_import):
@@ -88,10 +94,11 @@ def test_every_index_line_links_an_existing_paper(corpus_import):
     assert linked == papers
 
 
-def test_second_import_changes_nothing(corpus_import, corpus):
+def test_second_import_changes_nothing(corpus_import, corpus, corpus_counts):
     vault, _ = corpus_import
     before = {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")}
     summary = json.loads(run_cli("import", corpus, vault, "--json", check=True).stdout)
-    assert summary["papers"] == {"created": 0, "updated": 0, "unchanged": 3888, "kept": 0, "deleted": 0}
-    assert summary["index_notes"] == {"created": 0, "updated": 0, "unchanged": 85, "kept": 0, "deleted": 0}
+    unchanged = {"created": 0, "updated": 0, "kept": 0, "deleted": 0}
+    assert summary["papers"] == {**unchanged, "unchanged": corpus_counts.papers}
+    assert summary["index_notes"] == {**unchanged, "unchanged": corpus_counts.with_papers}
     assert {p: p.stat().st_mtime_ns for p in vault.rglob("*.md")} == before

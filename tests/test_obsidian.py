@@ -1,5 +1,5 @@
-"""The vault imported from every shared digest, as a real Obsidian reader (obsidiantools) sees it: its link
-graph, backlinks, frontmatter and tags, checked against the digests themselves."""
+"""The vault imported from every real digest (shared, or the in-repository sample), as a real Obsidian reader
+(obsidiantools) sees it: its link graph, backlinks, frontmatter and tags, checked against the digests themselves."""
 
 from __future__ import annotations
 
@@ -41,8 +41,9 @@ def papers(reader: otools.Vault) -> dict[str, str]:
     }
 
 
-def test_every_link_resolves_and_every_note_is_linked(reader):
-    assert len(reader.md_file_index) == 3888 + 85 + 1  # papers, index notes, the reading queue
+def test_every_link_resolves_and_every_note_is_linked(reader, corpus_counts):
+    # papers, index notes, the reading queue
+    assert len(reader.md_file_index) == corpus_counts.papers + corpus_counts.with_papers + 1
     assert reader.nonexistent_notes == []
     assert reader.isolated_notes == []
     for name, path in reader.md_file_index.items():
