@@ -11,6 +11,7 @@ from .flavor import KINDS
 from .words import count
 
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+NOTHING = "Nothing to import: no digests found."  # said instead of the counts when SRC holds no digest
 _RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
 
 
@@ -105,7 +106,7 @@ class Summary:
         """The summary printed after an import: what was read and what happened to the notes."""
         read = self.read()
         if not read and not self.errors:
-            return "\n".join([*self.all_notices(), "Nothing to import: no digests found."])
+            return "\n".join([*self.all_notices(), NOTHING])
         failed = sum(1 for report in read if report.errors and not report.papers)
         with_papers = sum(1 for report in read if report.papers)
         dates = [

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
-from . import catalog, logseq_page, names
+from . import catalog, logseq_page, names, words
 from .flavor import Flavor, resolve
 from .index_merge import Task, merge_region, tasks_in, unread
 from .layout import Layout, NoteNames
@@ -169,9 +169,9 @@ class _Run:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
         self.found = self.scan()
         if self.found or problem:
-            count = catalog.rebuild(self.state, self.found)
+            rebuilt = catalog.rebuild(self.state, self.found)
             self.summary.rebuilt = (
-                f"{problem or 'no state store was found'}; rebuilt it from {count} notes"
+                f"{problem or 'no state store was found'}; rebuilt it from {words.count(rebuilt, 'note')}"
                 " (notes you deleted before are no longer remembered)"
             )
 
