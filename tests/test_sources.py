@@ -94,6 +94,25 @@ def test_two_undated_digests_with_one_date_are_refused_naming_both(tmp_path):
     assert "1 created" in alone.stdout
 
 
+@pytest.mark.parametrize(
+    ("first", "second", "args"),
+    [("a.md", "b.md", []), ("2024-01-18.md", "2024-01-18 again.txt", [])],
+    ids=["dated by modification time", "dated by name"],
+)
+def test_two_digests_of_one_day_in_one_import_are_refused(tmp_path, first, second, args):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(EXAMPLE, src / first)
+    (src / second).write_text(SMALL)
+    for name in (first, second):
+        os.utime(src / name, (1_700_000_000, 1_700_000_000))
+    result = run_cli("import", src, tmp_path / "vault", *args)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and all(str(src / name) in errors[0] for name in (first, second))
+    assert "1 digest read (1 with papers, 0 empty)" in result.stdout
+
+
 def test_the_modification_time_fallback_is_a_warning(tmp_path):
     undated = tmp_path / "undated.md"
     shutil.copy(EXAMPLE, undated)

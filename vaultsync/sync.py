@@ -137,7 +137,7 @@ class _Run:
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
-        self.dated_by_option: Path | None = None  # the one digest `--date` dates in this run
+        self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
 
     def note_error(self, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -209,16 +209,15 @@ class _Run:
 
     def take_date(self, path: Path, report: DigestReport, day: date, date_source: str) -> bool:
         """Date the digest at `path` (known to be one), warning of a date from its modification time; False,
-        with an error naming both, if `--date` already dated another file: one day's index note cannot be
-        two files'."""
-        if date_source == "--date":
-            if self.dated_by_option not in (None, path):
-                report.errors.append(
-                    f"{path}: no date in its name, like {self.dated_by_option}, and --date {day} dates only one"
-                    " digest (both would be that day's index note) — skipped; import it alone with its own --date"
-                )
-                return False
-            self.dated_by_option = path
+        with an error naming both, if another file of this import has that day (two undated files and
+        `--date`, say): one day's index note lists one digest file."""
+        first = self.days.setdefault(day, path)
+        if first != path:
+            report.errors.append(
+                f"{path}: dated {day} from its {date_source}, like {first} — one day's index note lists one"
+                " digest file: skipped; give it a date of its own (in its name, or alone with --date)"
+            )
+            return False
         report.day, report.date_source = day, date_source
         if date_source == "modification time":
             report.warnings.append(
