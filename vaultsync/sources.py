@@ -3,7 +3,13 @@
 A digest is a `*.md` or `*.txt` file (or what the settings' `digest_patterns` say); hidden files and
 the temporary files of editors, downloaders and atomic writers are not (a half-written `x.md.part`
 becomes a digest when it is renamed to `x.md`). Files in sub-folders count only when asked for
-(`recursive`), and never inside hidden folders (`.git`).
+(`recursive`), and never inside hidden folders (`.git`); digests left in sub-folders without it are
+pointed out once (`subfolder_notice`).
+
+A file found that way which the reader refuses (`NotADigestError`: binary, not UTF-8, or no `## keyword`
+section nor `### Title:` entry) is not a digest if its name holds no date (`README.md`, `notes.txt`):
+it is skipped with a notice. One whose name holds a date (`2024-01-18.md`) looks like a digest: refused,
+it is an error. A file that cannot be read at all is an error either way.
 
 Only regular files are digests (a symlink to one included). A FIFO, socket or device named like a digest is
 never opened: opening a FIFO waits for a writer that may never come, and reading a device may never end.
@@ -22,6 +28,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 
 from .reader import date_from_name
+from .words import count
 
 DIGEST_PATTERNS = ("*.md", "*.txt")
 IGNORED_PATTERNS = (".*", "*~", "*.tmp", "*.part", "*.swp", ".#*")
@@ -84,6 +91,16 @@ def find_digests(src: Path, recursive: bool = False, patterns: Sequence[str] = D
     candidates = _walk(src) if recursive else src.iterdir()
     found = [path for path in candidates if is_digest(path.relative_to(src), recursive, patterns) and path.is_file()]
     return sorted(found, key=digest_order)
+
+
+def subfolder_notice(src: Path, patterns: Sequence[str] = DIGEST_PATTERNS) -> str | None:
+    """A hint when sub-folders of the folder `src` hold digests that are skipped for want of `--recursive`."""
+    if not src.is_dir():
+        return None
+    found = sum(1 for path in _walk(src) if is_digest(path.relative_to(src), True, patterns) and path.parent != src)
+    if not found:
+        return None
+    return f"{src}: {count(found, 'digest')} in sub-folders not imported — give --recursive to import them too"
 
 
 def _walk(folder: Path) -> Iterator[Path]:

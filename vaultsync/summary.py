@@ -8,8 +8,10 @@ from datetime import date
 from typing import Any
 
 from .flavor import KINDS
+from .words import count
 
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+NOTHING = "Nothing to import: no digests found."  # said instead of the counts when SRC holds no digest
 _RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
 
 
@@ -19,12 +21,13 @@ class DigestReport:
 
     source: str
     day: date | None = None
-    date_source: str = ""  # "file name", "--date" or "modification time"
+    date_source: str = ""  # "file name", "--date" or "modification time"; set once the file is known a digest
     papers: int = 0
     index_note: str | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # note path → its outcome
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    skipped: str | None = None  # why the file is not a digest: skipped with a notice, not an error
 
     def paper_outcomes(self) -> Counter[str]:
         """How many of this digest's paper notes were created, updated, … (its index note left out)."""
@@ -43,6 +46,7 @@ class DigestReport:
             "index_note": self.index_note,
             "paper_notes": {outcome: self.paper_outcomes()[outcome] for outcome in OUTCOMES},
             "index_outcome": self.index_outcome,
+            "skipped": self.skipped,
         }
 
 
@@ -61,14 +65,24 @@ class Summary:
     rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
     kept_saves: list[str] = field(default_factory=list)  # saves vaultsync could not put back, and where they are
     changes: list[tuple[str, str]] = field(default_factory=list)
+    notes: DigestReport = field(default_factory=lambda: DigestReport(""))  # the run's own notes (reading queue)
+    notices: list[str] = field(default_factory=list)  # said once, not a problem: files skipped, sub-folders
 
     @property
     def warnings(self) -> list[str]:
-        return self.kept_saves + [message for report in self.digests for message in report.warnings]
+        return self.kept_saves + [message for report in [*self.digests, self.notes] for message in report.warnings]
 
     @property
     def errors(self) -> list[str]:
-        return [message for report in self.digests for message in report.errors]
+        return [message for report in [*self.digests, self.notes] for message in report.errors]
+
+    def read(self) -> list[DigestReport]:
+        """The digests read: dated, and neither skipped as not digests nor unreadable."""
+        return [report for report in self.digests if report.day is not None]
+
+    def all_notices(self) -> list[str]:
+        """The notices: the run's, then one per file skipped as not a digest."""
+        return self.notices + [f"{report.skipped} — skipped" for report in self.digests if report.skipped]
 
     @property
     def ok(self) -> bool:
@@ -77,20 +91,24 @@ class Summary:
     def to_json(self) -> dict[str, Any]:
         return {
             "flavor": self.flavor,
-            "digests_read": sum(1 for report in self.digests if report.day is not None),
+            "digests_read": len(self.read()),
             "papers": {outcome: self.papers[outcome] for outcome in OUTCOMES},
             "index_notes": {outcome: self.index_notes[outcome] for outcome in OUTCOMES},
             "moved_notes_followed": self.moved,
             "state_rebuilt": self.rebuilt,
             "digests": [report.to_json() for report in self.digests],
             "changes": [{"action": action, "note": note} for action, note in self.changes],
+            "notices": self.all_notices(),
             "warnings": self.warnings,
             "errors": self.errors,
         }
 
     def describe(self, *, dry_run: bool = False) -> str:
         """The summary printed after an import: what was read and what happened to the notes."""
-        read = [report for report in self.digests if report.day is not None]
+        read = self.read()
+        if not read and not self.errors:
+            return "\n".join([*self.all_notices(), NOTHING])
+        failed = sum(1 for report in read if report.errors and not report.papers)
         with_papers = sum(1 for report in read if report.papers)
         dates = [
             f"  {report.source}: dated {report.day} from its {report.date_source}"
@@ -106,15 +124,17 @@ class Summary:
             return ", ".join(shown)
 
         lines = [
+            *self.all_notices(),
             f"{KINDS[self.flavor]} ({self.flavor_reason})",
             ("Dry run, nothing written. " if dry_run else "")
-            + f"{len(read)} digests read ({with_papers} with papers, {len(read) - with_papers} empty)"
+            + f"{count(len(read), 'digest')} read ({with_papers} with papers, {len(read) - with_papers - failed} empty"
+            + (f", {failed} failed)" if failed else ")")
             + (", dates from file names" if read and not dates else ""),
             *dates,
             f"papers: {counts(self.papers)}",
             f"index notes: {counts(self.index_notes)}",
             *([f"{self.moved} moved notes followed"] if self.moved else []),
             *([f"state store: {self.rebuilt}"] if self.rebuilt else []),
-            f"{len(self.warnings)} warnings, {len(self.errors)} errors",
+            f"{count(len(self.warnings), 'warning')}, {count(len(self.errors), 'error')}",
         ]
         return "\n".join(lines)

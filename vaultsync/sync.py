@@ -15,13 +15,13 @@ import re
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Container, Iterable, Iterator
+from collections.abc import Callable, Container, Iterable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 
-from . import catalog, logseq_page, names
+from . import catalog, logseq_page, names, words
 from .flavor import Flavor, resolve
 from .index_merge import Task, merge_region, tasks_in, unread
 from .layout import Layout, NoteNames
@@ -74,6 +74,8 @@ def import_digests(
     paths = find_digests(src, patterns=options.patterns) if isinstance(src, Path) else src
     flavor, reason = resolve(options.flavor, vault_root, options.layout)
     summary = Summary(flavor=flavor.name, flavor_reason=reason)
+    if isinstance(paths, Sequence) and not paths:
+        return summary  # nothing to import: nothing created either
     renderer = Renderer(flavor.layout, options.template_dirs, flavor)
     if not options.dry_run:
         vault_root.mkdir(parents=True, exist_ok=True)
@@ -103,6 +105,7 @@ def import_digests(
                     progress(summary.digests[-1])
             if run.processed and options.reading_queue and flavor.name == "obsidian":
                 run.papers_by_link, run.names = {}, None  # needed while importing digests only: free for the queue
+                run.report = summary.notes  # the queue is no digest's note
                 run.reading_queue()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
@@ -143,6 +146,7 @@ class _Run:
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
+        self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
 
     def note_error(self, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -181,9 +185,9 @@ class _Run:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
         self.found = self.scan()
         if self.found or problem:
-            count = catalog.rebuild(self.state, self.found)
+            rebuilt = catalog.rebuild(self.state, self.found)
             self.summary.rebuilt = (
-                f"{problem or 'no state store was found'}; rebuilt it from {count} notes"
+                f"{problem or 'no state store was found'}; rebuilt it from {words.count(rebuilt, 'note')}"
                 " (notes you deleted before are no longer remembered)"
             )
 
@@ -194,18 +198,24 @@ class _Run:
         self.summary.digests.append(report)
         try:
             data = read_digest(path)
-            report.day, report.date_source = self.digest_date(path)
+            day, date_source = self.digest_date(path)
             inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
-            if self.unchanged_digest(report, inputs):
+            if self.unchanged_digest(report, day, inputs):
+                self.take_date(path, report, day, date_source)
                 return
             digest = retag(
                 parse_digest(decode(data, str(path)), str(path)), self.options.tag_prefix, self.options.tag_map
             )
         except NotADigestError as error:
-            report.errors.append(f"{error} — skipped")
+            if date_from_name(path.name):  # named like a digest: it should have been one
+                report.errors.append(f"{error} — skipped")
+            else:
+                report.skipped = str(error)
             return
         except OSError as error:
             report.errors.append(f"{path}: cannot read ({error.strerror or error}) — skipped")
+            return
+        if not self.take_date(path, report, day, date_source):
             return
         report.warnings.extend(str(problem) for problem in digest.problems)
         try:
@@ -213,7 +223,27 @@ class _Run:
         except VaultError as error:
             report.errors.append(f"{error} — rest of {path.name} skipped")
 
+    def take_date(self, path: Path, report: DigestReport, day: date, date_source: str) -> bool:
+        """Date the digest at `path` (known to be one), warning of a date from its modification time; False,
+        with an error naming both, if another file of this import has that day (two undated files and
+        `--date`, say): one day's index note lists one digest file."""
+        first = self.days.setdefault(day, path)
+        if first != path:
+            report.errors.append(
+                f"{path}: dated {day} from its {date_source}, like {first} — one day's index note lists one"
+                " digest file: skipped; give it a date of its own (in its name, or alone with --date)"
+            )
+            return False
+        report.day, report.date_source = day, date_source
+        if date_source == "modification time":
+            report.warnings.append(
+                f"{path}: no date in its name — dated {day} from its modification time;"
+                " put the date in its name (2024-01-18.md) or give --date"
+            )
+        return True
+
     def digest_date(self, path: Path) -> tuple[date, str]:
+        """The digest's day and where it came from: its file name, `--date`, or its modification time."""
         from_name = date_from_name(path.name)
         if from_name:
             return from_name, "file name"
@@ -221,13 +251,12 @@ class _Run:
             return self.options.day, "--date"
         return date.fromtimestamp(path.stat().st_mtime), "modification time"
 
-    def unchanged_digest(self, report: DigestReport, inputs: str) -> bool:
+    def unchanged_digest(self, report: DigestReport, day: date, inputs: str) -> bool:
         """True (and counted) if this very digest was imported before and none of its notes changed since."""
-        assert report.day
-        known = self.state.digest(report.day)
+        known = self.state.digest(day)
         if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
             return False
-        notes = [(DIGEST, report.day.isoformat(), self.summary.index_notes)]
+        notes = [(DIGEST, day.isoformat(), self.summary.index_notes)]
         notes += [(PAPER, arxiv_id, self.summary.papers) for arxiv_id in known.papers]
         states = [self.state.note(kind, identity) for kind, identity, _ in notes]
         if not all(note and (self.still_deleted(note) if note.deleted else self.untouched(note)) for note in states):

@@ -41,9 +41,10 @@ from watchdog.observers.polling import PollingObserver
 from .flavor import KINDS, resolve
 from .lock import Held, VaultMoved
 from .settle import Settler, Signature
-from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest
+from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
 from .summary import DigestReport
 from .sync import Options, import_digests
+from .words import article, count
 
 log = logging.getLogger("vaultsync.watch")
 
@@ -143,10 +144,11 @@ class _Daemon:
         self.watched: tuple[int, int] | None = None  # device and inode of the folder being watched
         self.failed = False
         self.give_up_at = math.inf  # with `once`: when digests still being written are skipped
+        self.hinted: set[Path] = set()  # folders whose sub-folders' digests were pointed out
 
     def run(self) -> int:
         flavor, reason = resolve(self.options.flavor, self.vault, self.options.layout)
-        log.info("importing into %s as a %s (%s)", self.vault, KINDS[flavor.name], reason)
+        log.info("importing into %s as %s (%s)", self.vault, article(KINDS[flavor.name]), reason)
         try:
             if not self.settings.once:
                 self.start_observer()  # before the scan: nothing written meanwhile goes unseen
@@ -162,7 +164,9 @@ class _Daemon:
                     break
         finally:
             self.stop_observer()
-        return 1 if self.settings.once and self.failed else 0
+        code = 1 if self.settings.once and self.failed else 0
+        log.info("stopped watching %s%s", self.folder, " (an import failed: exit 1)" if code else "")
+        return code
 
     # --- what to import -------------------------------------------------------------------------
 
@@ -183,7 +187,11 @@ class _Daemon:
             signature = _signature(path)
             if signature:
                 self.settler.touch(path, now, signature, still_for=wall - signature[1] / 1e9)
-        log.debug("scanned %s: %d digests", self.folder, len(paths))
+        log.debug("scanned %s: %s", self.folder, count(len(paths), "digest"))
+        if not self.only and not self.settings.recursive and self.folder not in self.hinted:
+            self.hinted.add(self.folder)  # once, not at every restart
+            if notice := subfolder_notice(self.folder, self.settings.patterns):
+                log.info("%s", notice)
 
     def wait_for_events(self) -> None:
         now = time.monotonic()
@@ -248,6 +256,8 @@ class _Daemon:
     def report(self, report: DigestReport) -> None:
         """One log line per digest imported; its errors, and retries."""
         path = Path(report.source)
+        if report.skipped:
+            log.info("%s — skipped", report.skipped)
         for message in report.warnings:
             log.warning(message)
         if report.errors:
@@ -256,16 +266,16 @@ class _Daemon:
             return
         failure = self.failures.pop(path, None)
         if failure:
-            log.info("%s: imported after %d failed attempt%s", path, failure.attempts, "s"[: failure.attempts > 1])
+            log.info("%s: imported after %s", path, count(failure.attempts, "failed attempt"))
         papers = report.paper_outcomes()
         counts = ", ".join(f"{papers[outcome]} {outcome}" for outcome in ("created", "updated") if papers[outcome])
         index = report.index_outcome
         if counts or index in ("created", "updated"):
             log.info(
-                "imported %s (%s): %d papers%s; index note %s %s",
+                "imported %s (%s): %s%s; index note %s %s",
                 path.name,
                 report.day,
-                report.papers,
+                count(report.papers, "paper"),
                 f" ({counts})" if counts else "",
                 index,
                 report.index_note,

@@ -1,0 +1,185 @@
+"""What counts as a digest, how files are dated, and how an import tells what it did: through the installed
+CLI on real files, and the small pure helpers (`words`, `Summary.describe`) directly."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+from conftest import REPO, run_cli
+
+from vaultsync.sources import subfolder_notice
+from vaultsync.summary import DigestReport, Summary
+from vaultsync.words import article, count, plural
+
+EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
+SMALL = """## robots
+### Title: A Small Robot Paper. (arXiv:2401.99901v1 [cs.RO])
+* Paper URL: [http://arxiv.org/abs/2401.99901](http://arxiv.org/abs/2401.99901)
+* Code URL: null
+* Summary: <p>A robot.</p>
+"""
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    folder = tmp_path / "src"
+    folder.mkdir()
+    shutil.copy(EXAMPLE, folder)
+    return folder
+
+
+# --- which files are digests -------------------------------------------------------------------------------
+
+
+def test_a_readme_and_a_binary_file_beside_the_digests_are_skipped_with_a_notice(src, tmp_path):
+    (src / "README.md").write_text("# arXiv daily\n\nThe digests land here every morning.\n")
+    (src / "logo.md").write_bytes(b"\x89PNG\x00\x01")
+    result = run_cli("import", src, tmp_path / "vault")
+    assert result.returncode == 0 and result.stderr == ""
+    notices = [line for line in result.stdout.splitlines() if line.endswith("— skipped")]
+    assert notices == [
+        f"{src / 'README.md'}: no '## keyword' sections or '### Title:' entries, not a digest — skipped",
+        f"{src / 'logo.md'}: binary file (NUL bytes), not a digest — skipped",
+    ]
+    assert "1 digest read (1 with papers, 0 empty), dates from file names" in result.stdout
+    assert "modification time" not in result.stdout
+    summary = json.loads(run_cli("import", src, tmp_path / "vault", "--json", check=True).stdout)
+    assert summary["digests_read"] == 1 and summary["errors"] == [] and len(summary["notices"]) == 2
+
+
+def test_a_file_named_like_a_digest_that_is_not_one_is_still_an_error(src, tmp_path):
+    (src / "README.md").write_text("notes\n")
+    (src / "2024-01-19.md").write_text("a shopping list\n")
+    result = run_cli("import", src, tmp_path / "vault")
+    assert result.returncode == 1
+    assert result.stderr.splitlines() == [
+        f"Error: {src / '2024-01-19.md'}: no '## keyword' sections or '### Title:' entries, not a digest — skipped"
+    ]
+    assert "0 empty" in result.stdout and "1 error" in result.stdout
+
+
+def test_watch_skips_a_readme_with_a_notice_and_logs_when_it_stops(src, tmp_path):
+    (src / "README.md").write_text("notes\n")
+    result = run_cli("watch", src, tmp_path / "vault", "--once")
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert any(" INFO " in line and "README.md" in line and line.endswith("— skipped") for line in lines)
+    assert not any(" ERROR " in line or " WARNING " in line for line in lines), result.stderr
+    assert "as an Obsidian vault" in lines[0]
+    assert lines[-1].endswith(f"INFO stopped watching {src}")
+
+
+# --- dates -----------------------------------------------------------------------------------------------------
+
+
+def test_two_undated_digests_with_one_date_are_refused_naming_both(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(EXAMPLE, src / "a.md")
+    (src / "b.md").write_text(SMALL)
+    vault = tmp_path / "vault"
+    result = run_cli("import", src, vault, "--date", "2024-03-03")
+    assert result.returncode == 1
+    errors = result.stderr.splitlines()
+    assert len(errors) == 1 and errors[0].startswith(f"Error: {src / 'b.md'}: ") and str(src / "a.md") in errors[0]
+    index = (vault / "arXiv" / "Digests" / "arXiv 2024-03-03.md").read_text()
+    assert "paper_count: 42\n" in index and "Small Robot" not in index  # it lists the one file it is for
+    assert not list((vault / "arXiv" / "Papers").glob("A Small Robot Paper*"))
+    alone = run_cli("import", src / "b.md", vault, "--date", "2024-03-04", check=True)
+    assert "1 created" in alone.stdout
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "args"),
+    [("a.md", "b.md", []), ("2024-01-18.md", "2024-01-18 again.txt", [])],
+    ids=["dated by modification time", "dated by name"],
+)
+def test_two_digests_of_one_day_in_one_import_are_refused(tmp_path, first, second, args):
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(EXAMPLE, src / first)
+    (src / second).write_text(SMALL)
+    for name in (first, second):
+        os.utime(src / name, (1_700_000_000, 1_700_000_000))
+    result = run_cli("import", src, tmp_path / "vault", *args)
+    assert result.returncode == 1
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and all(str(src / name) in errors[0] for name in (first, second))
+    assert "1 digest read (1 with papers, 0 empty)" in result.stdout
+
+
+def test_the_modification_time_fallback_is_a_warning(tmp_path):
+    undated = tmp_path / "undated.md"
+    shutil.copy(EXAMPLE, undated)
+    os.utime(undated, (1_700_000_000, 1_700_000_000))
+    result = run_cli("import", undated, tmp_path / "vault")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        f"Warning: {undated}: no date in its name — dated 2023-11-14 from its modification time;"
+        " put the date in its name (2024-01-18.md) or give --date"
+    ]
+    assert "1 warning, 0 errors" in result.stdout
+
+
+# --- counts ----------------------------------------------------------------------------------------------------
+
+
+def test_json_counts_each_digest_s_own_paper_notes_only(src, tmp_path):
+    summary = json.loads(run_cli("import", src, tmp_path / "vault", "--json", check=True).stdout)
+    (report,) = summary["digests"]
+    assert report["papers"] == 42 and report["paper_notes"]["created"] == 42
+    assert summary["papers"]["created"] == 42
+    assert (tmp_path / "vault" / "arXiv" / "Reading queue.md").exists()  # written, but no paper of the digest
+
+
+def test_an_empty_src_has_nothing_to_import_and_no_state_is_made(tmp_path):
+    (tmp_path / "src").mkdir()
+    vault = tmp_path / "vault"
+    result = run_cli("import", tmp_path / "src", vault, check=True)
+    assert result.stdout == "Nothing to import: no digests found.\n"
+    assert not (vault / ".vaultsync" / "state.sqlite").exists()
+
+
+def test_digests_in_sub_folders_are_pointed_out_once(src, tmp_path):
+    (src / "2023").mkdir()
+    shutil.copy(EXAMPLE, src / "2023" / "2023-01-18.md")
+    shutil.copy(EXAMPLE, src / "2023" / "2023-01-19.md")
+    (src / "2023" / "README").write_text("not a digest: no pattern matches")
+    (src / ".git").mkdir()
+    shutil.copy(EXAMPLE, src / ".git" / "2023-01-20.md")
+    notice = f"{src}: 2 digests in sub-folders not imported — give --recursive to import them too"
+    assert subfolder_notice(src) == notice
+    assert subfolder_notice(src / "2023") is None and subfolder_notice(EXAMPLE) is None
+    result = run_cli("watch", src, tmp_path / "vault", "--once", check=True)
+    assert result.stderr.count(notice) == 1
+    recursive = run_cli("watch", src, tmp_path / "other", "--once", "--recursive", check=True)
+    assert "--recursive" not in recursive.stderr
+
+
+@pytest.mark.parametrize(
+    ("number", "noun", "said"),
+    [(0, "digest", "0 digests"), (1, "digest", "1 digest"), (2, "error", "2 errors"), (1, "warning", "1 warning"),
+     (1, "problem", "1 problem"), (3, "entry", "3 entries"), (2, "match", "2 matches"), (2, "day", "2 days")],
+)  # fmt: skip
+def test_counts_say_their_noun_in_the_right_number(number, noun, said):
+    assert count(number, noun) == said
+
+
+def test_plurals_and_articles():
+    assert plural("failed attempt") == "failed attempts" and count(5, "child", "children") == "5 children"
+    assert article("Obsidian vault") == "an Obsidian vault" and article("Logseq graph") == "a Logseq graph"
+
+
+def test_a_digest_that_failed_is_not_counted_empty():
+    failed = DigestReport("2024-01-18.md", day=date(2024, 1, 18), date_source="file name", errors=["x: denied"])
+    empty = DigestReport("2024-02-16.md", day=date(2024, 2, 16), date_source="file name")
+    full = DigestReport("2024-01-19.md", day=date(2024, 1, 19), date_source="file name", papers=3)
+    summary = Summary([failed, empty, full], flavor_reason="the default")
+    assert "3 digests read (1 with papers, 1 empty, 1 failed)" in summary.describe()
+    assert summary.describe().endswith("0 warnings, 1 error")
+    assert "1 digest read (0 with papers, 1 empty)," in Summary([empty], flavor_reason="x").describe()
