@@ -88,13 +88,7 @@ def import_digests(
             run = _Run(vault, state, renderer, flavor, options, summary)
             folders = [flavor.layout.papers_folder, flavor.layout.digests_folder]
             for kept in vault.remove_leftovers(folders + ([flavor.journal.folder] if flavor.journal else [])):
-                summary.kept_saves.append(
-                    f"{kept}: a save made while vaultsync was stopped in the middle of updating this note — put"
-                    " back in its place"
-                    if STATE_DIR not in kept.relative_to(vault.root).parts
-                    else f"{kept}: a save made while vaultsync was stopped in the middle of updating a note that"
-                    " changed since — compare it with that note (its title is inside) and merge it by hand"
-                )
+                run.kept_save(kept)
             if state.fresh:
                 run.rebuild_state(problem)
             for path in paths:
@@ -175,6 +169,26 @@ class _Run:
                     self.state.put_note(kind, identity, replace(before, signature=None))
                     self.state.commit()
         self.replaced.clear()
+
+    def kept_save(self, kept: Path) -> None:
+        """Say where a save is that an editor made while vaultsync, killed since, held the file a note
+        replaced. Put back in its note, that note's update did not happen: vaultsync's memory of what it
+        wrote there is dropped, so nothing of its own counts as removed by the user."""
+        rel = PurePosixPath(kept.relative_to(self.vault.root).as_posix())
+        if STATE_DIR in rel.parts:
+            self.summary.kept_saves.append(
+                f"{kept}: a save made while vaultsync was stopped in the middle of updating a note that changed"
+                " since — compare it with that note (its title is inside) and merge it by hand"
+            )
+            return
+        self.summary.kept_saves.append(
+            f"{kept}: a save made while vaultsync was stopped in the middle of updating this note — put back in"
+            " its place"
+        )
+        owner = self.state.path_owner(rel)
+        note = self.state.note(*owner) if owner else None
+        if owner and note:
+            self.state.put_note(*owner, replace(note, written={}, signature=None))
 
     def forget_released(self) -> None:
         """Keep the notes' earlier state only while their replaced file is held."""
