@@ -34,7 +34,7 @@ from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
 from .sources import file_kind, find_digests
 from .state import StateError
-from .summary import Summary
+from .summary import DigestReport, Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
 
@@ -155,21 +155,16 @@ def import_command(
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
-    options = _options(vault, settings)
+    options, customized = _options(vault, settings)
     options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
     paths = find_digests(src, settings["recursive"], options.patterns)
     quiet, verbose = settings["quiet"], settings["verbose"]
-    with _writer(vault, "import", settings["wait"], enabled=not dry_run):
-        try:
-            summary = _run_import(paths, vault, options, show_progress=not (quiet or json_out))
-        except StateError as error:
-            _fail(str(error), EXIT_FAILED)
-        except KeyboardInterrupt:
-            _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
-        except Exception as error:  # an unexpected bug: one line, the traceback only on request
-            if verbose:
-                traceback.print_exc()
-            _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+    show_progress = not (quiet or json_out)
+    if customized and not dry_run:  # a template of the user's may fail on some paper: find out before writing
+        with _import_errors(verbose):
+            _run_import(paths, vault, replace(options, dry_run=True), show_progress=show_progress)
+    with _writer(vault, "import", settings["wait"], enabled=not dry_run), _import_errors(verbose):
+        summary = _run_import(paths, vault, options, show_progress=show_progress)
     _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
@@ -220,7 +215,7 @@ def watch_command(
     given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
     src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
-    options = _options(vault, settings)
+    options, _ = _options(vault, settings)
     settings_for_watch = WatchOptions(
         settle=settings["settle"],
         recursive=settings["recursive"],
@@ -436,8 +431,8 @@ def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
     return merged
 
 
-def _options(vault: Path, settings: dict[str, Any]) -> Options:
-    """The import options shared by `import` and `watch`."""
+def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
+    """The import options shared by `import` and `watch`, and whether a template of the user's is used."""
     templates = Path(settings["templates"]) if settings["templates"] else None
     if templates is not None and not templates.is_dir():
         _fail(f"templates folder {templates} is not a folder")
@@ -450,10 +445,11 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         _fail(str(error))
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
-        Renderer(chosen.layout, template_dirs, chosen)  # a broken template stops us before the vault is touched
+        # A broken template stops us before the vault is touched.
+        renderer = Renderer(chosen.layout, template_dirs, chosen)
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
-    return Options(
+    options = Options(
         layout=layout,
         template_dirs=template_dirs,
         flavor=settings["flavor"],
@@ -462,6 +458,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         patterns=tuple(settings["digest_patterns"]),
         reading_queue=settings["reading_queue"],
     )
+    return options, renderer.customized
 
 
 @contextmanager
@@ -504,16 +501,45 @@ def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> Non
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
-    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
-    if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
-        return import_digests(paths, vault, options)
-    from rich.console import Console
-    from rich.progress import Progress
+@contextmanager
+def _import_errors(verbose: bool) -> Iterator[None]:
+    """An import's failure as one `Error:` line and its exit code; the traceback only with --verbose."""
+    try:
+        yield
+    except StateError as error:
+        _fail(str(error), EXIT_FAILED)
+    except TemplateProblem as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
+    except Exception as error:  # an unexpected bug: one line, the traceback only on request
+        if verbose:
+            traceback.print_exc()
+        _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Importing digests", total=len(paths))
-        return import_digests(paths, vault, options, progress=lambda report: bar.advance(task))
+
+def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
+    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest.
+    A template failing on a paper is a TemplateProblem naming the template, the paper and the digest file."""
+    done: list[DigestReport] = []
+    try:
+        if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
+            return import_digests(paths, vault, options, progress=done.append)
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Checking templates" if options.dry_run else "Importing digests", total=len(paths))
+
+            def advance(report: DigestReport) -> None:
+                done.append(report)
+                bar.advance(task)
+
+            return import_digests(paths, vault, options, progress=advance)
+    except TemplateProblem as problem:
+        digest = f" in {paths[len(done)]}" if len(done) < len(paths) else ""
+        written = "nothing was written" if options.dry_run else "the digests before it were imported"
+        raise TemplateProblem(f"{problem}{digest} — fix the template ({written})") from None
 
 
 def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, verbose: bool) -> None:
