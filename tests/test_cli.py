@@ -261,3 +261,31 @@ def test_ctrl_c_stops_an_import_cleanly_and_the_next_run_finishes_it(corpus_impo
     assert not (vault / ".vaultsync" / "lock.owner").exists()
     run_cli("import", corpus, vault, check=True)
     assert vault_files(vault) == vault_files(corpus_import[0])
+
+
+@pytest.mark.parametrize("command", ["status", "doctor"])
+def test_missing_vault_does_not_exist(tmp_path, command):
+    result = run_cli(command, tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert result.stderr == f"Error: {tmp_path / 'nowhere'} does not exist — give the vault's folder\n"
+    (tmp_path / "file").write_text("x")
+    result = run_cli(command, tmp_path / "file")
+    assert result.returncode == 2 and "is a file, not a vault folder" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["import", "watch"])
+def test_quiet_and_verbose_together_is_a_usage_error(tmp_path, command):
+    result = run_cli(command, EXAMPLE, tmp_path / "vault", "-q", "-v")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "Error: --quiet and --verbose contradict each other — give one of them\n"
+    assert not (tmp_path / "vault").exists()
+
+
+def test_flavor_and_quiet_from_the_settings_file_are_reported_as_such(tmp_path):
+    vault = tmp_path / "vault"
+    (vault / ".vaultsync").mkdir(parents=True)
+    (vault / ".vaultsync" / "config.toml").write_text('flavor = "logseq"\nquiet = true\n')
+    result = run_cli("import", EXAMPLE, vault, "-v", check=True)  # -v on the command line wins over quiet
+    assert "\nLogseq graph (settings file)\n" in result.stdout and "created: pages/" in result.stdout
+    again = run_cli("import", EXAMPLE, vault, "--flavor", "logseq", "--verbose", check=True)
+    assert "Logseq graph (--flavor)\n" in again.stdout

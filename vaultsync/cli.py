@@ -165,6 +165,8 @@ def import_command(
             _run_import(paths, vault, replace(options, dry_run=True), show_progress=show_progress)
     with _writer(vault, "import", settings["wait"], enabled=not dry_run), _import_errors(verbose):
         summary = _run_import(paths, vault, options, show_progress=show_progress)
+    if flavor is None and summary.flavor_reason == "--flavor":  # named in the settings file, not on the command line
+        summary.flavor_reason = "settings file"
     _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
@@ -292,8 +294,7 @@ def status_command(
     """
     from .status import status
 
-    if not vault.is_dir():
-        _fail(f"{vault} is not a folder — give the vault's folder")
+    _existing_vault(vault)
     try:
         result = status(vault)
     except StateError as error:
@@ -327,8 +328,7 @@ def doctor_command(
     """
     from .doctor import doctor
 
-    if not vault.is_dir():
-        _fail(f"{vault} is not a folder — give the vault's folder")
+    _existing_vault(vault)
     with _writer(vault, "doctor", 10, enabled=fix):
         try:
             report = doctor(vault, fix=fix)
@@ -392,6 +392,16 @@ def _check_vault(vault: Path) -> None:
         _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
 
+def _existing_vault(vault: Path) -> None:
+    """`status` and `doctor` need a vault that is there."""
+    try:
+        mode = vault.stat().st_mode
+    except OSError:
+        _fail(f"{vault} does not exist — give the vault's folder")
+    if not stat.S_ISDIR(mode):
+        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
+
+
 def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
     """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
     if len(paths) not in (1, 2):
@@ -425,7 +435,12 @@ def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
         settings = load_settings(vault, config)
     except ConfigError as error:
         _fail(f"{error} — fix the file, or see the README's Configuration section")
+    if given.get("quiet") and given.get("verbose"):
+        _fail("--quiet and --verbose contradict each other — give one of them")
     merged = {**settings.values, **{key: value for key, value in given.items() if value is not None}}
+    for one, other in (("quiet", "verbose"), ("verbose", "quiet")):
+        if given.get(one):  # the command line wins over the settings file
+            merged[other] = False
     if given.get("templates") is None and merged["templates"]:  # from the file: relative to the vault
         merged["templates"] = vault / Path(merged["templates"]).expanduser()
     return merged
