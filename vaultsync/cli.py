@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from . import __version__, lock, service
 from .config import ConfigError
 from .config import default_text as default_settings
 from .config import load as load_settings
-from .flavor import KINDS, resolve
+from .flavor import FLAVORS, KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
 from .sources import file_kind, find_digests
@@ -40,10 +41,40 @@ from .vault import STATE_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
+
+class _Command(TyperCommand):
+    """Help as people read it (Click's plain layout, rewrapped to the terminal): arguments by their metavar,
+    `[SRC] VAULT` rather than Typer's `{[SRC] VAULT}...` and `[SRC] VAULT <list[Path]>`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [param for param in self.get_params(ctx) if isinstance(param, TyperArgument)]
+        return [self.options_metavar or "", *(param.metavar or (param.name or "").upper() for param in arguments)]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record and isinstance(param, TyperArgument):
+                sections["Arguments"].append((param.metavar or (param.name or "").upper(), record[1]))
+            elif record:
+                sections["Options"].append(record)
+        for title, records in sections.items():
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
+def _completing(values: tuple[str, ...]) -> Any:
+    """Shell completion offering `values`."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
+
+
 app = typer.Typer(
-    help="Turn arXiv-daily digests into notes in an Obsidian vault.",
+    help="Turn arXiv-daily digests into notes in an Obsidian vault or a Logseq graph: one note per paper, one"
+    " index note per day.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # Click's plain help: Rich's tables cut and split words at 80 columns
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -81,15 +112,18 @@ Force = Annotated[
     ),
 ]
 RestoreDeleted = Annotated[bool, typer.Option("--restore-deleted", help="Re-create notes you deleted.")]
-PapersFolder = Annotated[str | None, typer.Option(help="Vault folder of paper notes.")]
-DigestsFolder = Annotated[str | None, typer.Option(help="Vault folder of daily index notes.")]
-PaperName = Annotated[str | None, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
-DigestName = Annotated[str | None, typer.Option(help="Index note name; must contain {date}.")]
+PapersFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of paper notes.")]
+DigestsFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of daily index notes.")]
+PaperName = Annotated[
+    str | None, typer.Option(metavar="PATTERN", help="Paper note name: {title}, {arxiv_id}, {category}.")
+]
+DigestName = Annotated[str | None, typer.Option(metavar="PATTERN", help="Index note name; must contain {date}.")]
 FlavorOption = Annotated[
     str | None,
     typer.Option(
         "--flavor",
         metavar="auto|obsidian|logseq",
+        autocompletion=_completing(("auto", *FLAVORS)),
         help="Write an Obsidian vault or a Logseq graph (auto: Logseq if VAULT has logseq/config.edn).",
     ),
 ]
@@ -121,10 +155,11 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Turn arXiv-daily digests into notes in an Obsidian vault: one note per paper, one index note per day."""
+    """Turn arXiv-daily digests into notes in an Obsidian vault or a Logseq graph: one note per paper, one index
+    note per day."""
 
 
-@app.command("import")
+@app.command("import", cls=_Command, short_help="Import digests once: paper notes and daily index notes.")
 def import_command(
     paths: SrcVault,
     dry_run: DryRun = False,
@@ -171,7 +206,7 @@ def import_command(
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
 
-@app.command("watch")
+@app.command("watch", cls=_Command, short_help="Import each new or changed digest as soon as it is complete.")
 def watch_command(
     paths: SrcVault,
     settle: Annotated[
@@ -209,7 +244,7 @@ def watch_command(
     Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0), or until VAULT is moved,
     renamed or removed (exit 4). Logs one line per digest imported on stderr.
 
-    Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/Notes/.vaultsync/watch.log
+    Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/watch.log
     """
     from .watch import WatchOptions, stop_on_signals, watch
 
@@ -241,7 +276,7 @@ def watch_command(
     raise typer.Exit(code)
 
 
-@app.command("init")
+@app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
 def init_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
     flavor: FlavorOption = None,
@@ -254,7 +289,9 @@ def init_command(
 ) -> None:
     """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
 
-    Files already there are kept. Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
+    Files already there are kept.
+
+    Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
     _check_vault(vault)
     if source is not None and not source.expanduser().is_dir():
@@ -280,7 +317,7 @@ def init_command(
     typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
 
 
-@app.command("status")
+@app.command("status", cls=_Command, short_help="Show what is in the vault.")
 def status_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder.")],
     json_out: JsonOut = False,
@@ -309,7 +346,7 @@ def status_command(
         typer.echo(result.describe(vault))
 
 
-@app.command("doctor")
+@app.command("doctor", cls=_Command, short_help="Check the vault against the vault contract.")
 def doctor_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder.")],
     fix: Annotated[
@@ -344,9 +381,16 @@ def doctor_command(
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
 
 
-@app.command("service")
+@app.command("service", cls=_Command, short_help="Print a systemd or launchd service that runs `watch`.")
 def service_command(
-    kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="systemd|launchd",
+            help="Linux (systemd) or macOS (launchd).",
+            autocompletion=_completing(service.KINDS),
+        ),
+    ],
     arguments: Annotated[
         list[str],
         typer.Argument(
@@ -355,12 +399,12 @@ def service_command(
             show_default=False,
         ),
     ],
-    name: Annotated[str, typer.Option(help="Service name.")] = "vaultsync",
+    name: Annotated[str, typer.Option(metavar="NAME", help="Service name.")] = "vaultsync",
     config: Config = None,
 ) -> None:
     """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
-    Example: vaultsync service systemd ~/Notes -- --settle 5 > ~/.config/systemd/user/vaultsync.service
+    Example: vaultsync service systemd ~/Notes -- --settle 5 > vaultsync.service
     """
     if kind not in service.KINDS:
         _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
