@@ -2,8 +2,9 @@
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
 SRC neither a file nor a folder, VAULT is a file or, for status and doctor, missing, a template that does not
-load or render, -q with -v, bad option); 3 another vaultsync is writing to the vault; 4 `watch`'s vault folder was moved, renamed or removed while it ran (nothing is
-written at the old path); 130 `import` interrupted by Ctrl-C.
+load or render, -q with -v, bad option); 3 another vaultsync is writing to the vault; 4 `watch`'s vault
+folder was moved, renamed or removed while it ran (nothing is written at the old path); 130 `import`
+interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
