@@ -166,6 +166,44 @@ def test_broken_template_exits_2_before_writing(tmp_path, template, message):
     assert not (tmp_path / "vault").exists()
 
 
+@pytest.mark.parametrize(
+    "template, message",
+    [
+        ("{{ 1/0 }}", "paper.md.j2:1: ZeroDivisionError: division by zero — fix the template"),
+        ('{{ "x" + 1 }}', "paper.md.j2:1: TypeError: can only concatenate str"),
+        ('{% include "nope.j2" %}', "template nope.j2 (included by paper.md.j2) not found in"),
+        ('{% include "part.j2" %}', "part.j2:2: 'int object' has no attribute 'upper' — fix the template"),
+    ],
+)
+def test_template_failing_while_rendering_is_one_line_naming_it(tmp_path, template, message):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "paper.md.j2").write_text(template)
+    (mine / "part.j2").write_text("{{ paper.title }}\n{{ paper.version.upper() }}\n")
+    result = run_cli("import", EXAMPLE, tmp_path / "vault", "--templates", mine)
+    assert result.returncode == 2 and result.stderr.startswith("Error: template ") and message in result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "vault").exists()
+
+
+def test_template_failing_on_one_paper_names_it_and_writes_nothing(tmp_path):
+    """The template fails only on a paper of the second digest: the first one is not imported either."""
+    src = tmp_path / "src"
+    src.mkdir()
+    shutil.copy(EXAMPLE, src)
+    (src / "2024-01-19.md").write_text(EXAMPLE.read_text().replace("arXiv:2401.08", "arXiv:2401.09"))
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "paper.md.j2").write_text("{{ paper.title }}\n{{ paper.code_url.upper() if paper.first_seen.day == 19 }}\n")
+    result = run_cli("import", src, tmp_path / "vault", "--templates", mine)
+    assert result.returncode == 2 and "Traceback" not in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"Error: template {mine / 'paper.md.j2'}:2: 'None' has no attribute 'upper'")
+    assert "(on paper 2401.09" in result.stderr and f"in {src / '2024-01-19.md'} —" in result.stderr
+    assert "(nothing was written)" in result.stderr and not (tmp_path / "vault").exists()
+    (mine / "paper.md.j2").write_text("{{ paper.title }}\n{{ paper.code_url.upper() if paper.code_url }}\n")
+    run_cli("import", src, tmp_path / "vault", "--templates", mine, check=True)
+
+
 def test_digest_text_is_never_template_code(tmp_path):
     src = tmp_path / "2024-01-18.md"
     src.write_text(EXAMPLE.read_text().replace("Diffusion models excel", "{{ 7*7 }} {% raw %} Diffusion models excel"))
@@ -230,3 +268,31 @@ def test_ctrl_c_stops_an_import_cleanly_and_the_next_run_finishes_it(corpus_impo
     assert not (vault / ".vaultsync" / "lock.owner").exists()
     run_cli("import", corpus, vault, check=True)
     assert vault_files(vault) == vault_files(corpus_import[0])
+
+
+@pytest.mark.parametrize("command", ["status", "doctor"])
+def test_missing_vault_does_not_exist(tmp_path, command):
+    result = run_cli(command, tmp_path / "nowhere")
+    assert result.returncode == 2
+    assert result.stderr == f"Error: {tmp_path / 'nowhere'} does not exist — give the vault's folder\n"
+    (tmp_path / "file").write_text("x")
+    result = run_cli(command, tmp_path / "file")
+    assert result.returncode == 2 and "is a file, not a vault folder" in result.stderr
+
+
+@pytest.mark.parametrize("command", ["import", "watch"])
+def test_quiet_and_verbose_together_is_a_usage_error(tmp_path, command):
+    result = run_cli(command, EXAMPLE, tmp_path / "vault", "-q", "-v")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr == "Error: --quiet and --verbose contradict each other — give one of them\n"
+    assert not (tmp_path / "vault").exists()
+
+
+def test_flavor_and_quiet_from_the_settings_file_are_reported_as_such(tmp_path):
+    vault = tmp_path / "vault"
+    (vault / ".vaultsync").mkdir(parents=True)
+    (vault / ".vaultsync" / "config.toml").write_text('flavor = "logseq"\nquiet = true\n')
+    result = run_cli("import", EXAMPLE, vault, "-v", check=True)  # -v on the command line wins over quiet
+    assert "\nLogseq graph (settings file)\n" in result.stdout and "created: pages/" in result.stdout
+    again = run_cli("import", EXAMPLE, vault, "--flavor", "logseq", "--verbose", check=True)
+    assert "Logseq graph (--flavor)\n" in again.stdout

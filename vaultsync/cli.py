@@ -1,9 +1,10 @@
 """The `vaultsync` command: parses options, calls the library, prints the outcome.
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
-SRC neither a file nor a folder, VAULT is a file, unknown template, bad option); 3 another vaultsync is
-writing to the vault; 4 `watch`'s vault folder was moved, renamed or removed while it ran (nothing is
-written at the old path); 130 `import` interrupted by Ctrl-C.
+SRC neither a file nor a folder, VAULT is a file or, for status and doctor, missing, a template that does not
+load or render, -q with -v, bad option); 3 another vaultsync is writing to the vault; 4 `watch`'s vault
+folder was moved, renamed or removed while it ran (nothing is written at the old path); 130 `import`
+interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -24,26 +25,57 @@ from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperArgument, TyperCommand
 
 from . import __version__, lock, service
 from .config import ConfigError
 from .config import default_text as default_settings
 from .config import load as load_settings
-from .flavor import KINDS, resolve
+from .flavor import FLAVORS, KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
 from .sources import file_kind, find_digests
 from .state import StateError
-from .summary import Summary
+from .summary import DigestReport, Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
+
+class _Command(TyperCommand):
+    """Help as people read it (Click's plain layout, rewrapped to the terminal): arguments by their metavar,
+    `[SRC] VAULT` rather than Typer's `{[SRC] VAULT}...` and `[SRC] VAULT <list[Path]>`."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        arguments = [param for param in self.get_params(ctx) if isinstance(param, TyperArgument)]
+        return [self.options_metavar or "", *(param.metavar or (param.name or "").upper() for param in arguments)]
+
+    def format_options(self, ctx: Any, formatter: Any) -> None:
+        sections: dict[str, list[tuple[str, str]]] = {"Arguments": [], "Options": []}
+        for param in self.get_params(ctx):
+            record = param.get_help_record(ctx)
+            if record and isinstance(param, TyperArgument):
+                sections["Arguments"].append((param.metavar or (param.name or "").upper(), record[1]))
+            elif record:
+                sections["Options"].append(record)
+        for title, records in sections.items():
+            if records:
+                with formatter.section(title):
+                    formatter.write_dl(records)
+
+
+def _completing(values: tuple[str, ...]) -> Any:
+    """Shell completion offering `values`."""
+    return lambda incomplete: [value for value in values if value.startswith(incomplete)]
+
+
 app = typer.Typer(
-    help="Turn arXiv-daily digests into notes in an Obsidian vault.",
+    help="Turn arXiv-daily digests into notes in an Obsidian vault or a Logseq graph: one note per paper, one"
+    " index note per day.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # Click's plain help: Rich's tables cut and split words at 80 columns
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -81,15 +113,18 @@ Force = Annotated[
     ),
 ]
 RestoreDeleted = Annotated[bool, typer.Option("--restore-deleted", help="Re-create notes you deleted.")]
-PapersFolder = Annotated[str | None, typer.Option(help="Vault folder of paper notes.")]
-DigestsFolder = Annotated[str | None, typer.Option(help="Vault folder of daily index notes.")]
-PaperName = Annotated[str | None, typer.Option(help="Paper note name: {title}, {arxiv_id}, {category}.")]
-DigestName = Annotated[str | None, typer.Option(help="Index note name; must contain {date}.")]
+PapersFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of paper notes.")]
+DigestsFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of daily index notes.")]
+PaperName = Annotated[
+    str | None, typer.Option(metavar="PATTERN", help="Paper note name: {title}, {arxiv_id}, {category}.")
+]
+DigestName = Annotated[str | None, typer.Option(metavar="PATTERN", help="Index note name; must contain {date}.")]
 FlavorOption = Annotated[
     str | None,
     typer.Option(
         "--flavor",
         metavar="auto|obsidian|logseq",
+        autocompletion=_completing(("auto", *FLAVORS)),
         help="Write an Obsidian vault or a Logseq graph (auto: Logseq if VAULT has logseq/config.edn).",
     ),
 ]
@@ -121,10 +156,11 @@ def _main(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")
     ] = False,
 ) -> None:
-    """Turn arXiv-daily digests into notes in an Obsidian vault: one note per paper, one index note per day."""
+    """Turn arXiv-daily digests into notes in an Obsidian vault or a Logseq graph: one note per paper, one index
+    note per day."""
 
 
-@app.command("import")
+@app.command("import", cls=_Command, short_help="Import digests once: paper notes and daily index notes.")
 def import_command(
     paths: SrcVault,
     dry_run: DryRun = False,
@@ -155,26 +191,23 @@ def import_command(
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
-    options = _options(vault, settings)
+    options, customized = _options(vault, settings)
     options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
     paths = find_digests(src, settings["recursive"], options.patterns)
     quiet, verbose = settings["quiet"], settings["verbose"]
-    with _writer(vault, "import", settings["wait"], enabled=not dry_run):
-        try:
-            summary = _run_import(paths, vault, options, show_progress=not (quiet or json_out))
-        except StateError as error:
-            _fail(str(error), EXIT_FAILED)
-        except KeyboardInterrupt:
-            _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
-        except Exception as error:  # an unexpected bug: one line, the traceback only on request
-            if verbose:
-                traceback.print_exc()
-            _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+    show_progress = not (quiet or json_out)
+    if customized and not dry_run:  # a template of the user's may fail on some paper: find out before writing
+        with _import_errors(verbose):
+            _run_import(paths, vault, replace(options, dry_run=True), show_progress=show_progress)
+    with _writer(vault, "import", settings["wait"], enabled=not dry_run), _import_errors(verbose):
+        summary = _run_import(paths, vault, options, show_progress=show_progress)
+    if flavor is None and summary.flavor_reason == "--flavor":  # named in the settings file, not on the command line
+        summary.flavor_reason = "settings file"
     _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
 
-@app.command("watch")
+@app.command("watch", cls=_Command, short_help="Import each new or changed digest as soon as it is complete.")
 def watch_command(
     paths: SrcVault,
     settle: Annotated[
@@ -212,7 +245,7 @@ def watch_command(
     Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0), or until VAULT is moved,
     renamed or removed (exit 4). Logs one line per digest imported on stderr.
 
-    Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/Notes/.vaultsync/watch.log
+    Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/watch.log
     """
     from .watch import WatchOptions, stop_on_signals, watch
 
@@ -220,7 +253,7 @@ def watch_command(
     given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
     src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
-    options = _options(vault, settings)
+    options, _ = _options(vault, settings)
     settings_for_watch = WatchOptions(
         settle=settings["settle"],
         recursive=settings["recursive"],
@@ -244,7 +277,7 @@ def watch_command(
     raise typer.Exit(code)
 
 
-@app.command("init")
+@app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
 def init_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
     flavor: FlavorOption = None,
@@ -257,7 +290,9 @@ def init_command(
 ) -> None:
     """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
 
-    Files already there are kept. Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
+    Files already there are kept.
+
+    Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
     _check_vault(vault)
     if source is not None and not source.expanduser().is_dir():
@@ -283,7 +318,7 @@ def init_command(
     typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
 
 
-@app.command("status")
+@app.command("status", cls=_Command, short_help="Show what is in the vault.")
 def status_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder.")],
     json_out: JsonOut = False,
@@ -297,8 +332,7 @@ def status_command(
     """
     from .status import status
 
-    if not vault.is_dir():
-        _fail(f"{vault} is not a folder — give the vault's folder")
+    _existing_vault(vault)
     try:
         result = status(vault)
     except StateError as error:
@@ -313,7 +347,7 @@ def status_command(
         typer.echo(result.describe(vault))
 
 
-@app.command("doctor")
+@app.command("doctor", cls=_Command, short_help="Check the vault against the vault contract.")
 def doctor_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder.")],
     fix: Annotated[
@@ -332,8 +366,7 @@ def doctor_command(
     """
     from .doctor import doctor
 
-    if not vault.is_dir():
-        _fail(f"{vault} is not a folder — give the vault's folder")
+    _existing_vault(vault)
     with _writer(vault, "doctor", 10, enabled=fix):
         try:
             report = doctor(vault, fix=fix)
@@ -349,9 +382,16 @@ def doctor_command(
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
 
 
-@app.command("service")
+@app.command("service", cls=_Command, short_help="Print a systemd or launchd service that runs `watch`.")
 def service_command(
-    kind: Annotated[str, typer.Argument(metavar="systemd|launchd", help="Linux (systemd) or macOS (launchd).")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            metavar="systemd|launchd",
+            help="Linux (systemd) or macOS (launchd).",
+            autocompletion=_completing(service.KINDS),
+        ),
+    ],
     arguments: Annotated[
         list[str],
         typer.Argument(
@@ -360,12 +400,12 @@ def service_command(
             show_default=False,
         ),
     ],
-    name: Annotated[str, typer.Option(help="Service name.")] = "vaultsync",
+    name: Annotated[str, typer.Option(metavar="NAME", help="Service name.")] = "vaultsync",
     config: Config = None,
 ) -> None:
     """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
-    Example: vaultsync service systemd ~/Notes -- --settle 5 > ~/.config/systemd/user/vaultsync.service
+    Example: vaultsync service systemd ~/Notes -- --settle 5 > vaultsync.service
     """
     if kind not in service.KINDS:
         _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
@@ -393,6 +433,16 @@ def _check_vault(vault: Path) -> None:
         mode = vault.stat().st_mode
     except OSError:
         return
+    if not stat.S_ISDIR(mode):
+        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
+
+
+def _existing_vault(vault: Path) -> None:
+    """`status` and `doctor` need a vault that is there."""
+    try:
+        mode = vault.stat().st_mode
+    except OSError:
+        _fail(f"{vault} does not exist — give the vault's folder")
     if not stat.S_ISDIR(mode):
         _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
@@ -430,14 +480,19 @@ def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
         settings = load_settings(vault, config)
     except ConfigError as error:
         _fail(f"{error} — fix the file, or see the README's Configuration section")
+    if given.get("quiet") and given.get("verbose"):
+        _fail("--quiet and --verbose contradict each other — give one of them")
     merged = {**settings.values, **{key: value for key, value in given.items() if value is not None}}
+    for one, other in (("quiet", "verbose"), ("verbose", "quiet")):
+        if given.get(one):  # the command line wins over the settings file
+            merged[other] = False
     if given.get("templates") is None and merged["templates"]:  # from the file: relative to the vault
         merged["templates"] = vault / Path(merged["templates"]).expanduser()
     return merged
 
 
-def _options(vault: Path, settings: dict[str, Any]) -> Options:
-    """The import options shared by `import` and `watch`."""
+def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
+    """The import options shared by `import` and `watch`, and whether a template of the user's is used."""
     templates = Path(settings["templates"]) if settings["templates"] else None
     if templates is not None and not templates.is_dir():
         _fail(f"templates folder {templates} is not a folder")
@@ -450,10 +505,11 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         _fail(str(error))
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
-        Renderer(chosen.layout, template_dirs, chosen)  # a broken template stops us before the vault is touched
+        # A broken template stops us before the vault is touched.
+        renderer = Renderer(chosen.layout, template_dirs, chosen)
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
-    return Options(
+    options = Options(
         layout=layout,
         template_dirs=template_dirs,
         flavor=settings["flavor"],
@@ -462,6 +518,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         patterns=tuple(settings["digest_patterns"]),
         reading_queue=settings["reading_queue"],
     )
+    return options, renderer.customized
 
 
 @contextmanager
@@ -504,16 +561,45 @@ def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> Non
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
-    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
-    if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
-        return import_digests(paths, vault, options)
-    from rich.console import Console
-    from rich.progress import Progress
+@contextmanager
+def _import_errors(verbose: bool) -> Iterator[None]:
+    """An import's failure as one `Error:` line and its exit code; the traceback only with --verbose."""
+    try:
+        yield
+    except StateError as error:
+        _fail(str(error), EXIT_FAILED)
+    except TemplateProblem as error:
+        _fail(str(error))
+    except KeyboardInterrupt:
+        _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
+    except Exception as error:  # an unexpected bug: one line, the traceback only on request
+        if verbose:
+            traceback.print_exc()
+        _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
 
-    with Progress(console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("Importing digests", total=len(paths))
-        return import_digests(paths, vault, options, progress=lambda report: bar.advance(task))
+
+def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
+    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest.
+    A template failing on a paper is a TemplateProblem naming the template, the paper and the digest file."""
+    done: list[DigestReport] = []
+    try:
+        if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
+            return import_digests(paths, vault, options, progress=done.append)
+        from rich.console import Console
+        from rich.progress import Progress
+
+        with Progress(console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("Checking templates" if options.dry_run else "Importing digests", total=len(paths))
+
+            def advance(report: DigestReport) -> None:
+                done.append(report)
+                bar.advance(task)
+
+            return import_digests(paths, vault, options, progress=advance)
+    except TemplateProblem as problem:
+        digest = f" in {paths[len(done)]}" if len(done) < len(paths) else ""
+        written = "nothing was written" if options.dry_run else "the digests before it were imported"
+        raise TemplateProblem(f"{problem}{digest} — fix the template ({written})") from None
 
 
 def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, verbose: bool) -> None:

@@ -7,6 +7,7 @@ package. Digest text only ever reaches a template as a variable, so `{{ 7*7 }}` 
 from __future__ import annotations
 
 import hashlib
+import traceback
 from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -50,7 +51,7 @@ class IndexLine:
 
 
 class TemplateProblem(ValueError):
-    """A template that does not load or render; the message names it."""
+    """A template that does not load or render; the message names it (and the paper it failed on)."""
 
 
 _SAMPLE = PaperRecord(
@@ -92,24 +93,41 @@ class Renderer:
         section = Section(_SAMPLE.listings[0].keyword, _SAMPLE.listings[0].tag, ())
         line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, None, PurePosixPath("P/N.md"))
         gone = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, _SAMPLE.code_url, None)
-        for name, render in (
-            (PAPER_TEMPLATE, lambda: self.paper_body(_SAMPLE, {})),
-            (DIGEST_TEMPLATE, lambda: self.digest_body(day, [(section, [line, gone])])),
-        ):
-            try:
-                render()
-            except jinja2.TemplateNotFound:
-                raise TemplateProblem(f"template {name} not found in {self._folders()}") from None
-            except jinja2.TemplateError as error:
-                where = getattr(error, "filename", None) or name
-                lineno = getattr(error, "lineno", None)
-                raise TemplateProblem(f"template {where}{f':{lineno}' if lineno else ''}: {error.message}") from None
+        self._render(PAPER_TEMPLATE, paper=self._paper_context(_SAMPLE, {}))
+        self._render(DIGEST_TEMPLATE, digest=self._digest_context(day, [(section, [line, gone])], frozenset()))
+
+    def _render(self, name: str, about: str = "", **context: Any) -> str:
+        """Template `name` rendered with `context`. Any failure (a syntax error, a missing include, an
+        exception while rendering: a template is code, `{{ 1/0 }}` raises) is one TemplateProblem naming
+        the template that failed (the included one if it failed there), its line, and `about` if given."""
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateNotFound as error:
+            included = f" (included by {name})" if error.name != name else ""
+            message = f"template {error.name}{included} not found in {self._folders()}"
+        except Exception as error:
+            where, lineno = getattr(error, "filename", None), getattr(error, "lineno", None)
+            if where is None:  # failed while rendering: Jinja2 puts the template's file and line in the traceback
+                frames = [step for step in traceback.extract_tb(error.__traceback__) if step.filename.endswith(".j2")]
+                where, lineno = (frames[-1].filename, frames[-1].lineno) if frames else (name, None)
+            reason = error.message if isinstance(error, jinja2.TemplateError) else f"{type(error).__name__}: {error}"
+            message = f"template {where}{f':{lineno}' if lineno else ''}: {reason}"
+        raise TemplateProblem(f"{message}{f' ({about})' if about else ''}")
 
     @property
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
         return hashlib.sha256(repr((__version__, self.flavor.name, self.layout, sources)).encode()).hexdigest()[:16]
+
+    @property
+    def customized(self) -> bool:
+        """Whether a template of the user's replaces a default one (else notes render as vaultsync's tests do)."""
+        defaults = default_templates() / self.flavor.templates
+        return any(
+            self.env.loader.get_source(self.env, name)[0] != (defaults / name).read_text()  # type: ignore[union-attr]
+            for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)
+        )
 
     def _folders(self) -> str:
         return ", ".join(loader.searchpath[0] for loader in self.env.loader.loaders)  # type: ignore[union-attr]
@@ -138,12 +156,17 @@ class Renderer:
         }
 
     def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:
+        """The managed part of a paper note (TemplateProblem, naming the paper, if the template fails on it)."""
+        context = self._paper_context(paper, index_links)
+        return self._render(PAPER_TEMPLATE, f"on paper {paper.arxiv_id}", paper=context)
+
+    def _paper_context(self, paper: PaperRecord, index_links: Mapping[date, str]) -> dict[str, Any]:
         listings = [
             {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.index_link(item.day, index_links)}
             for item in paper.listings
         ]
         paragraphs = [self.flavor.text(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
-        context = {
+        return {
             "title": paper.title,
             "arxiv_id": paper.arxiv_id,
             "version": paper.version,
@@ -158,7 +181,6 @@ class Renderer:
             "listings": listings,
             "extra": paper.extra,
         }
-        return self.env.get_template(PAPER_TEMPLATE).render(paper=context)
 
     def digest_metadata(self, day: date, paper_count: int) -> dict[str, Any]:
         title = self.layout.digest_title(day)
@@ -174,7 +196,13 @@ class Renderer:
     ) -> str:
         """The managed part of a day's index note; `shared`: the note names the vault has more than once,
         linked by path."""
-        context = {
+        context = self._digest_context(day, sections, shared)
+        return self._render(DIGEST_TEMPLATE, f"on the index note of {day}", digest=context)
+
+    def _digest_context(
+        self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]], shared: Container[str]
+    ) -> dict[str, Any]:
+        return {
             "date": day,
             "name": self.layout.digest_name_for(day),
             "sections": [
@@ -190,7 +218,6 @@ class Renderer:
                 if lines
             ],
         }
-        return self.env.get_template(DIGEST_TEMPLATE).render(digest=context)
 
     def queue_body(self, count: int, items: Sequence[tuple[str, str, str]]) -> str:
         """The reading queue: a live Dataview query, and the same list as of this import for vaults
