@@ -34,11 +34,12 @@ from .config import load as load_settings
 from .flavor import FLAVORS, KINDS, resolve
 from .layout import Layout, LayoutError
 from .render import Renderer, TemplateProblem, default_templates
-from .sources import file_kind, find_digests
+from .sources import file_kind, find_digests, subfolder_notice
 from .state import StateError
 from .summary import DigestReport, Summary
 from .sync import Options, import_digests
 from .vault import STATE_DIR
+from .words import count
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -195,6 +196,10 @@ def import_command(
     options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
     paths = find_digests(src, settings["recursive"], options.patterns)
     quiet, verbose = settings["quiet"], settings["verbose"]
+    notices = [] if settings["recursive"] else list(filter(None, [subfolder_notice(src, options.patterns)]))
+    if not paths:  # nothing to import: no vault folder, no state store made for it
+        _report(Summary(notices=notices), dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
+        raise typer.Exit(EXIT_OK)
     show_progress = not (quiet or json_out)
     if customized and not dry_run:  # a template of the user's may fail on some paper: find out before writing
         with _import_errors(verbose):
@@ -203,6 +208,7 @@ def import_command(
         summary = _run_import(paths, vault, options, show_progress=show_progress)
     if flavor is None and summary.flavor_reason == "--flavor":  # named in the settings file, not on the command line
         summary.flavor_reason = "settings file"
+    summary.notices[:0] = notices
     _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
@@ -378,7 +384,7 @@ def doctor_command(
         typer.echo(f"problem: {message}")
     for message in report.warnings:
         typer.echo(f"warning: {message}")
-    typer.echo("healthy" if report.healthy else f"{len(report.problems)} problems remain")
+    typer.echo("healthy" if report.healthy else f"{count(len(report.problems), 'problem')} remain")
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
 
 

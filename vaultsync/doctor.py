@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from . import catalog
+from . import catalog, words
 from .flavor import Flavor, resolve
 from .index_merge import tasks_in
 from .layout import Layout, NoteNames
@@ -101,9 +101,9 @@ def _rebuild(
         report.problems.append(f"{why} — the next `vaultsync import` (or `vaultsync doctor --fix`) rebuilds it")
         return
     state.claim_flavor(flavor.name)
-    count = catalog.rebuild(state, found)
+    notes = words.count(catalog.rebuild(state, found), "note")
     report.fixed.append(
-        f"state store: {problem or 'it was missing'}; rebuilt it from {count} notes"
+        f"state store: {problem or 'it was missing'}; rebuilt it from {notes}"
         " (notes you deleted before are no longer remembered)"
     )
 
