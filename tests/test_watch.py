@@ -256,6 +256,8 @@ def test_sigterm_finishes_the_file_in_hand_and_releases_the_lock(corpus, folders
 def test_a_second_writer_is_refused_with_the_pid(corpus, folders, start):
     src, vault = folders
     daemon = start()
+    daemon.wait_for(lambda: "watching" in daemon.log(), timeout=30)
+    shutil.copy(corpus / "2024-01-18.md", src)  # something to import: an empty SRC needs no lock
     for command in ("import", "watch"):
         result = run_cli(command, src, vault, "--wait", "0.5")
         assert result.returncode == 3, result.stderr
