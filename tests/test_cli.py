@@ -233,7 +233,7 @@ def test_readme_starts_with_the_two_commands_ci_runs():
     readme = (REPO / "README.md").read_text()
     blocks = [block.split("```", 1)[0].strip() for block in readme.split("```sh\n")[1:3]]
     assert "pip install . && vaultsync import examples/digests" in blocks[0]
-    assert blocks[1] == "pip install '.[test]' && pytest"
+    assert blocks[1] == "pip install '.[test]' && npm ci --prefix tests/logseq --no-audit --no-fund --silent && pytest"
     assert blocks[1] in (REPO / ".ci" / "run").read_text().splitlines()
     assert "pytest -m slow" in (REPO / ".ci" / "run").read_text() and "`pytest -m slow`" in readme
 
