@@ -353,7 +353,8 @@ class Vault:
         data = expected.encode(text) if expected else text.encode("utf-8")
         # Replacing, the temporary file's name says what the note held and what replaces it: after the swap
         # it names the replaced file, and a run killed while holding it knows whether an editor saved into it.
-        suffix = f".{_digest(expected.raw)}.{_digest(data)}.tmp" if expected else ".tmp"
+        theirs, ours = (_digest(expected.raw), _digest(data)) if expected else ("", "")
+        suffix = f".{theirs}.{ours}.tmp" if expected else ".tmp"
         try:
             fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=suffix)
         except OSError as error:
@@ -370,7 +371,7 @@ class Vault:
                 _give(temp, info.st_uid, info.st_gid)  # run as root (a service): the note stays the user's
             if expected:
                 self._release(wait=False)
-                held = self._replace(temp, path, expected, rel, _digest(data))
+                held = self._replace(temp, path, expected, rel, theirs, ours)
                 self._held.append(held)
                 self._ours[path] = held.ours
             else:
@@ -429,9 +430,11 @@ class Vault:
                 raise NoteChanged from None
             os.rename(temp, path)
 
-    def _replace(self, temp: Path, path: Path, expected: Snapshot, rel: PurePosixPath, written: str) -> _Held:
+    def _replace(
+        self, temp: Path, path: Path, expected: Snapshot, rel: PurePosixPath, theirs: str, written: str
+    ) -> _Held:
         """Put `temp` (whose bytes have the digest `written`) at `path` if the file there still holds
-        `expected`'s bytes; the replaced file, held."""
+        `expected`'s bytes (digest `theirs`); the replaced file, held."""
         try:
             old = _open(path)  # the file as it is: held, so what happens to it after the swap is seen
         except FileNotFoundError:
@@ -439,36 +442,27 @@ class Vault:
         try:
             if not _holds(old, expected):
                 raise NoteChanged
-            if self._exchange(temp, path):
-                # `temp` now names the file that was at `path`: it must be the one checked, unchanged.
-                if os.lstat(temp).st_ino != expected.inode or not _holds(old, expected):
-                    self._exchange(temp, path)  # theirs back, untouched, before anything else reads it
-                    raise NoteChanged
-                old.close()
-                return _Held(
-                    rel,
-                    path,
-                    temp,
-                    None,
-                    _digest(expected.raw),
-                    written,
-                    os.lstat(path).st_ino,
-                    time.monotonic(),
-                    expected.ours,
-                )
-            os.replace(temp, path)
+            swapped = self._exchange(temp, path)
+            # Swapped, `temp` names the file that was at `path`: it must be the one checked, unchanged.
+            if swapped and (os.lstat(temp).st_ino != expected.inode or not _holds(old, expected)):
+                self._exchange(temp, path)  # theirs back, untouched, before anything else reads it
+                raise NoteChanged
+            if not swapped:
+                os.replace(temp, path)
             held = _Held(
                 rel,
                 path,
-                None,
-                old,
-                _digest(expected.raw),
+                temp if swapped else None,
+                None if swapped else old,
+                theirs,
                 written,
                 os.lstat(path).st_ino,
                 time.monotonic(),
                 expected.ours,
             )
-            if not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
+            if swapped:
+                old.close()
+            elif not _holds(old, expected):  # saved into the replaced file meanwhile: put their bytes back
                 self._settle(held, held.ours)
                 raise NoteChanged
             return held
