@@ -43,6 +43,16 @@ def run_cli(*args: object, check: bool = False) -> subprocess.CompletedProcess[s
     return result
 
 
+def imported_copy(corpus: Path, names: list[str], root: Path) -> tuple[Path, Path]:
+    """(src, vault) under `root`: the digests `names` of `corpus` copied to src, and imported into vault."""
+    src, vault = root / "src", root / "vault"
+    src.mkdir(parents=True)
+    for name in names:
+        shutil.copy(corpus / name, src)
+    run_cli("import", src, vault, check=True)
+    return src, vault
+
+
 def vault_files(root: Path) -> dict[str, bytes]:
     """Every file of a vault by relative path, vaultsync's own state folder left out."""
     return {

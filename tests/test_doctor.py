@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import frontmatter
-from conftest import deny_reading, new_graph, run_cli, vault_files
+from conftest import deny_reading, imported_copy, new_graph, run_cli, vault_files
 
 from vaultsync.names import logseq_title_from_file
 
@@ -70,12 +70,7 @@ def test_a_fresh_import_is_healthy_and_damage_is_found_then_repaired(corpus, tmp
 
 
 def imported(corpus: Path, root: Path) -> tuple[Path, Path]:
-    src, vault = root / "src", root / "vault"
-    src.mkdir()
-    for name in SET:
-        shutil.copy(corpus / name, src)
-    run_cli("import", src, vault, check=True)
-    return src, vault
+    return imported_copy(corpus, SET, root)
 
 
 def test_a_damaged_or_missing_state_store_is_a_problem_and_fix_rebuilds_it(corpus, tmp_path):

@@ -18,7 +18,7 @@ import unicodedata
 from pathlib import Path, PurePosixPath
 
 import pytest
-from conftest import run_cli, vault_files
+from conftest import imported_copy, run_cli, vault_files
 from test_reimport import later_digest
 
 from vaultsync import notefile
@@ -30,11 +30,7 @@ DAY = "2024-01-18.md"
 @pytest.fixture
 def place(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
     """(src, vault): one real digest imported; `later_digest` then lists some of its papers again."""
-    src, vault = tmp_path / "src", tmp_path / "vault"
-    src.mkdir()
-    shutil.copy(corpus / DAY, src)
-    run_cli("import", src, vault, check=True)
-    return src, vault
+    return imported_copy(corpus, [DAY], tmp_path)
 
 
 def import_json(*args: object, check: bool = True) -> dict:

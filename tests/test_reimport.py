@@ -14,7 +14,7 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-from conftest import run_cli, vault_files
+from conftest import imported_copy, run_cli, vault_files
 
 from vaultsync import notefile
 
@@ -26,12 +26,7 @@ TASK = re.compile(r"^- \[ \] \[\[", re.MULTILINE)
 @pytest.fixture
 def imported(corpus: Path, tmp_path: Path) -> tuple[Path, Path]:
     """(src, vault): the SET digests copied to src and imported."""
-    src, vault = tmp_path / "src", tmp_path / "vault"
-    src.mkdir()
-    for name in SET:
-        shutil.copy(corpus / name, src)
-    run_cli("import", src, vault, check=True)
-    return src, vault
+    return imported_copy(corpus, SET, tmp_path)
 
 
 def import_json(*args: object) -> dict:

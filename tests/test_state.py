@@ -14,7 +14,7 @@ from contextlib import closing
 from pathlib import Path
 
 import pytest
-from conftest import run_cli, vault_files
+from conftest import imported_copy, run_cli, vault_files
 from test_reimport import later_digest
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
@@ -43,12 +43,7 @@ def sql(vault: Path, *statements: str) -> None:
 
 def imported(corpus: Path, root: Path, digests: list[str] = SET) -> tuple[Path, Path]:
     """(src, vault): the digests copied to src and imported."""
-    src, vault = root / "src", root / "vault"
-    src.mkdir(parents=True)
-    for name in digests:
-        shutil.copy(corpus / name, src)
-    run_cli("import", src, vault, check=True)
-    return src, vault
+    return imported_copy(corpus, digests, root)
 
 
 def import_json(*args: object) -> tuple[subprocess.CompletedProcess[str], dict]:
