@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from hypothesis import settings
+from real_clients import ROOT as REAL_CLIENTS
+from real_clients import RealClients, install
 
 # Property tests (marked `slow`) run 200 examples each in the default run and 2,000 in `pytest -m slow`.
 settings.register_profile("default", max_examples=200, deadline=None)
@@ -150,3 +152,13 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
         return open_note(path)
 
     monkeypatch.setattr(vault, "_open", denied)
+
+
+@pytest.fixture(scope="session")
+def real_clients() -> RealClients:
+    """The apps' own parsers (`../shared/real-clients/`), with their npm packages installed once."""
+    if not REAL_CLIENTS.is_dir() or not shutil.which("node") or not shutil.which("npm"):
+        if os.environ.get("CI"):
+            pytest.fail(f"the apps' parsers are missing at {REAL_CLIENTS} (or node/npm is not installed)")
+        pytest.skip(f"the apps' parsers are not at {REAL_CLIENTS}")
+    return RealClients(install())
