@@ -126,6 +126,68 @@ def test_the_modification_time_fallback_is_a_warning(tmp_path):
     assert "1 warning, 0 errors" in result.stdout
 
 
+def _dated_by_mtime_then_by_option(tmp_path: Path, flavor: str = "obsidian") -> tuple[Path, Path]:
+    undated = tmp_path / "undated.md"
+    shutil.copy(EXAMPLE, undated)
+    os.utime(undated, (1_700_000_000, 1_700_000_000))  # 2023-11-14
+    vault = tmp_path / "vault"
+    run_cli("import", undated, vault, "--flavor", flavor, check=True)
+    return undated, vault
+
+
+def test_a_digest_dated_by_modification_time_then_given_date_moves_to_that_day(tmp_path):
+    undated, vault = _dated_by_mtime_then_by_option(tmp_path)
+    digests, papers = vault / "arXiv" / "Digests", vault / "arXiv" / "Papers"
+    assert (digests / "arXiv 2023-11-14.md").is_file()
+    result = run_cli("import", undated, vault, "--date", "2024-01-18", "--json", check=True)
+    assert {"action": "removed", "note": "arXiv/Digests/arXiv 2023-11-14.md"} in json.loads(result.stdout)["changes"]
+    assert sorted(path.name for path in digests.iterdir()) == ["arXiv 2024-01-18.md"]
+    notes = [path.read_text() for path in papers.iterdir()]
+    assert len(notes) == 42
+    assert all("first_seen: 2024-01-18\n" in note and "2023-11-14" not in note for note in notes)
+    queue = (vault / "arXiv" / "Reading queue.md").read_text()
+    assert "2023-11-14" not in queue
+    again = run_cli("import", undated, vault, "--date", "2024-01-18", "--json", check=True)
+    assert json.loads(again.stdout)["changes"] == []
+
+
+def test_a_re_dated_digest_s_index_note_with_the_user_s_ticks_stays_with_a_warning(tmp_path):
+    undated, vault = _dated_by_mtime_then_by_option(tmp_path)
+    old = vault / "arXiv" / "Digests" / "arXiv 2023-11-14.md"
+    ticked = old.read_text().replace("- [ ] ", "- [x] ", 1)
+    old.write_text(ticked)
+    result = run_cli("import", undated, vault, "--date", "2024-01-18")
+    assert result.returncode == 0
+    assert result.stderr.splitlines() == [
+        f"Warning: {old}: lists undated.md as of 2023-11-14, now dated 2024-01-18; you changed it, so it stays"
+        " — delete it once you no longer need it"
+    ]
+    assert old.read_text() == ticked
+    assert (vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md").is_file()
+    assert "2023-11-14" not in "".join(path.read_text() for path in (vault / "arXiv" / "Papers").iterdir())
+
+
+def test_a_re_dated_logseq_digest_page_goes_too(tmp_path):
+    (tmp_path / "vault" / "logseq").mkdir(parents=True)
+    (tmp_path / "vault" / "logseq" / "config.edn").write_text("{}")
+    undated, vault = _dated_by_mtime_then_by_option(tmp_path, "logseq")
+    assert (vault / "pages" / "arXiv 2023-11-14.md").is_file()
+    run_cli("import", undated, vault, "--date", "2024-01-18", check=True)
+    assert not (vault / "pages" / "arXiv 2023-11-14.md").exists()
+    assert (vault / "pages" / "arXiv 2024-01-18.md").is_file()
+    pages = "".join(path.read_text() for path in (vault / "pages").iterdir())
+    assert "first-seen:: [[Jan 18th, 2024]]" in pages and "2023-11-14" not in pages and "Nov 14th" not in pages
+
+
+def test_a_new_undated_digest_of_another_day_under_the_same_name_is_not_a_re_dating(tmp_path):
+    undated, vault = _dated_by_mtime_then_by_option(tmp_path)
+    undated.write_text(SMALL)  # a generator that rewrites latest.md every day
+    os.utime(undated, (1_700_100_000, 1_700_100_000))  # 2023-11-16
+    run_cli("import", undated, vault, check=True)
+    digests = sorted(path.name for path in (vault / "arXiv" / "Digests").iterdir())
+    assert digests == ["arXiv 2023-11-14.md", "arXiv 2023-11-16.md"]
+
+
 # --- counts ----------------------------------------------------------------------------------------------------
 
 

@@ -333,6 +333,32 @@ def test_once_catches_up_and_exits(corpus, folders, tmp_path):
     assert result.returncode == 1 and "2024-01-19.md" in result.stderr and "2024-01-18" not in result.stderr
 
 
+WITH_CODE = """## robots
+### Title: A Small Robot Paper. (arXiv:{id}v1 [cs.RO])
+* Paper URL: [http://arxiv.org/abs/{id}](http://arxiv.org/abs/{id})
+* Code URL: [https://github.com/example/robot](https://github.com/example/robot)
+* Summary: <p>A robot.</p>
+"""
+
+
+def test_a_template_failing_on_a_paper_is_one_error_naming_template_paper_and_digest(corpus, folders, tmp_path):
+    src, vault = folders
+    templates = vault / ".vaultsync" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "paper.md.j2").write_text("# {{ paper.title }}\n\n{{ paper.code_url.upper() }}\n")
+    (src / "2024-01-17.md").write_text(WITH_CODE.format(id="2401.99917"))
+    drop(corpus, CANONICAL, src)  # its papers without code make the template fail
+    result = run_cli("watch", src, vault, "--once")
+    assert result.returncode == 1
+    assert "imported 2024-01-17.md" in result.stderr
+    errors = [line for line in result.stderr.splitlines() if " ERROR " in line]
+    assert len(errors) == 1, result.stderr
+    assert f"{src / CANONICAL}: template " in errors[0] and "paper.md.j2:3: " in errors[0]
+    assert "(on paper 2401." in errors[0]
+    assert errors[0].endswith("— fix the template — will retry in 10 s, or when the file changes")
+    assert "Traceback" not in result.stderr
+
+
 def test_once_exits_while_files_in_src_keep_growing(corpus, folders, tmp_path):
     """A generator's log file (one of them matching `*.txt`) that never stops growing: `--once` waits for it
     the settle window and its grace, skips it with one warning, imports the rest and exits."""

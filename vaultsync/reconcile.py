@@ -5,7 +5,8 @@
   that cannot be edited that way (twice, with an anchor, …) is theirs: left as it is, with a warning.
 - `tags` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
   two), then new ones of ours, except those the user removed since vaultsync last wrote them.
-- `first_seen`: never changes once written.
+- `first_seen`: never changes once written, unless it is a day vaultsync takes back (`Rendered.retracted`:
+  the digest of that day was re-dated).
 - The managed region: replaced, unless the user edited it since vaultsync wrote it; then it is kept
   and the note reported "kept", except with `force`. Index regions are merged line by line instead.
 """
@@ -43,6 +44,7 @@ class Rendered:
     managed: str | None
     tail: str = ""
     merge_region: Callable[[str], str] | None = field(default=None, compare=False)  # index notes
+    retracted: frozenset[Any] = frozenset()  # values of write-once keys that were vaultsync's mistake
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def reconcile(
         if key in values:
             values[key] = merge_list(properties.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
     for key in WRITE_ONCE_KEYS:
-        if parts.metadata.get(key) is not None:
+        if parts.metadata.get(key) is not None and parts.metadata[key] not in rendered.retracted:
             values[key] = parts.metadata[key]
     managed, outcome = rendered.managed, None
     if rendered.merge_region and managed is not None:

@@ -259,11 +259,25 @@ class StateStore:
         data = json.dumps(record.to_json(), ensure_ascii=False)
         self.db.execute("INSERT OR REPLACE INTO papers VALUES (?, ?)", (record.arxiv_id, data))
 
+    def forget_record(self, arxiv_id: str) -> None:
+        self.db.execute("DELETE FROM papers WHERE arxiv_id = ?", (arxiv_id,))
+
     def digest(self, day: date) -> DigestState | None:
         row = self.db.execute(
             "SELECT source, inputs, region, papers FROM digests WHERE day = ?", (day.isoformat(),)
         ).fetchone()
         return _digest(*row) if row else None
+
+    def digests(self) -> Iterator[tuple[date, DigestState]]:
+        """Every day imported, with its digest's last import."""
+        rows = self.db.execute("SELECT day, source, inputs, region, papers FROM digests ORDER BY day").fetchall()
+        for day, *row in rows:
+            yield date.fromisoformat(day), _digest(*row)
+
+    def forget_digest(self, day: date) -> None:
+        """Forget the day's import and its index note (the day was wrong: see `sync`'s re-dating)."""
+        self.db.execute("DELETE FROM digests WHERE day = ?", (day.isoformat(),))
+        self.db.execute("DELETE FROM notes WHERE kind = ? AND identity = ?", (DIGEST, day.isoformat()))
 
     def put_digest(self, day: date, digest: DigestState) -> None:
         self.db.execute(

@@ -138,6 +138,7 @@ class _Run:
         self.report = DigestReport("")  # the digest file being imported
         self.processed = False  # whether any digest was read (not skipped as unchanged)
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
+        self.retracted: set[date] = set()  # days whose digest was re-dated this run (see `redate`)
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
         self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
@@ -304,6 +305,7 @@ class _Run:
             moved = self.moved_to(DIGEST, day.isoformat(), note)
             if moved:
                 self.state.put_note(DIGEST, day.isoformat(), NoteState(moved, note.written))
+        self.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
         for section in digest.sections:
             index.append((section, [self.paper(entry, day, section) for entry in section.entries]))
@@ -322,6 +324,36 @@ class _Run:
         if path and self.flavor.journal:
             self.journal_entry(day, self.layout.page_name(path), len(papers))
         self.state.put_digest(day, DigestState(report.source, inputs, region, papers))
+
+    def redate(self, digest: Digest, day: date, report: DigestReport) -> None:
+        """Undo the import of this very digest under another day: the same file listing the same papers,
+        dated from its modification time before and given `--date` now, say. That day comes off its papers,
+        and its index note goes if the user never changed it (else it stays, with a warning)."""
+        papers = tuple(dict.fromkeys(entry.arxiv_id for entry in digest.entries))
+        source = Path(report.source).name
+        for other, known in list(self.state.digests()):
+            if other == day or Path(known.source).name != source or known.papers != papers:
+                continue
+            self.retracted.add(other)
+            for arxiv_id in papers:
+                record = self.state.record(arxiv_id)
+                listings = tuple(item for item in record.listings if item.day != other) if record else ()
+                if listings:
+                    self.state.put_record(replace(record, listings=listings))
+                elif record:  # listed on that day only: the paper starts again from this digest's entry
+                    self.state.forget_record(arxiv_id)
+            note = self.state.note(DIGEST, other.isoformat())
+            self.state.forget_digest(other)
+            if note is None or note.deleted:
+                continue
+            snap = self.vault.snapshot(note.path) if self.untouched(note) else None
+            if snap and self.vault.remove(note.path, snap):
+                self.summary.changes.append(("removed", str(note.path)))
+            elif self.vault.exists(note.path):
+                report.warnings.append(
+                    f"{self.vault.root / note.path}: lists {source} as of {other}, now dated {day}; you changed"
+                    " it, so it stays — delete it once you no longer need it"
+                )
 
     def journal_entry(self, day: date, page: str, paper_count: int) -> None:
         """Reference the digest page from the day's journal page, once: a block the user removed
@@ -373,7 +405,8 @@ class _Run:
 
         def render(path: PurePosixPath) -> Rendered:
             managed = self.renderer.paper_body(record, index_links) if record.complete else None
-            return Rendered(self.renderer.paper_metadata(record, index_links, path), managed, self.flavor.paper_tail)
+            metadata = self.renderer.paper_metadata(record, index_links, path)
+            return Rendered(metadata, managed, self.flavor.paper_tail, retracted=frozenset(self.retracted))
 
         before = self.state.note(PAPER, entry.arxiv_id)
         path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))

@@ -383,6 +383,32 @@ class Vault:
             if not (self._held and self._held[-1].name == temp):  # else `temp` names the replaced file, held
                 temp.unlink(missing_ok=True)
 
+    def remove(self, rel: PurePosixPath, expected: Snapshot) -> bool:
+        """Delete the note if it still is `expected`; False, the note left in place, if it is not. It is
+        first moved aside under a name saying what it held, so a save that reaches it meanwhile is put
+        back (or, if a file appeared at its place, kept in `.vaultsync/recovered/`), also after a kill."""
+        if self.dry_run:
+            return True
+        path = self._file(rel)
+        digest = _digest(expected.raw)
+        aside = path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}.{digest}.{digest}.tmp")
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False  # deleted meanwhile: the user's choice
+        except OSError as error:
+            raise VaultError(f"{path}: cannot remove note ({error.strerror or error})") from None
+        with _open(aside) as moved:
+            if _holds(moved, expected):
+                aside.unlink()
+                return True
+        try:
+            self._create(aside, path)
+            aside.unlink()
+        except NoteChanged:  # a new file took its place meanwhile: both stay
+            self.recovered.append((rel, self._recover(aside, rel.parent.as_posix())))
+        return False
+
     def release(self) -> list[PurePosixPath]:
         """Let go of the files notes replaced, once each has been kept `HOLD` seconds (waiting if need be);
         the notes whose replaced file an editor saved into meanwhile are put back as the editor left them,

@@ -40,6 +40,7 @@ from watchdog.observers.polling import PollingObserver
 
 from .flavor import KINDS, resolve
 from .lock import Held, VaultMoved
+from .render import TemplateProblem
 from .settle import Settler, Signature
 from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
 from .summary import DigestReport
@@ -221,11 +222,22 @@ class _Daemon:
             return
         self.check_vault()
         started = time.monotonic()
+        done: set[Path] = set()
+
+        def progress(report: DigestReport) -> None:
+            done.add(Path(report.source))
+            self.report(report)
+
         try:
-            import_digests(self.in_order(due), self.vault, self.options, progress=self.report)
+            import_digests(self.in_order(due), self.vault, self.options, progress=progress)
         except VaultMoved:
             raise
-        except Exception as error:  # a broken template, a state store it cannot open, a bug: retry later
+        except TemplateProblem as problem:  # on the first digest not done: the later ones wait for it
+            first, *later = sorted(due - done, key=digest_order)
+            self.note_failure(first, f"{first}: {problem} — fix the template")
+            for path in later:
+                self.note_failure(path, f"{path}: waits for {first.name} (a template fails on it)", quiet=True)
+        except Exception as error:  # a state store it cannot open, a bug: retry later
             log.debug("import failed", exc_info=True)
             for path in due:
                 self.note_failure(path, f"{path}: import failed: {error}")
@@ -283,13 +295,14 @@ class _Daemon:
         else:
             log.debug("unchanged: %s", path)
 
-    def note_failure(self, path: Path, message: str) -> None:
-        """Log a failed import (a repeat of the same failure quietly) and plan its next retry."""
+    def note_failure(self, path: Path, message: str, quiet: bool = False) -> None:
+        """Log a failed import (a repeat of the same failure, or a `quiet` one, at debug level only) and plan
+        its next retry."""
         self.failed = True
         before = self.failures.get(path)
         attempts = before.attempts + 1 if before else 1
         delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MOST)
-        if before and before.message == message:
+        if quiet or (before and before.message == message):
             log.debug("%s (attempt %d)", message, attempts)
         else:
             log.error("%s — will retry in %g s, or when the file changes", message, delay)
