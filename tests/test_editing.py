@@ -147,6 +147,20 @@ def test_a_late_save_is_never_put_back_over_a_newer_one(tmp_path, monkeypatch, e
     assert rel == PurePosixPath("n.md") and kept.read_text() == "base\nsave 1\n"
 
 
+def test_a_note_removed_only_if_it_still_holds_what_was_read(tmp_path):
+    """`Vault.remove` (a re-dated digest's index note) deletes nothing saved since it was read."""
+    from vaultsync import vault as files
+
+    vault, rel = files.Vault(tmp_path), PurePosixPath("n.md")
+    note = tmp_path / "n.md"
+    note.write_text("ours\n")
+    read = vault.snapshot(rel)
+    note.write_text("ours\nand a tick of the user's\n")  # saved since it was read
+    assert vault.remove(rel, read) is False and note.read_text() == "ours\nand a tick of the user's\n"
+    assert vault.remove(rel, vault.snapshot(rel)) is True and not note.exists()
+    assert list(tmp_path.iterdir()) == []  # nothing left aside
+
+
 def test_saves_every_2_ms_during_three_imports_lose_nothing(corpus, tmp_path):
     """An editor saves random notes every 2 ms, atomically and by truncating, alternately, while three imports
     each update every note (a new tag prefix each time): every save must be in the final notes."""
