@@ -285,7 +285,7 @@ def test_a_full_file_system_keeps_every_note_whole(corpus, tmp_path):
 def test_an_import_opens_no_socket_and_runs_no_program(corpus, corpus_counts, tmp_path, monkeypatch, flavor):
     import socket
 
-    from vaultsync import Options, import_digests
+    from vaultsync import import_digests
 
     calls: list[str] = []
 
@@ -303,5 +303,5 @@ def test_an_import_opens_no_socket_and_runs_no_program(corpus, corpus_counts, tm
     ]:
         for name in names:
             monkeypatch.setattr(module, name, refuse(f"{module.__name__}.{name}"))
-    summary = import_digests(corpus, tmp_path / "vault", Options(flavor=flavor))
+    summary = import_digests(corpus, tmp_path / "vault", flavor=flavor)
     assert summary.ok and summary.papers["created"] == corpus_counts.papers and calls == []

@@ -1,10 +1,30 @@
-"""vaultsync: arXiv-daily digests into an Obsidian vault, one note per paper and one index note per day."""
+"""vaultsync: arXiv-daily digests into an Obsidian vault or a Logseq graph, one note per paper and one index
+note per day.
+
+    import vaultsync
+    summary = vaultsync.import_digests("~/arxiv-daily/rss", "~/Notes")  # as `vaultsync import` does
+"""
 
 __version__ = "0.1.0"
 
+from .api import ArgumentError, import_digests
+from .lock import VaultBusy
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import parse_digest
+from .render import TemplateProblem
+from .state import StateError
 from .summary import Summary
-from .sync import Options, import_digests
 
-__all__ = ["Digest", "Entry", "NotADigestError", "Options", "Section", "Summary", "import_digests", "parse_digest"]
+__all__ = [
+    "ArgumentError",
+    "Digest",
+    "Entry",
+    "NotADigestError",
+    "Section",
+    "StateError",
+    "Summary",
+    "TemplateProblem",
+    "VaultBusy",
+    "import_digests",
+    "parse_digest",
+]

@@ -19,7 +19,6 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -27,17 +26,15 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperCommand
 
-from . import __version__, lock, service
-from .config import ConfigError
+from . import __version__, api, lock, service
 from .config import default_text as default_settings
-from .config import load as load_settings
 from .flavor import FLAVORS, KINDS, resolve
-from .layout import Layout, LayoutError
-from .render import Renderer, TemplateProblem, default_templates
-from .sources import file_kind, find_digests, subfolder_notice
+from .layout import Layout
+from .render import TemplateProblem, default_templates
+from .sources import file_kind
 from .state import StateError
-from .summary import DigestReport, Summary
-from .sync import Options, import_digests
+from .summary import Summary
+from .sync import Options
 from .vault import STATE_DIR
 from .words import count
 
@@ -187,28 +184,18 @@ def import_command(
     """
     given = dict(quiet=quiet, verbose=verbose, recursive=recursive, wait=wait, flavor=flavor, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
-    src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
+    src, vault = _src_vault(paths)
     try:
         fallback_day = date.fromisoformat(day) if day else None
     except ValueError:
         _fail(f"--date {day!r} is not a date like 2024-01-18")
-    options, customized = _options(vault, settings)
-    options = replace(options, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
-    paths = find_digests(src, settings["recursive"], options.patterns)
-    quiet, verbose = settings["quiet"], settings["verbose"]
-    notices = [] if settings["recursive"] else list(filter(None, [subfolder_notice(src, options.patterns)]))
-    if not paths:  # nothing to import: no vault folder, no state store made for it
-        _report(Summary(notices=notices), dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
-        raise typer.Exit(EXIT_OK)
-    show_progress = not (quiet or json_out)
-    if customized and not dry_run:  # a template of the user's may fail on some paper: find out before writing
-        with _import_errors(verbose):
-            _run_import(paths, vault, replace(options, dry_run=True), show_progress=show_progress)
-    with _writer(vault, "import", settings["wait"], enabled=not dry_run), _import_errors(verbose):
-        summary = _run_import(paths, vault, options, show_progress=show_progress)
-    if flavor is None and summary.flavor_reason == "--flavor":  # named in the settings file, not on the command line
-        summary.flavor_reason = "settings file"
-    summary.notices[:0] = notices
+    with _import_errors(verbose):
+        planned = api.plan(
+            src, vault, config=config, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted,
+            digest_name=digest_name, **given,
+        )  # fmt: skip
+        quiet, verbose = planned.settings["quiet"], planned.settings["verbose"]
+        summary = _run_import(planned, show_progress=not (quiet or json_out))
     _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
     raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
 
@@ -259,7 +246,7 @@ def watch_command(
     given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
     given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
     src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
-    options, _ = _options(vault, settings)
+    options = _options(vault, settings)
     settings_for_watch = WatchOptions(
         settle=settings["settle"],
         recursive=settings["recursive"],
@@ -436,11 +423,9 @@ def service_command(
 def _check_vault(vault: Path) -> None:
     """A vault that does not exist yet is fine (it is created); a file (or FIFO, device…) in its place is not."""
     try:
-        mode = vault.stat().st_mode
-    except OSError:
-        return
-    if not stat.S_ISDIR(mode):
-        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
+        api.check_vault(vault)
+    except api.ArgumentError as error:
+        _fail(str(error))
 
 
 def _existing_vault(vault: Path) -> None:
@@ -453,78 +438,30 @@ def _existing_vault(vault: Path) -> None:
         _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
 
-def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
-    """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
+def _src_vault(paths: list[Path]) -> tuple[Path | None, Path]:
+    """SRC (None: from the vault's settings) and VAULT, from `[SRC] VAULT`."""
     if len(paths) not in (1, 2):
         _fail("give SRC and VAULT, or VAULT alone when its settings name the source")
-    vault = paths[-1]
+    return (paths[0] if len(paths) == 2 else None), paths[-1]
+
+
+def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
+    """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
+    src, vault = _src_vault(paths)
     _check_vault(vault)
-    settings = _settings(vault, config, **given)
-    if len(paths) == 2:
-        src = paths[0]
-    elif settings["source"]:
-        src = vault / Path(settings["source"]).expanduser()  # relative to the vault, like `templates`
-    else:
-        _fail(
-            f"no SRC given, and {vault} has no `source` setting — give SRC VAULT,"
-            f" or set it with `vaultsync init {vault} --source SRC`"
-        )
     try:
-        mode = src.stat().st_mode
-    except OSError:
-        _fail(f"{src} does not exist — give a digest file or a folder of digests")
-    if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):  # a FIFO or a device: reading it may never end
-        _fail(f"{src} is {file_kind(mode)}, not a digest file or a folder — give a digest file or a folder of digests")
-    return src, vault, settings
-
-
-def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
-    """The settings file's values (exit 2 if it is broken), with the options given on the command line."""
-    if config is not None and not config.is_file():
-        _fail(f"--config {config} does not exist — give the settings file, or leave --config out")
-    try:
-        settings = load_settings(vault, config)
-    except ConfigError as error:
-        _fail(f"{error} — fix the file, or see the README's Configuration section")
-    if given.get("quiet") and given.get("verbose"):
-        _fail("--quiet and --verbose contradict each other — give one of them")
-    merged = {**settings.values, **{key: value for key, value in given.items() if value is not None}}
-    for one, other in (("quiet", "verbose"), ("verbose", "quiet")):
-        if given.get(one):  # the command line wins over the settings file
-            merged[other] = False
-    if given.get("templates") is None and merged["templates"]:  # from the file: relative to the vault
-        merged["templates"] = vault / Path(merged["templates"]).expanduser()
-    return merged
-
-
-def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
-    """The import options shared by `import` and `watch`, and whether a template of the user's is used."""
-    templates = Path(settings["templates"]) if settings["templates"] else None
-    if templates is not None and not templates.is_dir():
-        _fail(f"templates folder {templates} is not a folder")
-    try:
-        layout = Layout(
-            settings["papers_folder"], settings["digests_folder"], settings["paper_name"], settings["digest_name"]
-        )
-        chosen, _ = resolve(settings["flavor"], vault, layout)
-    except (LayoutError, ValueError) as error:
+        settings = api.settings(vault, config, **given)
+        return api.source(src, vault, settings), vault, settings
+    except api.ArgumentError as error:
         _fail(str(error))
-    template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
+
+
+def _options(vault: Path, settings: dict[str, Any]) -> Options:
+    """The import options for `watch` (exit 2 if a setting or template cannot be used)."""
     try:
-        # A broken template stops us before the vault is touched.
-        renderer = Renderer(chosen.layout, template_dirs, chosen)
-    except TemplateProblem as error:
-        _fail(f"{error} — fix the template or remove it to use the default")
-    options = Options(
-        layout=layout,
-        template_dirs=template_dirs,
-        flavor=settings["flavor"],
-        tag_prefix=settings["tag_prefix"],
-        tag_map=tuple(sorted(settings["tag_map"].items())),
-        patterns=tuple(settings["digest_patterns"]),
-        reading_queue=settings["reading_queue"],
-    )
-    return options, renderer.customized
+        return api.options(vault, settings)[0]
+    except (api.ArgumentError, TemplateProblem) as error:
+        _fail(str(error))
 
 
 @contextmanager
@@ -572,10 +509,12 @@ def _import_errors(verbose: bool) -> Iterator[None]:
     """An import's failure as one `Error:` line and its exit code; the traceback only with --verbose."""
     try:
         yield
+    except (api.ArgumentError, TemplateProblem) as error:
+        _fail(str(error))
+    except lock.VaultBusy as error:
+        _fail(str(error), EXIT_BUSY)
     except StateError as error:
         _fail(str(error), EXIT_FAILED)
-    except TemplateProblem as error:
-        _fail(str(error))
     except KeyboardInterrupt:
         _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
     except Exception as error:  # an unexpected bug: one line, the traceback only on request
@@ -584,28 +523,21 @@ def _import_errors(verbose: bool) -> Iterator[None]:
         _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
 
 
-def _run_import(paths: list[Path], vault: Path, options: Options, *, show_progress: bool) -> Summary:
-    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest.
-    A template failing on a paper is a TemplateProblem naming the template, the paper and the digest file."""
-    done: list[DigestReport] = []
-    try:
-        if not (show_progress and len(paths) > 1 and sys.stderr.isatty()):
-            return import_digests(paths, vault, options, progress=done.append)
-        from rich.console import Console
-        from rich.progress import Progress
+def _run_import(planned: api.Plan, *, show_progress: bool) -> Summary:
+    """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
 
-        with Progress(console=Console(stderr=True), transient=True) as bar:
-            task = bar.add_task("Checking templates" if options.dry_run else "Importing digests", total=len(paths))
+    def waiting(holder: str) -> None:
+        typer.echo(f"Waiting for {holder}…", err=True)
 
-            def advance(report: DigestReport) -> None:
-                done.append(report)
-                bar.advance(task)
+    if not (show_progress and len(planned.paths) > 1 and sys.stderr.isatty()):
+        return api.run(planned, on_wait=waiting)
+    from rich.console import Console
+    from rich.progress import Progress
 
-            return import_digests(paths, vault, options, progress=advance)
-    except TemplateProblem as problem:
-        digest = f" in {paths[len(done)]}" if len(done) < len(paths) else ""
-        written = "nothing was written" if options.dry_run else "the digests before it were imported"
-        raise TemplateProblem(f"{problem}{digest} — fix the template ({written})") from None
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        checking = bar.add_task("Checking templates", total=len(planned.paths), visible=planned.customized)
+        task = bar.add_task("Importing digests", total=len(planned.paths))
+        return api.run(planned, lambda _: bar.advance(task), checking=lambda _: bar.advance(checking), on_wait=waiting)
 
 
 def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, verbose: bool) -> None:
