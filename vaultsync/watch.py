@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 import queue
 import signal
 import stat
@@ -33,14 +32,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from watchdog.events import FileSystemEvent, FileSystemEventHandler
-from watchdog.observers import Observer
-from watchdog.observers.api import BaseObserver
-from watchdog.observers.polling import PollingObserver
-
 from .flavor import KINDS, resolve
 from .lock import Held, VaultMoved
+from .observe import Observing
 from .render import TemplateProblem
+from .retry import Retries
 from .settle import Settler, Signature
 from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
 from .summary import DigestReport
@@ -50,7 +46,6 @@ from .words import article, count
 log = logging.getLogger("vaultsync.watch")
 
 TICK = 0.5  # seconds: the longest the daemon sleeps before it looks at its observer and its retries again
-RETRY_FIRST, RETRY_MOST = 10.0, 900.0  # seconds before a failed import is retried, doubling up to the most
 ONCE_GRACE_WINDOWS, ONCE_GRACE_LEAST = 3, 5.0  # --once: how long past the settle window a digest is waited for
 
 
@@ -65,28 +60,6 @@ class WatchOptions:
     poll_interval: float = 1.0
     once: bool = False
     patterns: tuple[str, ...] = DIGEST_PATTERNS
-
-
-@dataclass
-class _Failure:
-    message: str
-    attempts: int
-    retry_at: float
-
-
-class _Events(FileSystemEventHandler):
-    """Passes the path of every file created, written, closed or moved in to the daemon's queue."""
-
-    def __init__(self, paths: queue.SimpleQueue[Path]) -> None:
-        self.paths = paths
-
-    def on_any_event(self, event: FileSystemEvent) -> None:
-        if event.is_directory:
-            return
-        if event.event_type in ("created", "modified", "closed"):
-            self.paths.put(Path(os.fsdecode(event.src_path)))
-        elif event.event_type == "moved":
-            self.paths.put(Path(os.fsdecode(event.dest_path)))
 
 
 def watch(
@@ -130,6 +103,10 @@ def _signature(path: Path) -> Signature | None:
 
 
 class _Daemon:
+    """The loop: events and scans feed the settler (`settle`); settled files and failed ones due again
+    (`retry`) are imported in digest order; between rounds the observer (`observe`) and the vault's folder
+    are checked."""
+
     def __init__(
         self, src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None
     ) -> None:
@@ -138,11 +115,12 @@ class _Daemon:
         # A digest file as SRC: watch its folder for that one name (a generator that rewrites README.md).
         src = self.src
         self.folder, self.only = (src.parent, src.name) if src.is_file() else (src, None)
-        self.paths: queue.SimpleQueue[Path] = queue.SimpleQueue()
+        self.observing = Observing(
+            self.folder, recursive=settings.recursive, poll=settings.poll, poll_interval=settings.poll_interval
+        )
+        self.paths = self.observing.paths
         self.settler = Settler(settings.settle)
-        self.failures: dict[Path, _Failure] = {}
-        self.observer: BaseObserver | None = None
-        self.watched: tuple[int, int] | None = None  # device and inode of the folder being watched
+        self.retries = Retries()
         self.failed = False
         self.give_up_at = math.inf  # with `once`: when digests still being written are skipped
         self.hinted: set[Path] = set()  # folders whose sub-folders' digests were pointed out
@@ -152,7 +130,7 @@ class _Daemon:
         log.info("importing into %s as %s (%s)", self.vault, article(KINDS[flavor.name]), reason)
         try:
             if not self.settings.once:
-                self.start_observer()  # before the scan: nothing written meanwhile goes unseen
+                self.observing.start()  # before the scan: nothing written meanwhile goes unseen
             self.scan()
             if self.settings.once:
                 self.give_up_at = time.monotonic() + self.settings.settle + once_grace(self.settings.settle)
@@ -160,11 +138,13 @@ class _Daemon:
                 self.wait_for_events()
                 self.import_settled()
                 if not self.settings.once:
-                    self.supervise()
+                    self.check_vault()
+                    if self.observing.supervise():
+                        self.scan()
                 elif not self.settler or self.gave_up():
                     break
         finally:
-            self.stop_observer()
+            self.observing.stop()
         code = 1 if self.settings.once and self.failed else 0
         log.info("stopped watching %s%s", self.folder, " (an import failed: exit 1)" if code else "")
         return code
@@ -196,7 +176,9 @@ class _Daemon:
 
     def wait_for_events(self) -> None:
         now = time.monotonic()
-        timeouts = [TICK, self.give_up_at - now, *(f.retry_at - now for f in self.failures.values())]
+        timeouts = [TICK, self.give_up_at - now]
+        if (retry := self.retries.next_at()) is not None:
+            timeouts.append(retry - now)
         if (settle := self.settler.next_check(now)) is not None:
             timeouts.append(settle)
         timeout = max(0.0, min(timeouts))
@@ -212,12 +194,7 @@ class _Daemon:
 
     def import_settled(self) -> None:
         now = time.monotonic()
-        due = set(self.settler.settled(now, _signature))
-        for path, failure in list(self.failures.items()):
-            if not path.exists():
-                del self.failures[path]  # removed: nothing left to retry
-            elif failure.retry_at <= now:
-                due.add(path)
+        due = set(self.settler.settled(now, _signature)) | self.retries.due(now, Path.exists)
         if not due:
             return
         self.check_vault()
@@ -276,9 +253,8 @@ class _Daemon:
             for message in report.errors:
                 self.note_failure(path, message)
             return
-        failure = self.failures.pop(path, None)
-        if failure:
-            log.info("%s: imported after %s", path, count(failure.attempts, "failed attempt"))
+        if attempts := self.retries.succeeded(path):
+            log.info("%s: imported after %s", path, count(attempts, "failed attempt"))
         papers = report.paper_outcomes()
         counts = ", ".join(f"{papers[outcome]} {outcome}" for outcome in ("created", "updated") if papers[outcome])
         index = report.index_outcome
@@ -299,71 +275,9 @@ class _Daemon:
         """Log a failed import (a repeat of the same failure, or a `quiet` one, at debug level only) and plan
         its next retry."""
         self.failed = True
-        before = self.failures.get(path)
-        attempts = before.attempts + 1 if before else 1
-        delay = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MOST)
-        if quiet or (before and before.message == message):
-            log.debug("%s (attempt %d)", message, attempts)
+        failure, news = self.retries.failed(path, message, time.monotonic())
+        if quiet or not news:
+            log.debug("%s (attempt %d)", message, failure.attempts)
         else:
+            delay = self.retries.delay(failure.attempts)
             log.error("%s — will retry in %g s, or when the file changes", message, delay)
-        self.failures[path] = _Failure(message, attempts, time.monotonic() + delay)
-
-    # --- the observer -----------------------------------------------------------------------------
-
-    def start_observer(self) -> None:
-        if self.settings.poll:
-            observer: BaseObserver = PollingObserver(timeout=self.settings.poll_interval)
-        else:
-            observer = Observer()
-        observer.schedule(_Events(self.paths), str(self.folder), recursive=self.settings.recursive)
-        try:
-            observer.start()
-        except OSError as error:  # e.g. the inotify watch limit: polling works everywhere
-            log.warning("cannot watch %s for events (%s) — polling it instead", self.folder, error)
-            observer = PollingObserver(timeout=self.settings.poll_interval)
-            observer.schedule(_Events(self.paths), str(self.folder), recursive=self.settings.recursive)
-            observer.start()
-        self.observer = observer
-        info = self.folder.stat()
-        self.watched = (info.st_dev, info.st_ino)
-        log.info("watching %s%s", self.folder, " (polling)" if isinstance(observer, PollingObserver) else "")
-
-    def stop_observer(self) -> None:
-        if self.observer is not None:
-            self.observer.stop()
-            self.observer.join(timeout=1)
-            self.observer = None
-
-    def supervise(self) -> None:
-        """Stop if the vault's folder went away; restart watching if SRC was removed and came back, was
-        replaced, or the observer died."""
-        self.check_vault()
-        try:
-            info = self.folder.stat()
-            current = (info.st_dev, info.st_ino) if self.folder.is_dir() else None
-        except OSError:
-            current = None
-        if current is None:
-            if self.observer is not None:
-                log.warning("%s is gone — waiting for it to come back", self.folder)
-                self.stop_observer()
-            return
-        observer = self.observer
-        if (
-            observer
-            and observer.is_alive()
-            and current == self.watched
-            and all(e.is_alive() for e in observer.emitters)
-        ):
-            return
-        if observer is None:
-            log.info("%s is back", self.folder)
-        else:
-            log.warning("watching %s stopped — starting again", self.folder)
-        self.stop_observer()
-        try:
-            self.start_observer()
-        except OSError as error:
-            log.error("cannot watch %s (%s) — trying again", self.folder, error)
-            return
-        self.scan()
