@@ -28,6 +28,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from . import __version__, lock, service
+from .config import FILE as CONFIG_FILE
 from .config import ConfigError
 from .config import default_text as default_settings
 from .config import load as load_settings
@@ -283,6 +284,70 @@ def watch_command(
     raise typer.Exit(code)
 
 
+@app.command("fetch", cls=_Command, short_help="Write today's digest from arXiv's RSS feed.")
+def fetch_command(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT_DIR|VAULT",
+            help="The folder to write the digest into, or a vault whose settings name the `source` folder"
+            " and a [fetch] table.",
+        ),
+    ],
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", metavar="CAT", help="arXiv category, repeatable (cs.CV); one request for all."),
+    ] = None,
+    keyword: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keyword",
+            metavar="WORD",
+            help="Section keyword, repeatable, in order: a paper goes under the first found in its title, else"
+            " in its abstract; papers matching none are left out. None: a section per primary category.",
+        ),
+    ] = None,
+    updated: Annotated[
+        bool | None, typer.Option("--updated/--no-updated", help="Also list new versions of papers (UPDATED).")
+    ] = None,
+    feed_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="The feed's base URL (default https://rss.arxiv.org/rss/).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Give up on a silent server.")] = 30.0,
+    import_to: Annotated[
+        Path | None, typer.Option("--import", metavar="VAULT", help="Import the digest into VAULT right after.")
+    ] = None,
+    config: Config = None,
+) -> None:
+    """Write the day's digest, OUT_DIR/YYYY-MM-DD.md, from arXiv's RSS feed, in the format `import` reads.
+
+    Exit 0 also when arXiv announces nothing (weekends): nothing is written. Exit 1 when the feed cannot be
+    fetched or read: nothing is written either.
+
+    Example: vaultsync fetch ~/arxiv-daily --category cs.CV --category cs.LG --keyword diffusion --import ~/Notes
+    """
+    from .fetch import FetchError, fetch, options_from
+
+    settings: dict[str, Any] = {}
+    out_dir = target
+    if config is not None or (target / CONFIG_FILE).is_file():  # a vault: the folder and the feed from its settings
+        settings = _settings(target, config)
+        if not settings["source"]:
+            _fail(f"{target} has no `source` setting — give the folder to write into, or set `source` in it")
+        out_dir = target / Path(settings["source"]).expanduser()
+    given = dict(categories=category, keywords=keyword, updated=updated, feed_url=feed_url, timeout=timeout)
+    options = options_from(settings.get("fetch", {}), given)
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir} is not a folder — give the folder to write the digest into")
+    try:
+        outcome = fetch(out_dir, options)
+    except (FetchError, OSError) as error:
+        _fail(str(error), EXIT_FAILED)
+    typer.echo(outcome.describe(options.url))
+    if import_to is not None and outcome.path is not None:
+        import_command([outcome.path, import_to])
+
+
 @app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
 def init_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
@@ -512,7 +577,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
         # A broken template stops us before the vault is touched.
-        renderer = Renderer(chosen.layout, template_dirs, chosen)
+        renderer = Renderer(chosen.layout, template_dirs, chosen, settings["author_links"])
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
     options = Options(
@@ -523,6 +588,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
         tag_map=tuple(sorted(settings["tag_map"].items())),
         patterns=tuple(settings["digest_patterns"]),
         reading_queue=settings["reading_queue"],
+        author_links=settings["author_links"],
     )
     return options, renderer.customized
 

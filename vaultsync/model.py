@@ -32,6 +32,7 @@ class Entry:
     abstract: str  # Markdown, converted from the digest's HTML
     line: int
     extra: dict[str, str] = field(default_factory=dict)
+    authors: tuple[str, ...] = ()  # from `* Authors: A, B, C`; digests older than `vaultsync fetch` have none
 
 
 @dataclass(frozen=True)
