@@ -141,9 +141,8 @@ def _get(
                 return 304, b"", error.headers
             wait = _retry_after(error.headers.get("Retry-After"), attempt)
             if error.code not in RETRY_STATUSES or attempt == ATTEMPTS or wait is None:
-                raise FetchError(
-                    f"{url}: HTTP {error.code} {error.reason} — try again later; nothing was written"
-                ) from None
+                hint = "try again later" if error.code in RETRY_STATUSES else "check --category and --feed-url"
+                raise FetchError(f"{url}: HTTP {error.code} {error.reason} — {hint}; nothing was written") from None
             sleep(wait)
         except (urllib.error.URLError, http.client.HTTPException, OSError) as error:
             reason = getattr(error, "reason", None) or error
