@@ -324,7 +324,7 @@ def fetch_command(
     Exit 0 also when arXiv announces nothing (weekends): nothing is written. Exit 1 when the feed cannot be
     fetched or read: nothing is written either.
 
-    Example: vaultsync fetch ~/arxiv-daily --category cs.CV --category cs.LG --keyword diffusion --import ~/Notes
+    Example: vaultsync fetch ~/arxiv-daily --category cs.CV --keyword diffusion
     """
     from .fetch import FetchError, fetch, options_from
 
