@@ -7,14 +7,20 @@ new, cross, replace and replace-cross items, `dc:creator` lists with "and", acce
 
 from __future__ import annotations
 
+import plistlib
 import re
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
+from datetime import time as dt_time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import frontmatter
 import pytest
@@ -26,6 +32,7 @@ from vaultsync.logseq_page import LogseqPages
 from vaultsync.model import Section
 from vaultsync.reader import decode
 from vaultsync.records import PaperRecord, from_frontmatter, merge
+from vaultsync.service import local_fetch_time
 
 SAMPLE = Path(__file__).parent / "data" / "feeds" / "cs.CV+cs.LG.xml"
 FEED = SAMPLE.read_bytes()
@@ -294,6 +301,45 @@ def test_logseq_pages_have_authors_that_logseqs_parser_reads(server, tmp_path, m
     assert "authors:: Ada Lovelace, José María O'Brien-Süß" in pages[0].read_text()
     written = LogseqPages("MMM do, yyyy").split(pages[1].read_text())
     assert written and written.metadata["authors"] == [f"[[{n}]]" for n in names]  # read back as written
+
+
+# --- the daily schedule ----------------------------------------------------------------------------
+
+
+def test_service_fetch_prints_a_daily_timer_and_a_launchd_schedule(tmp_path):
+    vault = tmp_path / "vault"
+    run_cli("init", vault, "--source", tmp_path, check=True)
+    assert run_cli("service", "systemd", vault, "--fetch").returncode == 2  # no [fetch] categories yet
+    config = vault / ".vaultsync" / "config.toml"
+    config.write_text(config.read_text() + '\n[fetch]\ncategories = ["cs.CV"]\n')
+    unit = run_cli("service", "systemd", vault, "--fetch", check=True)
+    script = Path(sys.executable).with_name("vaultsync")
+    assert f'ExecStart="{script}" "fetch" "{vault}"\n' in unit.stdout and "Type=oneshot\n" in unit.stdout
+    assert "systemctl --user enable --now vaultsync-fetch.timer" in unit.stderr
+    timer = run_cli("service", "systemd", vault, "--fetch", "--timer", check=True).stdout
+    assert "OnCalendar=*-*-* 00:30:00 America/New_York\nRandomizedDelaySec=1800\nPersistent=true\n" in timer
+    agent = plistlib.loads(run_cli("service", "launchd", vault, "--fetch", check=True).stdout.encode())
+    assert agent["ProgramArguments"] == [str(script), "fetch", str(vault)] and "KeepAlive" not in agent
+    assert set(agent["StartCalendarInterval"]) == {"Hour", "Minute"}
+    if shutil.which("systemd-analyze"):
+        (tmp_path / "vaultsync-fetch.service").write_text(unit.stdout)
+        (tmp_path / "vaultsync-fetch.timer").write_text(timer)
+        files = [str(tmp_path / "vaultsync-fetch.timer"), str(tmp_path / "vaultsync-fetch.service")]
+        result = subprocess.run(["systemd-analyze", "verify", *files], capture_output=True, text=True)
+        assert result.returncode == 0 and "vaultsync-fetch" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "now, offset, at",
+    [
+        (datetime(2024, 1, 15, 12, tzinfo=UTC), 0, dt_time(5, 30)),  # EST: UTC-5
+        (datetime(2024, 7, 15, 12, tzinfo=UTC), 10, dt_time(4, 40)),  # EDT: UTC-4
+        (datetime(2024, 1, 15, 12, tzinfo=ZoneInfo("Asia/Tokyo")), 29, dt_time(14, 59)),
+        (datetime(2024, 1, 15, 12, tzinfo=ZoneInfo("America/Los_Angeles")), 45, dt_time(22, 15)),  # the day before
+    ],
+)
+def test_launchd_runs_fetch_at_the_local_time_of_arxivs_refresh(now, offset, at):
+    assert local_fetch_time(now, offset) == at
 
 
 # --- the pure core -------------------------------------------------------------------------------

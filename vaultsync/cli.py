@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import random
 import shutil
 import stat
 import sys
@@ -20,7 +21,7 @@ import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -473,6 +474,15 @@ def service_command(
     ],
     name: Annotated[str, typer.Option(metavar="NAME", help="Service name.")] = "vaultsync",
     config: Config = None,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="Instead: run `vaultsync fetch VAULT` daily after arXiv's refresh (midnight US Eastern), a"
+            " random delay later (VAULT's settings name the source and the [fetch] categories).",
+        ),
+    ] = False,
+    timer: Annotated[bool, typer.Option("--timer", help="With --fetch, systemd: print the .timer instead.")] = False,
 ) -> None:
     """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
@@ -482,6 +492,9 @@ def service_command(
         _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
     split = next((index for index, item in enumerate(arguments) if item.startswith("-")), len(arguments))
     paths = [Path(item).expanduser().absolute() for item in arguments[:split]]
+    if fetch or timer:
+        _fetch_service(kind, paths, arguments[split:], f"{name}-fetch", config, timer)
+        return
     src, vault, _ = _locate(paths, config)
     if not src.is_dir():
         _fail(f"{src} is not a folder — give the folder the digests land in")
@@ -496,6 +509,31 @@ def service_command(
         text = service.launchd_plist(command, f"org.vaultsync.{name}", log_file)
     typer.echo(text, nl=False)
     typer.echo(service.install_steps(kind, name), err=True)
+
+
+def _fetch_service(
+    kind: str, paths: list[Path], options: list[str], name: str, config: Path | None, timer: bool
+) -> None:
+    """Print the definitions that run `vaultsync fetch VAULT` daily (`timer`: systemd's .timer)."""
+    if len(paths) != 1:
+        _fail("--fetch takes VAULT alone: its settings name the source folder and the [fetch] categories")
+    vault = paths[0]
+    settings = _settings(vault, config)
+    if not settings["source"] or not settings["fetch"].get("categories"):
+        _fail(f"{vault}: set `source` and `categories` in its [fetch] table first (see `vaultsync init`)")
+    executable = shutil.which("vaultsync") or sys.argv[0]
+    command = [str(Path(executable).absolute()), "fetch", str(vault)]
+    command += ["--config", str(config.absolute())] if config else []
+    command += options
+    about = f"vaultsync: fetch today's arXiv digest for {vault}"
+    if kind == "systemd":
+        text = service.systemd_fetch_timer(about) if timer else service.systemd_fetch_unit(command, about)
+    else:
+        at = service.local_fetch_time(datetime.now().astimezone(), random.randrange(service.FETCH_DELAY // 60))
+        log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
+        text = service.launchd_fetch_plist(command, f"org.vaultsync.{name}", log_file, at)
+    typer.echo(text, nl=False)
+    typer.echo(service.install_steps(kind, name, timer=True), err=True)
 
 
 def _check_vault(vault: Path) -> None:
