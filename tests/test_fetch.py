@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import frontmatter
 import pytest
-from conftest import new_graph, parse, run_cli
+from conftest import REPO, new_graph, parse, run_cli, vault_files
 from test_watch import Daemon
 
 from vaultsync import feed, parse_digest
@@ -160,6 +160,29 @@ def test_replacements_are_listed_with_updated_and_the_highest_versions_authors_w
     assert note["authors"] == ["Ezra Winston", "J. Zico Kolter"] and note["arxiv_version"] == 2
     assert note.content.endswith("## Notes\n\nMy notes.")
     assert note["digests"] == ["[[arXiv 2024-01-18]]", "[[arXiv 2024-02-23]]"]
+
+
+def test_a_vault_written_before_authors_reimports_unchanged_then_gains_them(server, tmp_path):
+    """examples/vault is what `main` wrote before authors existed (without its state store): importing its
+    digest again changes no byte; a fetched digest listing one of its papers adds `authors` to that note."""
+    vault = tmp_path / "vault"
+    shutil.copytree(REPO / "examples" / "vault", vault)
+    before = vault_files(vault)
+    run_cli("import", REPO / "examples" / "digests", vault, check=True)
+    assert vault_files(vault) == before
+    server.serve("cs.CV+cs.LG", Reply())
+    fetch(server, tmp_path / "out", "--keyword", "diffusion", "--updated", "--import", vault).check_returncode()
+    after = vault_files(vault)
+    name = f"{PAPERS}/One-Step Diffusion Distillation via Deep Equilibrium Models.md"
+    changed = {path for path in before if after[path] != before[path]}
+    assert name in changed and len(after) == len(before) + 3  # 2 new papers and the day's index note
+    note = frontmatter.loads(after[name].decode())
+    assert note["authors"] == ["Ezra Winston", "J. Zico Kolter"]
+    assert list(note.metadata)[:2] == ["title", "authors"]  # in the contract's place
+    old = frontmatter.loads(before[name].decode())
+    kept = ("title", "arxiv_id", "tags", "code_url", "first_seen", "aliases")
+    assert {key: note[key] for key in kept} == {key: old[key] for key in kept}
+    assert note["arxiv_version"] == 2 and note["categories"] == ["cs.LG", "cs.CV"]
 
 
 def test_the_same_day_again_is_a_304_and_leaves_the_digest_as_it_is(server, tmp_path):
