@@ -7,6 +7,7 @@ new, cross, replace and replace-cross items, `dc:creator` lists with "and", acce
 
 from __future__ import annotations
 
+import os
 import plistlib
 import re
 import shutil
@@ -24,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import frontmatter
 import pytest
-from conftest import REPO, new_graph, parse, run_cli, vault_files
+from conftest import REAL_CLIENTS, REPO, new_graph, parse, run_cli, vault_files
 from test_watch import Daemon
 
 from vaultsync import feed, parse_digest
@@ -324,6 +325,43 @@ def test_logseq_pages_have_authors_that_logseqs_parser_reads(server, tmp_path, m
     assert "authors:: Ada Lovelace, José María O'Brien-Süß" in pages[0].read_text()
     written = LogseqPages("MMM do, yyyy").split(pages[1].read_text())
     assert written and written.metadata["authors"] == [f"[[{n}]]" for n in names]  # read back as written
+
+
+def test_logseqs_graph_parser_reads_authors_as_text_or_one_page_reference_each(server, tmp_path, real_clients):
+    """Logseq 0.10.15's own graph parser (`tests/logseq/authors.cljs`): without author_links the property is
+    one text; with it, a page reference per author, names with dots, accents, quotes and TeX intact."""
+    server.serve("cs.CV+cs.LG", Reply())
+    out = tmp_path / "out"
+    fetch(server, out, "--updated").check_returncode()
+    plain, linked = new_graph(tmp_path / "plain"), new_graph(tmp_path / "linked")
+    (linked / ".vaultsync").mkdir()
+    (linked / ".vaultsync" / "config.toml").write_text("author_links = true\n")
+    for graph in (plain, linked):
+        run_cli("import", out, graph, check=True)
+    deps = REAL_CLIENTS / "logseq-graph-parser" / "deps"
+    classpath = ":".join(str(deps / part / "src") for part in ("graph-parser", "db", "common"))
+    read = {}
+    for graph in (plain, linked):
+        result = subprocess.run(
+            ["node", str(real_clients.modules / "@logseq" / "nbb-logseq" / "cli.js"), "-cp", classpath]
+            + [str(REPO / "tests" / "logseq" / "authors.cljs"), str(graph)],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "NODE_PATH": str(real_clients.modules)},
+            timeout=300,
+        )
+        read[graph] = result.stdout.splitlines()[-1]
+    first = "Fast Diffusion Sampling with $\\\\epsilon$-Schedules & Friends"
+    assert read[plain].count(':authors "') == 6  # six papers, each a text value
+    assert (
+        f'"{first}" {{:authors "Ada Lovelace, José María O\'Brien-Süß, Zoë Dupré, Charles Babbage Jr.", :refs ['
+        in (read[plain])
+    )
+    assert ":authors [" not in read[plain] and ':authors "' not in read[linked]
+    ada = '"Ada Lovelace" "Charles Babbage Jr." "José María O\'Brien-Süß" "Zoë Dupré"'
+    assert f'"{first}" {{:authors [{ada}], :refs ["2402.14001" "Ada Lovelace" "Charles Babbage Jr."' in read[linked]
+    assert ':authors ["Alan Turing" "Kurt G\\\\\\"odel"]' in read[linked]  # TeX as written: one reference
 
 
 # --- the daily schedule ----------------------------------------------------------------------------

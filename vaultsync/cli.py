@@ -318,6 +318,7 @@ def fetch_command(
     import_to: Annotated[
         Path | None, typer.Option("--import", metavar="VAULT", help="Import the digest into VAULT right after.")
     ] = None,
+    quiet: Quiet = None,
     config: Config = None,
 ) -> None:
     """Write the day's digest, OUT_DIR/YYYY-MM-DD.md, from arXiv's RSS feed, in the format `import` reads.
@@ -344,9 +345,10 @@ def fetch_command(
         outcome = fetch(out_dir, options)
     except (FetchError, OSError) as error:
         _fail(str(error), EXIT_FAILED)
-    typer.echo(outcome.describe(options.url))
+    if not quiet:
+        typer.echo(outcome.describe(options.url))
     if import_to is not None and outcome.path is not None:
-        import_command([outcome.path, import_to])
+        import_command([outcome.path, import_to], quiet=quiet)
 
 
 @app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
