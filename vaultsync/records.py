@@ -59,8 +59,9 @@ class PaperRecord:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data["categories"] = list(self.categories)
         data["extra"] = dict(self.extra)
-        data["authors"] = list(self.authors)
-        if not self.authors:  # records of digests without authors stay as they were, so their notes do too
+        if self.authors:
+            data["authors"] = list(self.authors)
+        else:  # a record of digests without authors stays as it was, and so do its note's inputs
             del data["authors"]
         data["listings"] = [[item.day.isoformat(), item.keyword, item.tag] for item in self.listings]
         return data

@@ -125,10 +125,10 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
-        links = ("author_links",) if self.author_links else ()
-        return hashlib.sha256(repr((__version__, self.flavor.name, self.layout, sources, *links)).encode()).hexdigest()[
-            :16
-        ]
+        inputs = (__version__, self.flavor.name, self.layout, sources) + (
+            ("author_links",) if self.author_links else ()
+        )
+        return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
     @property
     def customized(self) -> bool:
