@@ -240,6 +240,12 @@ def test_a_failed_fetch_writes_nothing_and_says_so_in_one_line(server, tmp_path,
     assert len(server.requests) == (3 if reply.status == 500 else 1)  # 5xx: retried twice, then given up
 
 
+def test_fetch_without_a_category_is_a_usage_error(server, tmp_path):
+    result = run_cli("fetch", tmp_path / "out", "--feed-url", server.url)
+    assert result.returncode == 2 and "no category — give --category cs.CV" in result.stderr
+    assert server.requests == [] and not (tmp_path / "out").exists()
+
+
 def test_an_empty_feed_writes_nothing_and_exits_0(server, tmp_path):
     server.serve("cs.CV+cs.LG", Reply(body=EMPTY))
     out, vault = tmp_path / "digests", tmp_path / "vault"

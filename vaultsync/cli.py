@@ -339,6 +339,8 @@ def fetch_command(
         out_dir = target / Path(settings["source"]).expanduser()
     given = dict(categories=category, keywords=keyword, updated=updated, feed_url=feed_url, timeout=timeout)
     options = options_from(settings.get("fetch", {}), given)
+    if not options.categories:
+        _fail("no category — give --category cs.CV (repeatable), or set categories in the vault's [fetch] table")
     if out_dir.exists() and not out_dir.is_dir():
         _fail(f"{out_dir} is not a folder — give the folder to write the digest into")
     try:
