@@ -128,17 +128,20 @@ def test_fetch_writes_one_digest_that_import_turns_into_notes_with_authors(serve
     assert first.abstract.startswith(r"We sample diffusion models in $O(\log n)$ steps when $a < b$ & $c > d$.")
     assert first.code_url == "https://github.com/example/fast-diffusion"  # the sentence's full stop left out
     assert first.authors == ("Ada Lovelace", "José María O'Brien-Süß", "Zoë Dupré", "Charles Babbage Jr.")
-    assert first.extra == {}  # Authors is a field the reader knows
+    assert first.categories == ("cs.CV", "cs.LG")  # all of them, the primary first
+    assert first.extra == {}  # Authors and Categories are fields the reader knows
     assert (
         "### Title: Fast Diffusion Sampling with $\\epsilon$-Schedules & Friends. (arXiv:2402.14001v1 [cs.CV])\n"
         in text
     )
     assert "* Code URL: [https://huggingface.co/example/tab-model](https://huggingface.co/example/tab-model)\n" in text
-    assert "* Authors: Emmy Noether, Sofia Kovalevskaya\n" in text
+    assert "* Authors: Emmy Noether, Sofia Kovalevskaya\n* Categories: cs.RO, cs.LG\n\n" in text
+    assert "* Authors: Grace Hopper\n\n" in text  # one category: the heading's
 
     note = frontmatter.load(vault / PAPERS / "Fast Diffusion Sampling with -epsilon-Schedules & Friends.md")
     assert list(note.metadata)[:3] == ["title", "authors", "arxiv_id"]
     assert note["authors"] == ["Ada Lovelace", "José María O'Brien-Süß", "Zoë Dupré", "Charles Babbage Jr."]
+    assert note["categories"] == ["cs.CV", "cs.LG"]
     assert "\nAda Lovelace, José María O'Brien-Süß, Zoë Dupré, Charles Babbage Jr.\n" in note.content
 
 

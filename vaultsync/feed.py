@@ -3,7 +3,8 @@
 Feed bytes → `Announcement` (the day and its papers, parsed with feedparser) → digest text in the format
 the arXiv-daily generator wrote and `reader` reads: `## keyword` sections in the configured order, entries
 `### Title: <title>. (arXiv:<id>v<n> [<category>])` (` UPDATED` for replacements) with `* Paper URL`,
-`* Code URL`, `* Copy Paste`, `* Summary` and `* Authors`. No network and no files here (see `fetch`).
+`* Code URL`, `* Copy Paste`, `* Summary`, `* Authors` and `* Categories` (all of them, when more than the
+heading's). No network and no files here (see `fetch`).
 
 The feed follows arXiv's RSS specification (info.arxiv.org/help/rss_specifications.html): the channel's
 `pubDate` is the announcement day; each `<item>` has `title`, `link`, `description` (`arXiv:<id>v<n>
@@ -160,7 +161,8 @@ def sections(
 
 
 def digest_text(grouped: Sequence[tuple[str, Sequence[Paper]]]) -> str:
-    """The digest in the arXiv-daily format, with an `* Authors:` line; the same input gives the same bytes."""
+    """The digest in the arXiv-daily format, with `* Authors:` and `* Categories:` lines; the same input gives
+    the same bytes."""
     out: list[str] = []
     for heading, papers in grouped:
         out.append(f"## {heading}\n")
@@ -183,4 +185,6 @@ def _entry(paper: Paper, heading: str) -> str:
     ]
     if paper.authors:
         lines.append(f"* Authors: {', '.join(paper.authors)}")
+    if len(paper.categories) > 1:
+        lines.append(f"* Categories: {', '.join(paper.categories)}")
     return "\n".join(lines) + "\n\n"

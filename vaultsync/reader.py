@@ -34,7 +34,7 @@ _TITLE = re.compile(
     r"\[(?P<category>[^\]]*)\](?P<updated>[ \t]+UPDATED)?\)[ \t]*$"
 )
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})([-_]?)(\d{2})\2(\d{2})(?!\d)")
-_KNOWN_FIELDS = {"paper url", "code url", "copy paste", "summary", "authors"}
+_KNOWN_FIELDS = {"paper url", "code url", "copy paste", "summary", "authors", "categories"}
 
 
 def _token(kind: str, **values: Any):  # noqa: ANN202 - mistune's rule signature
@@ -184,7 +184,7 @@ class _Builder:
         paper_url = self.url(fields.get("paper url")) or f"https://arxiv.org/abs/{m['id']}"
         code_url = self.url(fields.get("code url"))
         summary = fields.get("summary")
-        authors = fields.get("authors")
+        authors, categories = fields.get("authors"), fields.get("categories")
         extra = {name: value.strip() for key, (name, value, _) in fields.items() if key not in _KNOWN_FIELDS}
         return Entry(
             arxiv_id=m["id"],
@@ -198,6 +198,7 @@ class _Builder:
             line=line,
             extra=extra,
             authors=split_authors(authors[1]) if authors else (),
+            categories=tuple(item for item in categories[1].replace(",", " ").split()) if categories else (),
         )
 
     def url(self, field: tuple[str, str, int] | None) -> str | None:

@@ -81,7 +81,7 @@ def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section)
         arxiv_id=entry.arxiv_id,
         version=entry.version,
         title=entry.title,
-        categories=(entry.category,) if entry.category else (),
+        categories=tuple(dict.fromkeys(filter(None, (entry.category, *entry.categories)))),
         paper_url=entry.paper_url,
         code_url=entry.code_url,
         abstract=entry.abstract,
