@@ -249,6 +249,16 @@ def test_fetch_without_a_category_is_a_usage_error(server, tmp_path):
     assert server.requests == [] and not (tmp_path / "out").exists()
 
 
+def test_a_folder_that_cannot_be_written_is_one_error_line(server, tmp_path):
+    server.serve("cs.CV+cs.LG", Reply())
+    (tmp_path / "file").write_text("x")
+    result = fetch(server, tmp_path / "file" / "digests")
+    assert result.returncode == 1 and result.stderr == (
+        f"Error: {tmp_path / 'file' / 'digests'}: cannot write the digest (Not a directory) — check the folder\n"
+    )
+    assert fetch(server, tmp_path / "file").returncode == 2
+
+
 def test_an_empty_feed_writes_nothing_and_exits_0(server, tmp_path):
     server.serve("cs.CV+cs.LG", Reply(body=EMPTY))
     out, vault = tmp_path / "digests", tmp_path / "vault"

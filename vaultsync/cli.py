@@ -345,8 +345,10 @@ def fetch_command(
         _fail(f"{out_dir} is not a folder — give the folder to write the digest into")
     try:
         outcome = fetch(out_dir, options)
-    except (FetchError, OSError) as error:
+    except FetchError as error:
         _fail(str(error), EXIT_FAILED)
+    except OSError as error:
+        _fail(f"{out_dir}: cannot write the digest ({error.strerror or error}) — check the folder", EXIT_FAILED)
     if not quiet:
         typer.echo(outcome.describe(options.url))
     if import_to is not None and outcome.path is not None:
