@@ -35,7 +35,7 @@ def test_every_command_and_option_is_documented():
 
     readme = (REPO / "README.md").read_text()
     commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
-    assert set(commands) == {"import", "watch", "init", "status", "doctor", "service"}
+    assert set(commands) == {"import", "watch", "init", "status", "doctor", "service", "fetch"}
     for name, command in commands.items():
         assert name in run_cli("--help", check=True).stdout
         assert "Example:" in run_cli(name, "--help", check=True).stdout

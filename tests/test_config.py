@@ -11,7 +11,7 @@ import frontmatter
 import pytest
 from conftest import REPO, run_cli, vault_files
 
-from vaultsync.config import KEYS, default_text, parse
+from vaultsync.config import FETCH_KEYS, KEYS, default_text, parse
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
 
@@ -26,11 +26,12 @@ def settings_file(vault: Path, text: str) -> Path:
 def test_the_default_file_sets_every_key_to_its_default():
     text = default_text("logseq")
     assert parse(text, Path("x")) == {"flavor": "logseq"}
-    settings = re.compile(r"# (\w+ = .*|\[tag_map\])")
+    settings = re.compile(r"# (\w+ = .*|\[tag_map\]|\[fetch\])")
     uncommented = "\n".join(line[2:] for line in text.splitlines() if settings.fullmatch(line))
     values = parse(uncommented.replace('flavor = "logseq"\n', ""), Path("x"))
     assert values == {key: default for key, (default, _, _) in KEYS.items() if key != "flavor"} | {
-        "tag_map": {"exlainability": "explainability"}
+        "tag_map": {"exlainability": "explainability"},
+        "fetch": {key: default for key, (default, _, _) in FETCH_KEYS.items()},
     }
 
 

@@ -107,7 +107,8 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
         raise ArgumentError(str(error)) from None
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
-        renderer = Renderer(chosen.layout, template_dirs, chosen)  # a broken template stops us before any write
+        # A broken template stops us before any write.
+        renderer = Renderer(chosen.layout, template_dirs, chosen, values["author_links"])
     except TemplateProblem as error:
         raise TemplateProblem(f"{error} — fix the template or remove it to use the default") from None
     built = Options(
@@ -118,6 +119,7 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
         tag_map=tuple(sorted(values["tag_map"].items())),
         patterns=tuple(values["digest_patterns"]),
         reading_queue=values["reading_queue"],
+        author_links=values["author_links"],
     )
     return built, renderer.customized
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.handlers
+import random
 import shutil
 import stat
 import sys
@@ -19,7 +20,7 @@ import threading
 import traceback
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -27,6 +28,7 @@ import typer
 from typer.core import TyperArgument, TyperCommand
 
 from . import __version__, api, lock, service
+from .config import FILE as CONFIG_FILE
 from .config import default_text as default_settings
 from .flavor import FLAVORS, KINDS, resolve
 from .layout import Layout
@@ -270,6 +272,76 @@ def watch_command(
     raise typer.Exit(code)
 
 
+@app.command("fetch", cls=_Command, short_help="Write today's digest from arXiv's RSS feed.")
+def fetch_command(
+    target: Annotated[
+        Path,
+        typer.Argument(
+            metavar="OUT_DIR|VAULT",
+            help="The folder to write the digest into, or a vault whose settings name the `source` folder"
+            " and a [fetch] table.",
+        ),
+    ],
+    category: Annotated[
+        list[str] | None,
+        typer.Option("--category", metavar="CAT", help="arXiv category, repeatable (cs.CV); one request for all."),
+    ] = None,
+    keyword: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--keyword",
+            metavar="WORD",
+            help="Section keyword, repeatable, in order: a paper goes under the first found in its title, else"
+            " in its abstract; papers matching none are left out. None: a section per primary category.",
+        ),
+    ] = None,
+    updated: Annotated[
+        bool | None, typer.Option("--updated/--no-updated", help="Also list new versions of papers (UPDATED).")
+    ] = None,
+    feed_url: Annotated[
+        str | None, typer.Option(metavar="URL", help="The feed's base URL (default https://rss.arxiv.org/rss/).")
+    ] = None,
+    timeout: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Give up on a silent server.")] = 30.0,
+    import_to: Annotated[
+        Path | None, typer.Option("--import", metavar="VAULT", help="Import the digest into VAULT right after.")
+    ] = None,
+    quiet: Quiet = None,
+    config: Config = None,
+) -> None:
+    """Write the day's digest, OUT_DIR/YYYY-MM-DD.md, from arXiv's RSS feed, in the format `import` reads.
+
+    Exit 0 also when arXiv announces nothing (weekends): nothing is written. Exit 1 when the feed cannot be
+    fetched or read: nothing is written either.
+
+    Example: vaultsync fetch ~/arxiv-daily --category cs.CV --keyword diffusion
+    """
+    from .fetch import FetchError, fetch, options_from
+
+    settings: dict[str, Any] = {}
+    out_dir = target
+    if config is not None or (target / CONFIG_FILE).is_file():  # a vault: the folder and the feed from its settings
+        settings = _settings(target, config)
+        if not settings["source"]:
+            _fail(f"{target} has no `source` setting — give the folder to write into, or set `source` in it")
+        out_dir = Path(settings["source"])
+    given = dict(categories=category, keywords=keyword, updated=updated, feed_url=feed_url, timeout=timeout)
+    options = options_from(settings.get("fetch", {}), given)
+    if not options.categories:
+        _fail("no category — give --category cs.CV (repeatable), or set categories in the vault's [fetch] table")
+    if out_dir.exists() and not out_dir.is_dir():
+        _fail(f"{out_dir} is not a folder — give the folder to write the digest into")
+    try:
+        outcome = fetch(out_dir, options)
+    except FetchError as error:
+        _fail(str(error), EXIT_FAILED)
+    except OSError as error:
+        _fail(f"{out_dir}: cannot write the digest ({error.strerror or error}) — check the folder", EXIT_FAILED)
+    if not quiet:
+        typer.echo(outcome.describe(options.url))
+    if import_to is not None and outcome.path is not None:
+        import_command([outcome.path, import_to], quiet=quiet)
+
+
 @app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
 def init_command(
     vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
@@ -395,6 +467,15 @@ def service_command(
     ],
     name: Annotated[str, typer.Option(metavar="NAME", help="Service name.")] = "vaultsync",
     config: Config = None,
+    fetch: Annotated[
+        bool,
+        typer.Option(
+            "--fetch",
+            help="Instead: run `vaultsync fetch VAULT` daily after arXiv's refresh (midnight US Eastern), a"
+            " random delay later (VAULT's settings name the source and the [fetch] categories).",
+        ),
+    ] = False,
+    timer: Annotated[bool, typer.Option("--timer", help="With --fetch, systemd: print the .timer instead.")] = False,
 ) -> None:
     """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
@@ -404,6 +485,9 @@ def service_command(
         _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
     split = next((index for index, item in enumerate(arguments) if item.startswith("-")), len(arguments))
     paths = [Path(item).expanduser().absolute() for item in arguments[:split]]
+    if fetch or timer:
+        _fetch_service(kind, paths, arguments[split:], f"{name}-fetch", config, timer)
+        return
     src, vault, _ = _locate(paths, config)
     if not src.is_dir():
         _fail(f"{src} is not a folder — give the folder the digests land in")
@@ -418,6 +502,31 @@ def service_command(
         text = service.launchd_plist(command, f"org.vaultsync.{name}", log_file)
     typer.echo(text, nl=False)
     typer.echo(service.install_steps(kind, name), err=True)
+
+
+def _fetch_service(
+    kind: str, paths: list[Path], options: list[str], name: str, config: Path | None, timer: bool
+) -> None:
+    """Print the definitions that run `vaultsync fetch VAULT` daily (`timer`: systemd's .timer)."""
+    if len(paths) != 1:
+        _fail("--fetch takes VAULT alone: its settings name the source folder and the [fetch] categories")
+    vault = paths[0]
+    settings = _settings(vault, config)
+    if not settings["source"] or not settings["fetch"].get("categories"):
+        _fail(f"{vault}: set `source` and `categories` in its [fetch] table first (see `vaultsync init`)")
+    executable = shutil.which("vaultsync") or sys.argv[0]
+    command = [str(Path(executable).absolute()), "fetch", str(vault)]
+    command += ["--config", str(config.absolute())] if config else []
+    command += options
+    about = f"vaultsync: fetch today's arXiv digest for {vault}"
+    if kind == "systemd":
+        text = service.systemd_fetch_timer(about) if timer else service.systemd_fetch_unit(command, about)
+    else:
+        at = service.local_fetch_time(datetime.now().astimezone(), random.randrange(service.FETCH_DELAY // 60))
+        log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
+        text = service.launchd_fetch_plist(command, f"org.vaultsync.{name}", log_file, at)
+    typer.echo(text, nl=False)
+    typer.echo(service.install_steps(kind, name, timer=True), err=True)
 
 
 def _check_vault(vault: Path) -> None:
@@ -449,9 +558,17 @@ def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path,
     """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
     src, vault = _src_vault(paths)
     _check_vault(vault)
+    settings = _settings(vault, config, **given)
     try:
-        settings = api.settings(vault, config, **given)
         return api.source(src, vault, settings), vault, settings
+    except api.ArgumentError as error:
+        _fail(str(error))
+
+
+def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
+    """The vault's settings with the options given (exit 2 if they cannot be used)."""
+    try:
+        return api.settings(vault, config, **given)
     except api.ArgumentError as error:
         _fail(str(error))
 

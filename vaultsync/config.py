@@ -27,6 +27,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "tag_map": ({}, dict, 'keyword tags renamed or merged, e.g. exlainability = "explainability"'),
     "digest_patterns": (["*.md", "*.txt"], list, "which files in SRC are digests"),
     "reading_queue": (True, bool, "keep a note listing the papers not ticked yet (Obsidian)"),
+    "author_links": (False, bool, 'paper notes list authors as links, "[[Ada Lovelace]]", for your author notes'),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),
@@ -35,6 +36,14 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "log_file": ("", str, "watch: also append the log to this file"),
     "quiet": (False, bool, "print (or log) only warnings and errors"),
     "verbose": (False, bool, "print every note written (watch: every file event)"),
+    "fetch": ({}, dict, "`vaultsync fetch VAULT`: the feed to fetch into `source`"),
+}
+# The `[fetch]` table: key → (default, type, what it is), as the options of `vaultsync fetch`.
+FETCH_KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
+    "categories": ([], list, 'arXiv categories, all in one request: ["cs.CV", "cs.LG"]'),
+    "keywords": ([], list, "a section per keyword, in this order (none: a section per primary category)"),
+    "updated": (False, bool, "also list replaced papers (new versions), marked UPDATED"),
+    "feed_url": ("https://rss.arxiv.org/rss/", str, "the feed's base URL; the categories are appended"),
 }
 FILE = Path(STATE_DIR, "config.toml")
 
@@ -77,6 +86,14 @@ def parse(text: str, file: Path) -> dict[str, Any]:
         kind = KEYS[key][1]
         if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
             raise ConfigError(f"{file}: {key} must be {_type_name(kind)}, not {value!r}")
+    for key, value in data.get("fetch", {}).items():
+        if key not in FETCH_KEYS:
+            raise ConfigError(f"{file}: unknown key fetch.{key} — known keys: {', '.join(FETCH_KEYS)}")
+        kind = FETCH_KEYS[key][1]
+        if isinstance(value, bool) and kind is not bool or not isinstance(value, kind):
+            raise ConfigError(f"{file}: fetch.{key} must be {_type_name(kind)}, not {value!r}")
+        if kind is list and not all(isinstance(item, str) and item.strip() for item in value):
+            raise ConfigError(f"{file}: fetch.{key} must be a list of strings, not {value!r}")
     for old, new in data.get("tag_map", {}).items():
         if not isinstance(new, str) or names.tag(new) != new:
             raise ConfigError(f"{file}: tag_map.{old} must be a tag (lowercase letters, digits, -, _, /), not {new!r}")
@@ -109,10 +126,13 @@ def default_text(flavor: str, source: str = "") -> str:
         f"flavor = {_toml(flavor)}",
     ]
     for key, (default, _, about) in KEYS.items():
-        if key in ("source", "flavor", "tag_map"):
+        if key in ("source", "flavor", "tag_map", "fetch"):
             continue
         lines += ["", f"# {about}", f"# {key} = {_toml(default)}"]
-    lines += ["", f"# {KEYS['tag_map'][2]}", "# [tag_map]", '# exlainability = "explainability"', ""]
+    lines += ["", f"# {KEYS['tag_map'][2]}", "# [tag_map]", '# exlainability = "explainability"']
+    lines += ["", f"# {KEYS['fetch'][2]}", "# [fetch]"]
+    lines += [f"# {key} = {_toml(default)}    # {about}" for key, (default, _, about) in FETCH_KEYS.items()]
+    lines.append("")
     return "\n".join(lines)
 
 

@@ -176,6 +176,8 @@ class LogseqPages:
             return parse_date(ref[1] if ref else raw, self.title_format) or raw
         if name == "digests":
             return [f"[[{page}]]" for page in _REF.findall(raw)]
+        if name == "authors":  # names, or `[[page]]` links with `author_links`: kept as written
+            return [item.strip() for item in raw.split(",") if item.strip()]
         if name in LIST_KEYS:
             items = (item.strip().removeprefix("#").removeprefix("[[").removesuffix("]]") for item in raw.split(","))
             return [item.strip() for item in items if item.strip()]

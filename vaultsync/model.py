@@ -32,6 +32,8 @@ class Entry:
     abstract: str  # Markdown, converted from the digest's HTML
     line: int
     extra: dict[str, str] = field(default_factory=dict)
+    authors: tuple[str, ...] = ()  # from `* Authors: A, B, C`; digests older than `vaultsync fetch` have none
+    categories: tuple[str, ...] = ()  # every category, from `* Categories: cs.CV, cs.LG` (`vaultsync fetch`)
 
 
 @dataclass(frozen=True)

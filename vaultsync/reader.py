@@ -34,7 +34,7 @@ _TITLE = re.compile(
     r"\[(?P<category>[^\]]*)\](?P<updated>[ \t]+UPDATED)?\)[ \t]*$"
 )
 _DATE_IN_NAME = re.compile(r"(?<!\d)(\d{4})([-_]?)(\d{2})\2(\d{2})(?!\d)")
-_KNOWN_FIELDS = {"paper url", "code url", "copy paste", "summary"}
+_KNOWN_FIELDS = {"paper url", "code url", "copy paste", "summary", "authors", "categories"}
 
 
 def _token(kind: str, **values: Any):  # noqa: ANN202 - mistune's rule signature
@@ -113,6 +113,11 @@ def parse_digest(text: str, source: str = "<digest>") -> Digest:
     return _Builder(source).build(tokens)
 
 
+def split_authors(value: str) -> tuple[str, ...]:
+    """The names of an `* Authors: A, B, C` field (`vaultsync fetch` writes it; older digests have none)."""
+    return tuple(name for name in (" ".join(part.split()) for part in value.split(",")) if name)
+
+
 class _Builder:
     """Folds the token stream into sections and entries."""
 
@@ -179,6 +184,7 @@ class _Builder:
         paper_url = self.url(fields.get("paper url")) or f"https://arxiv.org/abs/{m['id']}"
         code_url = self.url(fields.get("code url"))
         summary = fields.get("summary")
+        authors, categories = fields.get("authors"), fields.get("categories")
         extra = {name: value.strip() for key, (name, value, _) in fields.items() if key not in _KNOWN_FIELDS}
         return Entry(
             arxiv_id=m["id"],
@@ -191,6 +197,8 @@ class _Builder:
             abstract=html_to_markdown(summary[1]) if summary else "",
             line=line,
             extra=extra,
+            authors=split_authors(authors[1]) if authors else (),
+            categories=tuple(item for item in categories[1].replace(",", " ").split()) if categories else (),
         )
 
     def url(self, field: tuple[str, str, int] | None) -> str | None:

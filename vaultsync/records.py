@@ -33,6 +33,7 @@ class PaperRecord:
     abstract: str
     listings: tuple[Listing, ...]
     extra: dict[str, str] = field(default_factory=dict)
+    authors: tuple[str, ...] = ()  # the highest version's (digests before `vaultsync fetch` have none)
     complete: bool = True  # False when rebuilt from a note's frontmatter: abstract and keywords unknown
 
     @property
@@ -58,13 +59,18 @@ class PaperRecord:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data["categories"] = list(self.categories)
         data["extra"] = dict(self.extra)
+        if self.authors:
+            data["authors"] = list(self.authors)
+        else:  # a record of digests without authors stays as it was, and so do its note's inputs
+            del data["authors"]
         data["listings"] = [[item.day.isoformat(), item.keyword, item.tag] for item in self.listings]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PaperRecord:
         listings = tuple(Listing(date.fromisoformat(day), keyword, tag) for day, keyword, tag in data["listings"])
-        return cls(**{**data, "categories": tuple(data["categories"]), "listings": listings})
+        authors = tuple(data.get("authors", ()))
+        return cls(**{**data, "categories": tuple(data["categories"]), "listings": listings, "authors": authors})
 
 
 def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section) -> PaperRecord:
@@ -75,12 +81,13 @@ def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section)
         arxiv_id=entry.arxiv_id,
         version=entry.version,
         title=entry.title,
-        categories=(entry.category,) if entry.category else (),
+        categories=tuple(dict.fromkeys(filter(None, (entry.category, *entry.categories)))),
         paper_url=entry.paper_url,
         code_url=entry.code_url,
         abstract=entry.abstract,
         listings=(listing,),
         extra=dict(entry.extra),
+        authors=entry.authors,
     )
     if record is None:
         return fresh
@@ -93,6 +100,7 @@ def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section)
         categories=tuple(dict.fromkeys(newer.categories + older.categories)),
         listings=tuple(sorted(item for item in listings if item.keyword or item.day not in known_days)),
         extra={**older.extra, **newer.extra},
+        authors=newer.authors or older.authors,
     )
 
 
@@ -114,8 +122,17 @@ def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
         code_url=metadata.get("code_url") or None,
         abstract="",
         listings=tuple(Listing(day, "", "") for day in sorted({first_seen, *days})),
+        authors=tuple(_unlinked(str(name)) for name in metadata.get("authors") or ()),
         complete=False,
     )
+
+
+def _unlinked(name: str) -> str:
+    """An author's name from a frontmatter value, written as a link (`[[Ada Lovelace]]`,
+    `[[Ada Lovelace|Ada Lovelace]]`) or not."""
+    if name.startswith("[[") and name.endswith("]]"):
+        return name[2:-2].rpartition("|")[2]
+    return name
 
 
 def retag(digest: Digest, prefix: str, renames: Sequence[tuple[str, str]]) -> Digest:

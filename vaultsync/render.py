@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, markup
+from . import __version__, markup, names
 from .flavor import Flavor, obsidian
 from .layout import Layout
 from .model import Section
@@ -69,8 +69,15 @@ _SAMPLE = PaperRecord(
 class Renderer:
     """Renders note bodies with one Jinja2 environment, built once per run."""
 
-    def __init__(self, layout: Layout, template_dirs: Sequence[Path] = (), flavor: Flavor | None = None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        template_dirs: Sequence[Path] = (),
+        flavor: Flavor | None = None,
+        author_links: bool = False,
+    ) -> None:
         self.flavor = flavor or obsidian(layout)
+        self.author_links = author_links  # authors as links to notes of their own: `[[Ada Lovelace]]`
         self.layout = self.flavor.layout
         defaults = default_templates() / self.flavor.templates
         loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, defaults]]
@@ -118,7 +125,10 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
-        return hashlib.sha256(repr((__version__, self.flavor.name, self.layout, sources)).encode()).hexdigest()[:16]
+        inputs = (__version__, self.flavor.name, self.layout, sources) + (
+            ("author_links",) if self.author_links else ()
+        )
+        return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
     @property
     def customized(self) -> bool:
@@ -143,6 +153,7 @@ class Renderer:
         by path because another note has the name)."""
         return {
             "title": self.layout.title_for(paper.title, path),
+            **({"authors": [self.author(name) for name in paper.authors]} if paper.authors else {}),
             "arxiv_id": paper.arxiv_id,
             "arxiv_version": paper.version,
             "categories": list(paper.categories),
@@ -154,6 +165,18 @@ class Renderer:
             "first_seen": paper.first_seen,
             "aliases": [paper.arxiv_id],
         }
+
+    def author(self, name: str) -> str:
+        """An author as the `authors` property lists them: the name, or with `author_links` a link to the
+        note (Obsidian) or page (Logseq) of that name, made safe for a file name."""
+        if not self.author_links:
+            return name
+        if self.flavor.name == "logseq":
+            return f"[[{name.replace('[', '(').replace(']', ')')}]]"
+        target = names.note_name(name)
+        if not target:
+            return name
+        return f"[[{target}]]" if target == name else f"[[{target}|{names.link_label(name)}]]"
 
     def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:
         """The managed part of a paper note (TemplateProblem, naming the paper, if the template fails on it)."""
@@ -168,6 +191,7 @@ class Renderer:
         paragraphs = [self.flavor.text(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
         return {
             "title": paper.title,
+            "authors": list(paper.authors),
             "arxiv_id": paper.arxiv_id,
             "version": paper.version,
             "categories": list(paper.categories),
