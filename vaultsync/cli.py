@@ -512,7 +512,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
         # A broken template stops us before the vault is touched.
-        renderer = Renderer(chosen.layout, template_dirs, chosen)
+        renderer = Renderer(chosen.layout, template_dirs, chosen, tuple(settings["cssclasses"]))
     except TemplateProblem as error:
         _fail(f"{error} — fix the template or remove it to use the default")
     options = Options(
@@ -523,6 +523,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
         tag_map=tuple(sorted(settings["tag_map"].items())),
         patterns=tuple(settings["digest_patterns"]),
         reading_queue=settings["reading_queue"],
+        cssclasses=tuple(settings["cssclasses"]),
     )
     return options, renderer.customized
 

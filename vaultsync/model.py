@@ -32,6 +32,7 @@ class Entry:
     abstract: str  # Markdown, converted from the digest's HTML
     line: int
     extra: dict[str, str] = field(default_factory=dict)
+    raw_title: str = ""  # the title as the digest wrote it (TeX and all), where `title` decodes it
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import mistune
 
-from . import names
+from . import names, tex
 from .markup import html_to_markdown
 from .model import Digest, Entry, NotADigestError, Problem, Section
 
@@ -183,7 +183,7 @@ class _Builder:
         return Entry(
             arxiv_id=m["id"],
             version=int(m["version"]),
-            title=m["title"],
+            title=tex.decode(m["title"]),
             category=m["category"].strip(),
             updated=bool(m["updated"]),
             paper_url=paper_url,
@@ -191,6 +191,7 @@ class _Builder:
             abstract=html_to_markdown(summary[1]) if summary else "",
             line=line,
             extra=extra,
+            raw_title=m["title"],
         )
 
     def url(self, field: tuple[str, str, int] | None) -> str | None:

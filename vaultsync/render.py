@@ -30,6 +30,11 @@ QUEUE_TAG = "arxiv-reading-queue"
 QUEUE_LIST = 1000  # the plain list stops here, so the note stays small
 
 
+def doi(arxiv_id: str) -> str:
+    """The DOI arXiv registers for every paper (`10.48550/arXiv.2401.08640`): no lookup needed."""
+    return f"10.48550/arXiv.{arxiv_id}"
+
+
 def default_templates() -> Path:
     """The default templates: inside the installed package, or at the top of a source checkout."""
     packaged = Path(str(resources.files("vaultsync") / "templates"))
@@ -69,9 +74,17 @@ _SAMPLE = PaperRecord(
 class Renderer:
     """Renders note bodies with one Jinja2 environment, built once per run."""
 
-    def __init__(self, layout: Layout, template_dirs: Sequence[Path] = (), flavor: Flavor | None = None) -> None:
+    def __init__(
+        self,
+        layout: Layout,
+        template_dirs: Sequence[Path] = (),
+        flavor: Flavor | None = None,
+        cssclasses: Sequence[str] = (),
+    ) -> None:
+        """`cssclasses`: the `cssclasses` property of paper notes (Obsidian only; none: no such key)."""
         self.flavor = flavor or obsidian(layout)
         self.layout = self.flavor.layout
+        self.cssclasses = tuple(cssclasses) if self.flavor.name == "obsidian" else ()
         defaults = default_templates() / self.flavor.templates
         loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, defaults]]
         self.env = jinja2.Environment(
@@ -118,7 +131,8 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
-        return hashlib.sha256(repr((__version__, self.flavor.name, self.layout, sources)).encode()).hexdigest()[:16]
+        inputs = (__version__, self.flavor.name, self.layout, self.cssclasses, sources)
+        return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
 
     @property
     def customized(self) -> bool:
@@ -141,10 +155,12 @@ class Renderer:
         """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_links`:
         the index notes' link targets where they are not the layout's name (renamed by the user, or linked
         by path because another note has the name)."""
+        titles = self.layout.titles(paper.title, paper.raw_title or paper.title, paper.former_titles, path)
         return {
-            "title": self.layout.title_for(paper.title, path),
+            **titles.properties,
             "arxiv_id": paper.arxiv_id,
             "arxiv_version": paper.version,
+            "doi": doi(paper.arxiv_id),
             "categories": list(paper.categories),
             "tags": paper.tags,
             "paper_url": paper.paper_url,
@@ -152,7 +168,8 @@ class Renderer:
             "code_url": paper.code_url,
             "digests": [f"[[{self.index_link(day, index_links)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
-            "aliases": [paper.arxiv_id],
+            "aliases": [paper.arxiv_id, *titles.aliases],
+            **({"cssclasses": list(self.cssclasses)} if self.cssclasses else {}),
         }
 
     def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:

@@ -58,6 +58,7 @@ class Options:
     tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
     reading_queue: bool = True  # keep a note listing the papers not ticked yet (Obsidian)
+    cssclasses: tuple[str, ...] = ()  # Obsidian: the `cssclasses` of paper notes (none: no such key)
 
 
 def import_digests(
@@ -76,7 +77,7 @@ def import_digests(
     summary = Summary(flavor=flavor.name, flavor_reason=reason)
     if isinstance(paths, Sequence) and not paths:
         return summary  # nothing to import: nothing created either
-    renderer = Renderer(flavor.layout, options.template_dirs, flavor)
+    renderer = Renderer(flavor.layout, options.template_dirs, flavor, options.cssclasses)
     if not options.dry_run:
         vault_root.mkdir(parents=True, exist_ok=True)
     vault = Vault(vault_root, dry_run=options.dry_run)
