@@ -45,7 +45,7 @@ _LETTERS = {
 }
 _SPECIALS = "&%_#${}"
 
-_ARG = r"(?:\\[ij](?![A-Za-z])|[A-Za-z])"  # what an accent goes on: a letter, or a dotless i or j
+_ARG = r"(?:\\[ij](?![A-Za-z])(?:\{\})?|[A-Za-z])"  # what an accent goes on: a letter, or a dotless i or j
 _TOKEN = re.compile(
     r"(?P<escaped>\\\\)"
     rf"|\\(?P<special>[{re.escape(_SPECIALS)}])"
@@ -71,7 +71,7 @@ def _decode(found: re.Match[str]) -> str:
         mark, arg = _SIGN_ACCENTS[found["sign"]], found["sign_arg"] or found["sign_bare"]
     else:
         mark, arg = _LETTER_ACCENTS[found["letter"]], found["letter_arg"] or found["letter_bare"]
-    return unicodedata.normalize("NFC", arg.removeprefix("\\") + mark)
+    return unicodedata.normalize("NFC", (arg[1] if arg.startswith("\\") else arg) + mark)
 
 
 def decode(text: str) -> str:
