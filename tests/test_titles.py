@@ -11,11 +11,11 @@ from pathlib import Path
 
 import frontmatter
 import pytest
-from conftest import new_graph, run_cli
+from conftest import LOGSEQ_CONFIG, new_graph, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync import names, tex
+from vaultsync import logseq_graph, names, tex
 from vaultsync.logseq_page import LogseqPages
 from vaultsync.reader import parse_digest
 
@@ -316,3 +316,47 @@ def test_cssclasses_is_a_setting_and_absent_by_default(tmp_path):
     (vault / ".vaultsync" / "config.toml").write_text('cssclasses = ["arxiv paper"]\n')
     result = run_cli("import", src / "2022-07-11.md", vault)
     assert result.returncode == 2 and "cssclasses" in result.stderr
+
+
+# --- hiding the stamp ---------------------------------------------------------------------------------
+
+HIDDEN_CASES = {
+    "{}": "{\n :block-hidden-properties #{:vaultsync}}",
+    '{:meta/version 1\n ;; :block-hidden-properties #{:public}\n :a "}"}\n': (
+        '{:meta/version 1\n ;; :block-hidden-properties #{:public}\n :a "}"\n :block-hidden-properties #{:vaultsync}}\n'
+    ),
+    "{:a {:b #{1}} :block-hidden-properties #{:public :icon} ; mine\n :c 2}": (
+        "{:a {:b #{1}} :block-hidden-properties #{:public :icon :vaultsync} ; mine\n :c 2}"
+    ),
+    "{:block-hidden-properties #{}}": "{:block-hidden-properties #{:vaultsync}}",
+    "{:block-hidden-properties #{:x ; c\n}}": "{:block-hidden-properties #{:x ; c\n :vaultsync}}",
+    "{:block-hidden-properties #{:vaultsync :x}}": "{:block-hidden-properties #{:vaultsync :x}}",
+    "{:block-hidden-properties [:x]}": None,  # not a set: Logseq's own setting would break
+    "{:a #_ 1 :b 2}": None,
+    "{:a 1} {:b 2}": None,
+    "{:a 1": None,
+    "{:a}": None,
+}
+
+
+@pytest.mark.parametrize(("text", "edited"), HIDDEN_CASES.items())
+def test_the_stamp_is_added_to_the_hidden_properties_and_nothing_else_changes(text, edited):
+    assert logseq_graph.with_hidden_property(text, "vaultsync") == edited
+
+
+def test_init_hides_the_stamp_only_when_asked(tmp_path):
+    graph = new_graph(tmp_path / "graph", LOGSEQ_CONFIG)
+    config = graph / "logseq" / "config.edn"
+    run_cli("init", graph, check=True)
+    assert config.read_text() == LOGSEQ_CONFIG
+    result = run_cli("init", graph, "--hide-stamp", check=True)
+    assert result.stdout.endswith(f"hidden: :vaultsync in :block-hidden-properties of {config}\n")
+    assert config.read_text() == LOGSEQ_CONFIG[:-2] + "\n :block-hidden-properties #{:vaultsync}}\n"
+    assert "already hidden" in run_cli("init", graph, "--hide-stamp", check=True).stdout
+    config.write_text("{:a #_ 1 :b 2}")
+    result = run_cli("init", graph, "--hide-stamp")
+    assert result.returncode == 1 and config.read_text() == "{:a #_ 1 :b 2}"
+    assert result.stderr.count("\n") == 1 and "add `:block-hidden-properties #{:vaultsync}`" in result.stderr
+    vault = tmp_path / "vault"
+    result = run_cli("init", vault, "--hide-stamp")
+    assert result.returncode == 2 and not vault.exists()
