@@ -126,7 +126,8 @@ def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
     first_seen = metadata["first_seen"]
     if not isinstance(first_seen, date):
         raise ValueError("first_seen is not a date")
-    raw = str(metadata.get("original_title") or metadata["title"])  # Logseq's page name may not be the title
+    # Logseq's page name may not be the title: the digest's text, or a later version's title, says it
+    raw = str(metadata.get("original_title") or metadata.get("latest_title") or metadata["title"])
     return PaperRecord(
         arxiv_id=str(metadata["arxiv_id"]),
         version=int(metadata["arxiv_version"]),
