@@ -75,11 +75,13 @@ LETTERS = st.characters(min_codepoint=ord("A"), max_codepoint=ord("z")).filter(s
 PLAIN = st.text(st.characters(blacklist_characters="\\$", blacklist_categories=("Cs",)), max_size=30)
 
 
+@pytest.mark.slow
 @given(PLAIN)
 def test_text_without_tex_is_only_normalised(text):
     assert tex.decode(text) == unicodedata.normalize("NFC", text)
 
 
+@pytest.mark.slow
 @given(st.sampled_from(SIGNS), LETTERS, PLAIN, PLAIN)
 def test_every_spelling_of_an_accent_decodes_alike(sign, letter, before, after):
     """`\\'e`, `\\'{e}`, `{\\'e}` and `{\\'{e}}` are one é, whatever text is around them."""
@@ -89,6 +91,7 @@ def test_every_spelling_of_an_accent_decodes_alike(sign, letter, before, after):
     assert {tex.decode(f"{before}{spelling} {after}") for spelling in spellings} == {expected}
 
 
+@pytest.mark.slow
 @given(st.sampled_from(LETTER_ACCENTS), LETTERS, PLAIN)
 def test_letter_accents_take_a_braced_or_spaced_argument(accent, letter, after):
     decoded = unicodedata.normalize("NFC", letter + tex._LETTER_ACCENTS[accent])
@@ -96,6 +99,7 @@ def test_letter_accents_take_a_braced_or_spaced_argument(accent, letter, after):
     assert tex.decode(f"\\{accent}{{{letter}}} {after}") == tex.decode(f"\\{accent} {letter} {after}") == expected
 
 
+@pytest.mark.slow
 @given(PLAIN, st.text(st.characters(blacklist_characters="$", blacklist_categories=("Cs",)), min_size=1, max_size=20))
 def test_math_is_kept_byte_for_byte(text, math):
     math = math.rstrip("\\") or "x"
