@@ -113,6 +113,16 @@ def corpus_import(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> tup
     return vault, json.loads(result.stdout)
 
 
+@pytest.fixture(scope="session")
+def logseq_corpus_import(
+    corpus: Path, corpus_counts: Counts, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Counts]:
+    """The whole corpus (shared or sample) imported once into a new Logseq graph: (graph, the corpus's counts)."""
+    graph = new_graph(tmp_path_factory.mktemp("logseq-corpus") / "graph")
+    run_cli("import", corpus, graph, check=True)
+    return graph, corpus_counts
+
+
 def new_graph(root: Path, config: str = LOGSEQ_CONFIG) -> Path:
     """An empty Logseq graph: a folder with `logseq/config.edn`."""
     (root / "logseq").mkdir(parents=True)

@@ -12,12 +12,13 @@ import frontmatter
 from conftest import Counts, count, run_cli
 from test_names import assert_valid
 
-from vaultsync import notefile
+from vaultsync import notefile, tex
 
 PAPER_KEYS = [
     "title",
     "arxiv_id",
     "arxiv_version",
+    "doi",
     "categories",
     "tags",
     "paper_url",
@@ -61,9 +62,14 @@ def test_every_paper_note_keeps_the_contract(corpus_import, corpus, corpus_count
     for path, (meta, body) in notes(vault, "Papers").items():
         assert list(meta) == PAPER_KEYS, path
         arxiv_id = meta["arxiv_id"]
-        assert isinstance(arxiv_id, str) and meta["aliases"] == [arxiv_id]
+        raw = titles[arxiv_id][meta["arxiv_version"]]
+        assert meta["title"] == tex.decode(raw) and meta["doi"] == f"10.48550/arXiv.{arxiv_id}"
+        former = [
+            tex.decode(title) for version, title in sorted(titles[arxiv_id].items()) if version < max(titles[arxiv_id])
+        ]
+        aliases = dict.fromkeys([arxiv_id, raw, *former])  # the raw title, then those of lower versions
+        assert isinstance(arxiv_id, str) and meta["aliases"] == [alias for alias in aliases if alias != meta["title"]]
         assert meta["arxiv_version"] == max(titles[arxiv_id])
-        assert meta["title"] == titles[arxiv_id][meta["arxiv_version"]]
         assert meta["tags"] and all(re.fullmatch(r"[a-z0-9_/-]*[a-z_/-][a-z0-9_/-]*", tag) for tag in meta["tags"])
         assert meta["paper_url"].endswith(arxiv_id) and meta["pdf_url"].endswith(arxiv_id)
         assert meta["code_url"] is None or meta["code_url"].startswith("http")

@@ -127,7 +127,7 @@ def graph(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 PAPER_KEYS = {"title", "arxiv-id", "arxiv-version", "categories", "tags", "paper-url", "pdf-url", "digests"}
-PAPER_KEYS |= {"first-seen", "alias", "vaultsync"}
+PAPER_KEYS |= {"doi", "first-seen", "alias", "vaultsync"}
 DIGEST_KEYS = {"title", "digest-date", "paper-count", "tags", "vaultsync"}
 
 
@@ -157,9 +157,9 @@ def test_every_page_parses_with_logseqs_parser(graph, mldoc, corpus_counts):
                     assert block["refs"][0].lower() in names
                     tasks += 1
         else:
-            assert PAPER_KEYS <= set(properties) <= PAPER_KEYS | {"code-url"}, page
+            assert PAPER_KEYS <= set(properties) <= PAPER_KEYS | {"code-url", "original-title", "latest-title"}, page
             assert not any(block["marker"] for block in result["blocks"]), page  # no abstract became a task
-            assert properties["alias"] == properties["arxiv-id"]
+            assert "arXiv:" + properties["alias"].split(", ")[0] == properties["arxiv-id"]  # then a later title
     assert tasks == sum(int(dict(parsed[str(p)]["properties"]).get("paper-count", 0)) for p in pages)
     for journal in journals:
         [block] = parsed[str(journal)]["blocks"]

@@ -205,7 +205,7 @@ def test_properties_logseq_writes_on_ui_actions_are_no_edits_and_stay_on_their_b
                 assert block_of(text, line) == block, line
         assert not PAGES.split(text).edited
         page = parsed[str(path)]  # mldoc reads the page: its properties, and one block per bullet at its level
-        assert dict(page["properties"])["arxiv-id"] == arxiv_id
+        assert dict(page["properties"])["arxiv-id"] == f"arXiv:{arxiv_id}"
         bullets = [len(line) - len(line.lstrip("\t")) + 1 for line in text.split("\n") if line.lstrip("\t")[:2] == "- "]
         assert [block["level"] for block in page["blocks"]] == bullets
     assert import_json(src, graph)["papers"]["updated"] == 0  # and again: nothing to do
@@ -244,7 +244,7 @@ def test_user_properties_logseq_accepts_in_the_first_block_keep_the_page_found(c
     assert USER_PROPERTIES in updated and REVISION in updated
     properties = dict(parse(mldoc, [path])[str(path)]["properties"])
     assert properties["état"] == "lu" and properties["评分"] == "5" and properties["reading-group"] == "Tuesday"
-    assert properties["arxiv-id"] == arxiv_id
+    assert properties["arxiv-id"] == f"arXiv:{arxiv_id}"
 
 
 def test_pages_whose_first_block_logseq_touched_are_still_found_and_updated(corpus, imported, mldoc):
@@ -266,7 +266,7 @@ def test_pages_whose_first_block_logseq_touched_are_still_found_and_updated(corp
     assert saved.read_text().endswith("- ## Notes") and blank.read_text().endswith("- ## Notes\n\n")
     assert all(REVISION in path.read_text() for path in touched)
     parsed = parse(mldoc, touched)
-    assert [dict(parsed[str(path)]["properties"])["arxiv-id"] for path in touched] == ids
+    assert [dict(parsed[str(path)]["properties"])["arxiv-id"] for path in touched] == [f"arXiv:{i}" for i in ids]
     assert import_json(src, graph)["papers"]["updated"] == 0
 
 

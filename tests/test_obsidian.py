@@ -65,7 +65,7 @@ def test_paper_frontmatter_and_tags_as_the_contract_says(reader, listings):
     for arxiv_id, name in papers(reader).items():
         meta = reader.front_matter_index[name]
         assert list(meta) == PAPER_KEYS, name
-        assert meta["aliases"] == [arxiv_id] and meta["paper_url"].endswith(arxiv_id)
+        assert meta["aliases"][0] == arxiv_id and meta["paper_url"].endswith(arxiv_id)
         assert meta["tags"] and all(TAG.fullmatch(tag) for tag in meta["tags"]), name
         assert {link.strip("[]") for link in meta["digests"]} == listings[arxiv_id], name
         assert reader.tags_index[name] == []  # no `#word` of an abstract became a tag

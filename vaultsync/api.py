@@ -108,7 +108,13 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
     template_dirs = tuple(path for path in (templates, vault / STATE_DIR / "templates") if path and path.is_dir())
     try:
         # A broken template stops us before any write.
-        renderer = Renderer(chosen.layout, template_dirs, chosen, values["author_links"])
+        renderer = Renderer(
+            chosen.layout,
+            template_dirs,
+            chosen,
+            author_links=values["author_links"],
+            cssclasses=tuple(values["cssclasses"]),
+        )
     except TemplateProblem as error:
         raise TemplateProblem(f"{error} — fix the template or remove it to use the default") from None
     built = Options(
@@ -120,6 +126,7 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
         patterns=tuple(values["digest_patterns"]),
         reading_queue=values["reading_queue"],
         author_links=values["author_links"],
+        cssclasses=tuple(values["cssclasses"]),
     )
     return built, renderer.customized
 

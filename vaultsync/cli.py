@@ -32,6 +32,8 @@ from .config import FILE as CONFIG_FILE
 from .config import default_text as default_settings
 from .flavor import FLAVORS, KINDS, resolve
 from .layout import Layout
+from .logseq_graph import CONFIG, ConfigNotEdited, hide_property
+from .logseq_page import CHECKSUM_KEY
 from .render import TemplateProblem, default_templates
 from .sources import file_kind
 from .state import StateError
@@ -352,10 +354,18 @@ def init_command(
             metavar="SRC", help="The folder the digests land in: then `import`, `watch`, `service` need only VAULT."
         ),
     ] = None,
+    hide_stamp: Annotated[
+        bool,
+        typer.Option(
+            "--hide-stamp",
+            help="Logseq: add vaultsync's own `vaultsync::` property to :block-hidden-properties in logseq/config.edn.",
+        ),
+    ] = False,
 ) -> None:
     """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
 
-    Files already there are kept.
+    Files already there are kept. With --hide-stamp (Logseq), the graph's config.edn is edited to hide the
+    `vaultsync::` stamp on paper and digest pages; nothing else in it changes.
 
     Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
@@ -366,6 +376,8 @@ def init_command(
         chosen, reason = resolve(flavor or "auto", vault, Layout())
     except ValueError as error:
         _fail(str(error))
+    if hide_stamp and chosen.name != "logseq":
+        _fail("--hide-stamp is for Logseq graphs (with logseq/config.edn): an Obsidian note's stamp is a comment")
     folder = vault / STATE_DIR
     where = str(source.expanduser().absolute()) if source else ""
     files = {folder / "config.toml": default_settings(chosen.name, where)}
@@ -381,6 +393,13 @@ def init_command(
         path.write_text(text, encoding="utf-8")
         typer.echo(f"written: {path}")
     typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
+    if hide_stamp:
+        try:
+            added = hide_property(vault, CHECKSUM_KEY)
+        except ConfigNotEdited as error:
+            _fail(str(error), EXIT_FAILED)
+        where = vault / CONFIG
+        typer.echo(f"{'hidden' if added else 'already hidden'}: :{CHECKSUM_KEY} in :block-hidden-properties of {where}")
 
 
 @app.command("status", cls=_Command, short_help="Show what is in the vault.")

@@ -5,6 +5,7 @@ a value of the wrong type is an error naming the key and the file.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "digest_patterns": (["*.md", "*.txt"], list, "which files in SRC are digests"),
     "reading_queue": (True, bool, "keep a note listing the papers not ticked yet (Obsidian)"),
     "author_links": (False, bool, 'paper notes list authors as links, "[[Ada Lovelace]]", for your author notes'),
+    "cssclasses": ([], list, 'Obsidian: CSS classes of paper notes (a cssclasses property), e.g. ["arxiv-paper"]'),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),
@@ -97,6 +99,8 @@ def parse(text: str, file: Path) -> dict[str, Any]:
     for old, new in data.get("tag_map", {}).items():
         if not isinstance(new, str) or names.tag(new) != new:
             raise ConfigError(f"{file}: tag_map.{old} must be a tag (lowercase letters, digits, -, _, /), not {new!r}")
+    if not all(isinstance(name, str) and re.fullmatch(r"[\w-]+", name) for name in data.get("cssclasses", [])):
+        raise ConfigError(f'{file}: cssclasses must be a list of CSS class names like "arxiv-paper"')
     if not all(isinstance(pattern, str) for pattern in data.get("digest_patterns", [])):
         raise ConfigError(f'{file}: digest_patterns must be a list of strings like "*.md"')
     return data

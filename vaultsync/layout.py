@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePosixPath
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from . import names
 
 
 class LayoutError(ValueError):
     """A folder or name pattern that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Titles:
+    """What a paper note says of its title: properties (`title` first) and aliases to add after the arXiv id."""
+
+    properties: dict[str, Any]
+    aliases: list[str]
 
 
 @dataclass(frozen=True)
@@ -76,9 +84,11 @@ class Layout:
         """The name a note is known by."""
         return path.stem
 
-    def title_for(self, title: str, path: PurePosixPath) -> str:
-        """The `title` property of a paper note at `path`: the exact title."""
-        return title
+    def titles(self, title: str, raw_title: str, former: Sequence[str], path: PurePosixPath) -> Titles:
+        """The title properties and aliases of a paper note at `path`: `title` the decoded title; after the
+        arXiv id, the aliases the title as the digest wrote it (`raw_title`, TeX escapes and all) and the
+        `former` titles of lower versions, where they differ from it."""
+        return Titles({"title": title}, [item for item in dict.fromkeys([raw_title, *former]) if item != title])
 
     def digest_title(self, day: date) -> str | None:
         """The `title` property of an index note: none, its name says it."""
@@ -96,7 +106,8 @@ class LogseqLayout(Layout):
         suffix = f" ({arxiv_id})" if with_id else ""
         limit = names.LOGSEQ_MAX_FILE_BYTES - len(names.logseq_file_name(suffix).encode())
         page = names.logseq_page_name(
-            self.paper_name.format(title=title, arxiv_id=arxiv_id, category=category), max_bytes=limit
+            self.paper_name.format(title=names.logseq_title(title), arxiv_id=arxiv_id, category=category),
+            max_bytes=limit,
         )
         page = (page or f"arXiv {arxiv_id}") + suffix
         return PurePosixPath(self.papers_folder, names.logseq_file_name(page) + ".md")
@@ -114,9 +125,22 @@ class LogseqLayout(Layout):
     def page_name(self, path: PurePosixPath) -> str:
         return names.logseq_title_from_file(path.stem)
 
-    def title_for(self, title: str, path: PurePosixPath) -> str:
-        """The page name: the exact title, unless it had to change to be a page name."""
-        return self.page_name(path)
+    def titles(self, title: str, raw_title: str, former: Sequence[str], path: PurePosixPath) -> Titles:
+        """`title::` the page name, never changed once the page exists (the decoded title, unless it had to
+        change to be a page name); `original-title::` the title as the digest wrote it, where the page name
+        differs from it; after a later version changed the title, `latest-title::` the new title and an
+        alias to it (made a page name: an alias names a page)."""
+        page = self.page_name(path)
+        properties = {"title": page}
+        if raw_title != page:
+            properties["original_title"] = raw_title
+        aliases = []
+        if former:
+            properties["latest_title"] = title
+            alias = names.logseq_page_name(names.logseq_title(title))
+            if alias and alias.casefold() != page.casefold():
+                aliases.append(alias)
+        return Titles(properties, aliases)
 
     def digest_title(self, day: date) -> str | None:
         return self.digest_name_for(day)

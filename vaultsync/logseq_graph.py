@@ -10,7 +10,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+
+from .vault import NoteChanged, Vault, VaultError
 
 CONFIG = Path("logseq", "config.edn")
 
@@ -58,6 +60,81 @@ def read_config(graph: Path) -> GraphConfig:
                 found[_KEYS[key]] = token[1:-1] if token.startswith('"') else token[1:]
             key = None
     return GraphConfig(**found)
+
+
+HIDDEN = ":block-hidden-properties"
+
+
+def with_hidden_property(text: str, key: str) -> str | None:
+    """The text of a `config.edn` whose `:block-hidden-properties` set holds `:key` (added to the set, or the
+    setting added at the end of the map), every other byte as it was; the text itself if the set holds it
+    already; None where the file cannot be edited safely (not one map, the setting not a set, `#_`)."""
+    tokens = [found for found in _TOKEN.finditer(text) if not found[0].startswith(";")]
+    if not tokens or tokens[0][0] != "{" or any(found[0].startswith("#_") for found in tokens):
+        return None  # a discarded form (`#_`) would shift keys and values
+    end = _closing(tokens, 0)
+    if end is None or end != len(tokens) - 1:
+        return None
+    keyword, places = f":{key}", []
+    at = 1
+    while at < end:
+        name, value = tokens[at][0], tokens[at + 1] if at + 1 < end else None
+        if value is None or name[-1] in "{([" or name in "})]":
+            return None
+        close = _closing(tokens, at + 1) if value[0][-1] in "{([" else at + 1
+        if close is None:
+            return None
+        if name == HIDDEN:
+            if value[0] != "#{":
+                return None
+            if keyword in (found[0] for found in tokens[at + 2 : close]):
+                return text
+            places.append(tokens[close].start())
+        at = close + 1 if value[0][-1] in "{([" else at + 2
+    if len(places) > 1:
+        return None
+    if places:
+        before = text[: places[0]].rstrip(" \t")
+        return before + ("" if before.endswith("{") else " ") + keyword + text[len(before) :]
+    return text[: tokens[end].start()] + f"\n {HIDDEN} #{{{keyword}}}" + text[tokens[end].start() :]
+
+
+def _closing(tokens: list[re.Match[str]], at: int) -> int | None:
+    """The index of the token that closes the one opened at `at`, or None."""
+    depth = 0
+    for index in range(at, len(tokens)):
+        token = tokens[index][0]
+        depth += 1 if token[-1] in "{([" else -1 if token in "})]" else 0
+        if depth == 0:
+            return index
+    return None
+
+
+class ConfigNotEdited(Exception):
+    """`config.edn` could not be edited safely; the message says why and gives the line to add by hand."""
+
+
+def hide_property(graph: Path, key: str) -> bool:
+    """Add `:key` to `:block-hidden-properties` in the graph's `config.edn`, written over the bytes read
+    only (as notes are); False if it is there already. Raises ConfigNotEdited."""
+    rel, vault = PurePosixPath(*CONFIG.parts), Vault(graph)
+    by_hand = f"add `{HIDDEN} #{{:{key}}}` to the map in {graph / CONFIG} yourself (or :{key} to the set there)"
+    try:
+        snapshot = vault.snapshot(rel)
+        if snapshot is None:
+            raise ConfigNotEdited(f"{graph / CONFIG} does not exist: open the graph in Logseq once, or {by_hand}")
+        text = with_hidden_property(snapshot.text, key)
+        if text is None:
+            raise ConfigNotEdited(f"{graph / CONFIG} is not a map vaultsync can edit safely: {by_hand}")
+        if text == snapshot.text:
+            return False
+        vault.write(rel, text, snapshot)
+        vault.release()
+    except NoteChanged:
+        raise ConfigNotEdited(f"{graph / CONFIG} changed while vaultsync edited it: run again, or {by_hand}") from None
+    except VaultError as error:
+        raise ConfigNotEdited(f"{error}: {by_hand}") from None
+    return True
 
 
 def is_graph(folder: Path) -> bool:

@@ -54,8 +54,16 @@ UI_PROPERTIES = frozenset(
     | {"ls-type", "hl-type", "hl-page", "hl-stamp", "hl-color", "logseq.macro-name", "logseq.macro-arguments"}
     | {"logseq.order-list-type", "logseq.tldraw.page", "logseq.tldraw.shape", "todo", "doing", "now", "later", "done"}
 )
-_CHECKSUM = re.compile(r"[0-9a-f]{8}")
+# The stamp starts with a letter so that no reader takes it for a number (Logseq stores `00087701` as 87701,
+# `1e234567` would be a float); pages written before have the bare checksum, still read.
+STAMP_PREFIX = "v"
+_CHECKSUM = re.compile(rf"{STAMP_PREFIX}?(?P<checksum>[0-9a-f]{{8}})")
+# `arxiv-id::` in arXiv's own citation form: a bare `2201.00900` is a number to Logseq's DB importer, which
+# drops its trailing zeros. Pages written before have the bare id, still read.
+ID_PREFIX = "arXiv:"
+REWRITTEN = ("arxiv_id",)  # keys whose older written form is rewritten, though it reads as the same value
 _REF = re.compile(r"\[\[([^\]]+)\]\]")
+_ITEMS = re.compile(r"(?:\[\[[^\]]*\]\]|[^,])+")  # the items of a comma-separated value: `[[a, b]]` is one
 LIST_KEYS = ("tags", "aliases", "categories", "digests")
 DATE_KEYS = ("first_seen", "digest_date")
 NUMBER_KEYS = ("arxiv_version", "paper_count")
@@ -165,8 +173,10 @@ class LogseqPages:
     def render_value(self, name: str, value: Any) -> str:
         if isinstance(value, date):
             return f"[[{format_date(value, self.title_format)}]]"
-        if isinstance(value, list):
-            return ", ".join(map(str, value))
+        if isinstance(value, list):  # an item with a comma is one page reference, not two
+            return ", ".join(f"[[{item}]]" if "," in str(item) else str(item) for item in value)
+        if name == "arxiv_id":
+            return ID_PREFIX + str(value)
         return str(value)
 
     def read_value(self, name: str, raw: str) -> Any:
@@ -179,10 +189,14 @@ class LogseqPages:
         if name == "authors":  # names, or `[[page]]` links with `author_links`: kept as written
             return [item.strip() for item in raw.split(",") if item.strip()]
         if name in LIST_KEYS:
-            items = (item.strip().removeprefix("#").removeprefix("[[").removesuffix("]]") for item in raw.split(","))
+            items = (
+                item.strip().removeprefix("#").removeprefix("[[").removesuffix("]]") for item in _ITEMS.findall(raw)
+            )
             return [item.strip() for item in items if item.strip()]
         if name in NUMBER_KEYS and raw.isdigit():
             return int(raw)
+        if name == "arxiv_id" and raw[: len(ID_PREFIX)].casefold() == ID_PREFIX.casefold():
+            return raw[len(ID_PREFIX) :].strip()
         return raw
 
     def properties(self, head: list[str]) -> dict[str, Any]:
@@ -206,7 +220,7 @@ class LogseqPages:
     def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str:
         """A whole new page."""
         managed = managed.strip("\n")
-        head = self.lines({**metadata, CHECKSUM_KEY: managed_checksum(managed)})
+        head = self.lines({**metadata, CHECKSUM_KEY: STAMP_PREFIX + managed_checksum(managed)})
         return "".join(head) + "\n" + (managed + "\n" if managed else "") + tail
 
     def split(self, text: str) -> PageParts | None:
@@ -222,13 +236,13 @@ class LogseqPages:
             start += 1
         end = next((i for i in range(start, len(lines)) if lines[i].rstrip() == NOTES), len(lines))
         metadata = self.properties(lines[:count])
-        mark = str(metadata.pop(CHECKSUM_KEY, ""))
+        mark = _CHECKSUM.fullmatch(str(metadata.pop(CHECKSUM_KEY, "")))
         return PageParts(
             metadata=metadata,
             head=lines[:count],
             before="".join(lines[count:start]),
             region="".join(lines[start:end]),
-            checksum=mark if _CHECKSUM.fullmatch(mark) else None,
+            checksum=mark["checksum"] if mark else None,
             after="".join(lines[end:]),
         )
 
@@ -239,14 +253,15 @@ class LogseqPages:
         (None: kept), with the UI properties Logseq wrote into them; the checksum is of `generated` when
         that is what vaultsync rendered."""
         if managed is not None:
-            values = {**values, CHECKSUM_KEY: managed_checksum(managed if generated is None else generated)}
+            stamp = managed_checksum(managed if generated is None else generated)
+            values = {**values, CHECKSUM_KEY: STAMP_PREFIX + stamp}
         head = list(parts.head)
         for name, value in values.items():
             at = next((i for i, line in enumerate(head) if self._is_key(line, name)), None)
             current = self.properties([head[at]]).get(name) if at is not None else None
             if at is not None and value is None:
                 del head[at]
-            elif at is not None and current != value:
+            elif at is not None and (current != value or name in REWRITTEN and self._outdated(head[at], value)):
                 line = self.lines({name: value})[0]
                 head[at] = line if head[at].endswith("\n") else line[:-1]
             elif at is None and value is not None:
@@ -256,6 +271,11 @@ class LogseqPages:
         body = parts.region if managed is None else with_ui_properties(managed.strip("\n") + "\n", parts.region)
         before = parts.before or "\n"
         return "".join(head) + before + body + parts.after
+
+    def _outdated(self, line: str, value: Any) -> bool:
+        """Whether a property line of a key in REWRITTEN holds `value` in an older form (a bare arXiv id)."""
+        found = _property(line)
+        return found is not None and found[1].strip() != self.render_value(_name(found[0]), value)
 
     @staticmethod
     def _is_key(line: str, name: str) -> bool:

@@ -34,6 +34,7 @@ class Entry:
     extra: dict[str, str] = field(default_factory=dict)
     authors: tuple[str, ...] = ()  # from `* Authors: A, B, C`; digests older than `vaultsync fetch` have none
     categories: tuple[str, ...] = ()  # every category, from `* Categories: cs.CV, cs.LG` (`vaultsync fetch`)
+    raw_title: str = ""  # the title as the digest wrote it (TeX and all), where `title` decodes it
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,12 @@ def logseq_page_name(text: str, *, max_bytes: int = LOGSEQ_MAX_FILE_BYTES) -> st
     return name
 
 
+def logseq_title(title: str) -> str:
+    """A title as Logseq may name a page after it: each `/`, which would make the page a namespace (a
+    page per part), as `∕` (U+2215 DIVISION SLASH), which looks the same and is a plain character."""
+    return title.replace("/", "\u2215")
+
+
 def logseq_file_name(page: str) -> str:
     """The file name (without `.md`) Logseq gives page `page` in `:triple-lowbar` graphs, as its
     `tri-lb-file-name-sanity` does; a leading `.` is encoded too, so the file is not hidden."""

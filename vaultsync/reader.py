@@ -13,7 +13,7 @@ from typing import Any
 
 import mistune
 
-from . import names
+from . import names, tex
 from .markup import html_to_markdown
 from .model import Digest, Entry, NotADigestError, Problem, Section
 
@@ -189,7 +189,7 @@ class _Builder:
         return Entry(
             arxiv_id=m["id"],
             version=int(m["version"]),
-            title=m["title"],
+            title=tex.decode(m["title"]),
             category=m["category"].strip(),
             updated=bool(m["updated"]),
             paper_url=paper_url,
@@ -199,6 +199,7 @@ class _Builder:
             extra=extra,
             authors=split_authors(authors[1]) if authors else (),
             categories=tuple(item for item in categories[1].replace(",", " ").split()) if categories else (),
+            raw_title=m["title"],
         )
 
     def url(self, field: tuple[str, str, int] | None) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from . import names
+from . import names, tex
 from .model import Digest, Entry, Section
 
 
@@ -35,6 +35,8 @@ class PaperRecord:
     extra: dict[str, str] = field(default_factory=dict)
     authors: tuple[str, ...] = ()  # the highest version's (digests before `vaultsync fetch` have none)
     complete: bool = True  # False when rebuilt from a note's frontmatter: abstract and keywords unknown
+    raw_title: str = ""  # the title as the digest wrote it (TeX escapes and all); "" where it is `title`
+    former_titles: tuple[str, ...] = ()  # titles of lower versions that a later version changed, oldest first
 
     @property
     def first_seen(self) -> date:
@@ -58,6 +60,7 @@ class PaperRecord:
     def to_json(self) -> dict[str, Any]:
         data = {item.name: getattr(self, item.name) for item in fields(self)}
         data["categories"] = list(self.categories)
+        data["former_titles"] = list(self.former_titles)
         data["extra"] = dict(self.extra)
         if self.authors:
             data["authors"] = list(self.authors)
@@ -69,8 +72,22 @@ class PaperRecord:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PaperRecord:
         listings = tuple(Listing(date.fromisoformat(day), keyword, tag) for day, keyword, tag in data["listings"])
-        authors = tuple(data.get("authors", ()))
-        return cls(**{**data, "categories": tuple(data["categories"]), "listings": listings, "authors": authors})
+        if "raw_title" not in data:  # stored before titles were decoded: the title is the digest's text
+            data = {**data, "title": tex.decode(data["title"]), "raw_title": _raw(data["title"])}
+        return cls(
+            **{
+                **data,
+                "categories": tuple(data["categories"]),
+                "listings": listings,
+                "authors": tuple(data.get("authors", ())),
+                "former_titles": tuple(data.get("former_titles", ())),
+            }
+        )
+
+
+def _raw(title: str) -> str:
+    """What `raw_title` holds for a digest's `title`: the text where decoding changes it, else ""."""
+    return title if tex.decode(title) != title else ""
 
 
 def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section) -> PaperRecord:
@@ -88,14 +105,18 @@ def merge(record: PaperRecord | None, entry: Entry, day: date, section: Section)
         listings=(listing,),
         extra=dict(entry.extra),
         authors=entry.authors,
+        raw_title=entry.raw_title if entry.raw_title != entry.title else "",
     )
     if record is None:
         return fresh
     newer, older = (fresh, record) if entry.version >= record.version else (record, fresh)
     listings = set(record.listings) | {listing}
     known_days = {item.day for item in listings if item.keyword}
+    retitled = [older.title] if older.version < newer.version and older.title != newer.title else []
+    former = dict.fromkeys([*older.former_titles, *newer.former_titles, *retitled])
     return replace(
         newer,
+        former_titles=tuple(title for title in former if title != newer.title),
         code_url=newer.code_url or older.code_url,
         categories=tuple(dict.fromkeys(newer.categories + older.categories)),
         listings=tuple(sorted(item for item in listings if item.keyword or item.day not in known_days)),
@@ -113,10 +134,13 @@ def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
     first_seen = metadata["first_seen"]
     if not isinstance(first_seen, date):
         raise ValueError("first_seen is not a date")
+    # Logseq's page name may not be the title: the digest's text, or a later version's title, says it
+    raw = str(metadata.get("original_title") or metadata.get("latest_title") or metadata["title"])
     return PaperRecord(
         arxiv_id=str(metadata["arxiv_id"]),
         version=int(metadata["arxiv_version"]),
-        title=str(metadata["title"]),
+        title=tex.decode(raw),
+        raw_title=_raw(raw),
         categories=tuple(map(str, metadata.get("categories") or ())),
         paper_url=str(metadata["paper_url"]),
         code_url=metadata.get("code_url") or None,

@@ -30,6 +30,11 @@ QUEUE_TAG = "arxiv-reading-queue"
 QUEUE_LIST = 1000  # the plain list stops here, so the note stays small
 
 
+def doi(arxiv_id: str) -> str:
+    """The DOI arXiv registers for every paper (`10.48550/arXiv.2401.08640`): no lookup needed."""
+    return f"10.48550/arXiv.{arxiv_id}"
+
+
 def default_templates() -> Path:
     """The default templates: inside the installed package, or at the top of a source checkout."""
     packaged = Path(str(resources.files("vaultsync") / "templates"))
@@ -75,10 +80,14 @@ class Renderer:
         template_dirs: Sequence[Path] = (),
         flavor: Flavor | None = None,
         author_links: bool = False,
+        cssclasses: Sequence[str] = (),
     ) -> None:
+        """`author_links`: authors as links to notes of their own; `cssclasses`: the `cssclasses` property
+        of paper notes (Obsidian only; none: no such key)."""
         self.flavor = flavor or obsidian(layout)
         self.author_links = author_links  # authors as links to notes of their own: `[[Ada Lovelace]]`
         self.layout = self.flavor.layout
+        self.cssclasses = tuple(cssclasses) if self.flavor.name == "obsidian" else ()
         defaults = default_templates() / self.flavor.templates
         loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, defaults]]
         self.env = jinja2.Environment(
@@ -125,7 +134,7 @@ class Renderer:
     def fingerprint(self) -> str:
         """Changes whenever notes would render differently: another vaultsync, template or layout."""
         sources = [self.env.loader.get_source(self.env, name)[0] for name in (PAPER_TEMPLATE, DIGEST_TEMPLATE)]  # type: ignore[union-attr]
-        inputs = (__version__, self.flavor.name, self.layout, sources) + (
+        inputs = (__version__, self.flavor.name, self.layout, self.cssclasses, sources) + (
             ("author_links",) if self.author_links else ()
         )
         return hashlib.sha256(repr(inputs).encode()).hexdigest()[:16]
@@ -151,11 +160,13 @@ class Renderer:
         """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_links`:
         the index notes' link targets where they are not the layout's name (renamed by the user, or linked
         by path because another note has the name)."""
+        titles = self.layout.titles(paper.title, paper.raw_title or paper.title, paper.former_titles, path)
         return {
-            "title": self.layout.title_for(paper.title, path),
+            **titles.properties,
             **({"authors": [self.author(name) for name in paper.authors]} if paper.authors else {}),
             "arxiv_id": paper.arxiv_id,
             "arxiv_version": paper.version,
+            "doi": doi(paper.arxiv_id),
             "categories": list(paper.categories),
             "tags": paper.tags,
             "paper_url": paper.paper_url,
@@ -163,7 +174,8 @@ class Renderer:
             "code_url": paper.code_url,
             "digests": [f"[[{self.index_link(day, index_links)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
-            "aliases": [paper.arxiv_id],
+            "aliases": [paper.arxiv_id, *titles.aliases],
+            **({"cssclasses": list(self.cssclasses)} if self.cssclasses else {}),
         }
 
     def author(self, name: str) -> str:

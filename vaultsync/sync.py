@@ -59,6 +59,7 @@ class Options:
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
     reading_queue: bool = True  # keep a note listing the papers not ticked yet (Obsidian)
     author_links: bool = False  # authors as links: `[[Ada Lovelace]]`
+    cssclasses: tuple[str, ...] = ()  # Obsidian: the `cssclasses` of paper notes (none: no such key)
 
 
 def import_digests(
@@ -77,7 +78,9 @@ def import_digests(
     summary = Summary(flavor=flavor.name, flavor_reason=reason)
     if isinstance(paths, Sequence) and not paths:
         return summary  # nothing to import: nothing created either
-    renderer = Renderer(flavor.layout, options.template_dirs, flavor, options.author_links)
+    renderer = Renderer(
+        flavor.layout, options.template_dirs, flavor, author_links=options.author_links, cssclasses=options.cssclasses
+    )
     if not options.dry_run:
         vault_root.mkdir(parents=True, exist_ok=True)
     vault = Vault(vault_root, dry_run=options.dry_run)
