@@ -26,7 +26,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "tag_prefix": ("", str, 'put before every keyword tag, e.g. "arxiv/" for nested tags arxiv/diffusion'),
     "tag_map": ({}, dict, 'keyword tags renamed or merged, e.g. exlainability = "explainability"'),
     "digest_patterns": (["*.md", "*.txt"], list, "which files in SRC are digests"),
-    "reading_queue": (True, bool, "keep a note listing the papers not ticked yet (Obsidian)"),
+    "reading_queue": (True, bool, "keep a note (and an Obsidian base) listing the papers not read yet"),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),

@@ -11,6 +11,8 @@ from typing import ClassVar
 
 from . import names
 
+QUEUE_PAGE = "arXiv reading queue"  # Logseq's reading-queue page
+
 
 class LayoutError(ValueError):
     """A folder or name pattern that cannot be used."""
@@ -66,6 +68,11 @@ class Layout:
         """The reading-queue note: beside the digests folder (`arXiv/Reading queue.md`)."""
         return PurePosixPath(self.digests_folder).parent / "Reading queue.md"
 
+    @property
+    def queue_base_path(self) -> PurePosixPath:
+        """The reading queue as an Obsidian base, beside its note (`arXiv/Reading queue.base`)."""
+        return self.queue_path.with_suffix(".base")
+
     def link_target(self, path: PurePosixPath, shared: Container[str] = frozenset()) -> str:
         """The `[[...]]` target for a note, as Obsidian's default "shortest path when possible" writes it:
         its name, or its vault path (without `.md`, `/` on every system) where another note has the same
@@ -120,6 +127,11 @@ class LogseqLayout(Layout):
 
     def digest_title(self, day: date) -> str | None:
         return self.digest_name_for(day)
+
+    @property
+    def queue_path(self) -> PurePosixPath:
+        """The `arXiv reading queue` page."""
+        return PurePosixPath(self.papers_folder, names.logseq_file_name(QUEUE_PAGE) + ".md")
 
 
 class NoteNames:

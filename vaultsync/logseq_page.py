@@ -59,6 +59,7 @@ _REF = re.compile(r"\[\[([^\]]+)\]\]")
 LIST_KEYS = ("tags", "aliases", "categories", "digests")
 DATE_KEYS = ("first_seen", "digest_date")
 NUMBER_KEYS = ("arxiv_version", "paper_count")
+BOOL_KEYS = ("read",)
 
 
 def _key(name: str) -> str:
@@ -163,6 +164,8 @@ class LogseqPages:
     # --- values -----------------------------------------------------------------------------------
 
     def render_value(self, name: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"  # as Logseq writes a checkbox property
         if isinstance(value, date):
             return f"[[{format_date(value, self.title_format)}]]"
         if isinstance(value, list):
@@ -181,6 +184,8 @@ class LogseqPages:
             return [item.strip() for item in items if item.strip()]
         if name in NUMBER_KEYS and raw.isdigit():
             return int(raw)
+        if name in BOOL_KEYS and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
         return raw
 
     def properties(self, head: list[str]) -> dict[str, Any]:

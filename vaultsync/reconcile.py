@@ -6,6 +6,7 @@
 - `tags` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
   two), then new ones of ours, except those the user removed since vaultsync last wrote them.
 - `first_seen`: never changes once written.
+- `read`: the note's own value is kept; the reading state is synced after the digests (see `reading`).
 - The managed region: replaced, unless the user edited it since vaultsync wrote it; then it is kept
   and the note reported "kept", except with `force`. Index regions are merged line by line instead.
 """
@@ -33,6 +34,7 @@ class NoteFormat(Protocol):
 
 LIST_KEYS = ("tags", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)
+SYNCED_KEYS = ("read",)  # set by the sync of reading states only: a digest never changes it in a note
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,9 @@ def reconcile(
             values[key] = merge_list(properties.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
     for key in WRITE_ONCE_KEYS:
         if parts.metadata.get(key) is not None:
+            values[key] = parts.metadata[key]
+    for key in SYNCED_KEYS:
+        if key in values and isinstance(parts.metadata.get(key), bool):
             values[key] = parts.metadata[key]
     managed, outcome = rendered.managed, None
     if rendered.merge_region and managed is not None:
