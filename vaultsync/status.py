@@ -21,6 +21,7 @@ from .state import DIGEST, PAPER, NoteState, StateError, StateStore
 from .vault import Vault, VaultError
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
+UNREAD_TICKS = "its ticks are not counted: its papers are as of the last import"
 
 
 @dataclass
@@ -102,7 +103,7 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
         try:
             lines = [] if note.deleted else (vault.read(note.path) or "").splitlines()
         except VaultError as error:
-            result.warnings.append(f"{unreadable(note.path, error)}; its papers are left out of the reading queue")
+            result.warnings.append(f"{unreadable(note.path, error)}; {UNREAD_TICKS}")
             continue
         for target, _, ticked in tasks_in(lines, chosen.tasks):
             listed.setdefault(target.rsplit("/", 1)[-1].casefold(), []).append(ticked)
