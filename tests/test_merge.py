@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from vaultsync import notefile, properties
 from vaultsync.index_merge import CHECKBOX, MARKER, merge_region, restatus, tasks_in
-from vaultsync.reading import decide
+from vaultsync.reading import decide, in_index
 from vaultsync.reconcile import Rendered, merge_list, reconcile
 
 USER_YAML = (
@@ -238,6 +238,11 @@ def test_the_reading_state_is_the_side_that_changed_and_read_wins_a_conflict():
     assert decide(True, True, False) is False  # unticked in an index note, note as synced: unread
     assert decide(False, True, False) is True  # `read: true` in the note: read
     assert decide(True, False, True) is False  # `read: false` in the note: unread, index lines untick
+    assert in_index(None, []) is None and in_index(True, []) is None  # no line: the index notes say nothing
+    assert in_index(None, [False, True]) is True and in_index(None, [False]) is False  # nothing synced: any tick
+    assert in_index(False, [False, True]) is True  # one line ticked since: read
+    assert in_index(True, [True, False]) is False  # one line unticked since: unread
+    assert in_index(True, [True]) is True and in_index(False, [False, False]) is False
 
 
 def test_paper_lines_are_task_lines_with_a_link():

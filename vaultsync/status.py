@@ -16,7 +16,7 @@ from .doctor import unreadable
 from .flavor import KINDS, Flavor, resolve
 from .index_merge import tasks_in
 from .layout import Layout
-from .reading import decide
+from .reading import decide, in_index
 from .state import DIGEST, PAPER, NoteState, StateError, StateStore
 from .vault import Vault, VaultError
 
@@ -113,7 +113,7 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
             continue
         ticks = listed.get(chosen.layout.page_name(note.path).casefold())
         was = synced.get(identity)
-        read = decide(was, _note_read(vault, chosen, note, was), any(ticks) if ticks else None)
+        read = decide(was, _note_read(vault, chosen, note, was), in_index(was, ticks or ()))
         result.read += read
         result.to_read += not read
     return result

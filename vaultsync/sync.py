@@ -28,7 +28,7 @@ from .index_merge import Task, merge_region, restatus, tasks_in
 from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
-from .reading import decide
+from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
 from .records import merge, retag
 from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
@@ -205,6 +205,7 @@ class _Run:
         self.found = self.scan()
         if self.found or problem:
             rebuilt = catalog.rebuild(self.state, self.found)
+            self.synced = self.state.reading()  # as the notes say: a rebuilt store flips nothing
             self.summary.rebuilt = (
                 f"{problem or 'no state store was found'}; rebuilt it from {words.count(rebuilt, 'note')}"
                 " (notes you deleted before are no longer remembered)"
@@ -385,12 +386,11 @@ class _Run:
             fresh = synced is None or note.path in self.outcomes or not self.untouched(note)
             in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
-            in_index = any(done for _, done in listed) if listed else None
-            read = states[identity] = decide(synced, in_note, in_index)
+            read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
             if in_note != read and not self.set_read(identity, note, read):
                 continue  # not synced: its index lines stay as they are, and so does the memory
-            if in_index is not None and in_index != read:
-                for day, _ in listed:
+            for day, done in listed:
+                if done != read:
                     fix_days.setdefault(day, {})[identity] = read
             if synced != read:
                 self.state.put_read(identity, read)
