@@ -25,6 +25,7 @@ PAPER_KEYS = [
     "code_url",
     "digests",
     "first_seen",
+    "read",
     "aliases",
 ]
 LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")

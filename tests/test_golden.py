@@ -27,4 +27,4 @@ def test_golden(case, tmp_path):
 def test_example_vault_is_what_the_readme_command_writes(tmp_path):
     run_cli("import", REPO / "examples" / "digests", tmp_path / "vault", check=True)
     assert_same_vault(tmp_path / "vault", REPO / "examples" / "vault")
-    assert len(vault_files(REPO / "examples" / "vault")) == 44  # 42 papers, the index note, the reading queue
+    assert len(vault_files(REPO / "examples" / "vault")) == 45  # 42 papers, the index note, the queue note and base

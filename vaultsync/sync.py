@@ -99,7 +99,7 @@ def import_digests(
                 state.commit()
                 if progress:
                     progress(summary.digests[-1])
-            run.papers_by_link, run.names = {}, None  # needed while importing digests only: free for the rest
+            run.papers_by_link = {}  # needed while importing digests only: free for the rest
             run.report = summary.notes  # the reading states and the queue are no digest's notes
             reading = run.sync_reading()
             if options.reading_queue and (reading or state.note(QUEUE, "queue")):
@@ -492,11 +492,11 @@ class _Run:
         """Write the note (Logseq: the page) of the papers to read, newest first, and the Obsidian base."""
         unread = [record for record in self.state.records() if reading.get(record.arxiv_id) is False]
         unread.sort(key=lambda record: (-record.first_seen.toordinal(), record.title.casefold()))
-        newest = []
+        newest, shared = [], self.shared_names() if unread else frozenset()
         for record in unread[:QUEUE_LIST]:
             note = self.state.note(PAPER, record.arxiv_id)
             if note:
-                newest.append((self.layout.link_target(note.path), record.title, record.first_seen))
+                newest.append((self.layout.link_target(note.path, shared), record.title, record.first_seen))
         region = self.renderer.queue_body(len(unread), newest)
         inputs = _hash(self.fingerprint, region)
 
