@@ -523,6 +523,7 @@ def _options(vault: Path, settings: dict[str, Any]) -> tuple[Options, bool]:
         tag_map=tuple(sorted(settings["tag_map"].items())),
         patterns=tuple(settings["digest_patterns"]),
         reading_queue=settings["reading_queue"],
+        topic_notes=settings["topic_notes"],
     )
     return options, renderer.customized
 

@@ -27,6 +27,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "tag_map": ({}, dict, 'keyword tags renamed or merged, e.g. exlainability = "explainability"'),
     "digest_patterns": (["*.md", "*.txt"], list, "which files in SRC are digests"),
     "reading_queue": (True, bool, "keep a note (and an Obsidian base) listing the papers not read yet"),
+    "topic_notes": (True, bool, "one note per keyword tag, listing its papers by query (Obsidian)"),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),

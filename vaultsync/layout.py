@@ -68,6 +68,10 @@ class Layout:
         """The reading-queue note: beside the digests folder (`arXiv/Reading queue.md`)."""
         return PurePosixPath(self.digests_folder).parent / "Reading queue.md"
 
+    def topic_path(self, tag: str) -> PurePosixPath:
+        """A topic's note, beside the digests folder: `arXiv/Topics/<tag>.md`."""
+        return PurePosixPath(self.digests_folder).parent / "Topics" / (names.note_name(tag) + ".md")
+
     @property
     def queue_base_path(self) -> PurePosixPath:
         """The reading queue as an Obsidian base, beside its note (`arXiv/Reading queue.base`)."""

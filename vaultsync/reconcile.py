@@ -3,7 +3,7 @@
 - Keys the user added, text around the managed region: kept byte for byte (see `notefile.update`).
 - Keys of ours: set on their own lines only, in the shape the user gave them; one the user wrote in a shape
   that cannot be edited that way (twice, with an anchor, …) is theirs: left as it is, with a warning.
-- `tags` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
+- `tags`, `topics` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
   two), then new ones of ours, except those the user removed since vaultsync last wrote them.
 - `first_seen`: never changes once written.
 - `read`: the note's own value is kept; the reading state is synced after the digests (see `reading`).
@@ -32,7 +32,7 @@ class NoteFormat(Protocol):
     def checksum(self, managed: str) -> str: ...  # of a managed region, as its note records it
 
 
-LIST_KEYS = ("tags", "aliases")
+LIST_KEYS = ("tags", "topics", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)
 SYNCED_KEYS = ("read",)  # set by the sync of reading states only: a digest never changes it in a note
 

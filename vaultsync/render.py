@@ -28,6 +28,8 @@ DIGEST_TEMPLATE = "digest.md.j2"
 DIGEST_TAG = "arxiv-digest"
 QUEUE_TAG = "arxiv-reading-queue"
 QUEUE_TEMPLATE = "queue.md.j2"
+TOPIC_TEMPLATE = "topic.md.j2"
+TOPIC_TAG = "arxiv-topic"
 QUEUE_BASE_TEMPLATE = "queue.base.j2"
 QUEUE_LIST = 20  # the plain list stops here: the queries list them all, and the note is no hub of the graph
 
@@ -139,17 +141,24 @@ class Renderer:
         return index_links.get(day) or self.layout.digest_name_for(day)
 
     def paper_metadata(
-        self, paper: PaperRecord, index_links: Mapping[date, str], path: PurePosixPath, read: bool = False
+        self,
+        paper: PaperRecord,
+        index_links: Mapping[date, str],
+        path: PurePosixPath,
+        read: bool = False,
+        topics: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_links`:
         the index notes' link targets where they are not the layout's name (renamed by the user, or linked
-        by path because another note has the name); `read`: its reading state as last synced."""
+        by path because another note has the name); `read`: its reading state as last synced; `topics`:
+        the link targets of its topics' notes (None: no topic notes)."""
         return {
             "title": self.layout.title_for(paper.title, path),
             "arxiv_id": paper.arxiv_id,
             "arxiv_version": paper.version,
             "categories": list(paper.categories),
             "tags": paper.tags,
+            **({"topics": [f"[[{target}]]" for target in topics]} if topics is not None else {}),
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
@@ -229,6 +238,11 @@ class Renderer:
         papers = [{"note": note, "title": title, "first_seen": day} for note, title, day in newest[:QUEUE_LIST]]
         queue = {"count": count, "papers": papers, "papers_folder": self.layout.papers_folder}
         return self._render(QUEUE_TEMPLATE, "on the reading queue", queue=queue)
+
+    def topic_body(self, tag: str) -> str:
+        """A topic's note: queries of the papers with its tag, newest first (no list kept by hand)."""
+        topic = {"tag": tag, "papers_folder": self.layout.papers_folder}
+        return self._render(TOPIC_TEMPLATE, f"on the topic {tag}", topic=topic)
 
     def queue_base(self) -> str:
         """The reading queue as an Obsidian base (`.base`, YAML): unread papers, newest first, and by tag."""

@@ -65,6 +65,7 @@ DAMAGED, OLDER = "damaged", "older"  # why a store is set aside: `state.sqlite.d
 PAPER, DIGEST = "paper", "digest"
 JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
 QUEUE = "queue"  # the reading-queue note
+TOPIC = "topic"  # a topic's note, by its tag
 
 
 class StateError(RuntimeError):

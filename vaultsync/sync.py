@@ -31,9 +31,9 @@ from .reader import date_from_name, decode, parse_digest
 from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
 from .records import merge, retag
-from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
+from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
-from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
+from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
@@ -60,6 +60,7 @@ class Options:
     tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
     reading_queue: bool = True  # keep a note (and an Obsidian base) listing the papers not read yet
+    topic_notes: bool = True  # a note per keyword tag, which paper notes link to (Obsidian)
 
 
 def import_digests(
@@ -104,6 +105,8 @@ def import_digests(
             reading = run.sync_reading()
             if options.reading_queue and (reading or state.note(QUEUE, "queue")):
                 run.reading_queue(reading)
+            if run.topics:
+                run.topic_notes()
             state.commit()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
@@ -134,7 +137,8 @@ class _Run:
     ) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
         self.flavor, self.layout = flavor, flavor.layout
-        self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map)
+        self.topics = options.topic_notes and flavor.name == "obsidian"  # whether papers link to topic notes
+        self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map, self.topics)
         self.outcomes: dict[PurePosixPath, str] = {}
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
@@ -510,6 +514,20 @@ class _Run:
         if self.flavor.name == "obsidian":
             self.queue_base()
 
+    def topic_notes(self) -> None:
+        """Write a note per keyword tag of the papers (`arXiv/Topics/<tag>.md`): queries of its papers, so
+        the graph clusters papers by topic; one the user deleted stays deleted."""
+        for tag in sorted({tag for record in self.state.records() for tag in record.tags}):
+            region = self.renderer.topic_body(tag)
+
+            def render(path: PurePosixPath, tag: str = tag, region: str = region) -> Rendered:
+                return Rendered({"topic": tag, "tags": [TOPIC_TAG]}, region)
+
+            def claim(tag: str = tag) -> PurePosixPath:
+                return self.claim(self.numbered(self.layout.topic_path(tag)), TOPIC, tag)
+
+            self.save(TOPIC, tag, _hash(self.fingerprint, region), render, claim)
+
     def queue_base(self) -> None:
         """Write `Reading queue.base` if it is not there yet, or still as vaultsync last wrote it: a base
         the user edited is theirs, one they deleted stays deleted."""
@@ -541,7 +559,8 @@ class _Run:
 
         def render(path: PurePosixPath) -> Rendered:
             managed = self.renderer.paper_body(record, index_links) if record.complete else None
-            metadata = self.renderer.paper_metadata(record, index_links, path, read)
+            topics = [self.topic_link(tag) for tag in record.tags] if self.topics else None
+            metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
             return Rendered(metadata, managed, self.flavor.paper_tail)
 
         before = self.state.note(PAPER, entry.arxiv_id)
@@ -554,6 +573,15 @@ class _Run:
         return IndexLine(
             entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path, read
         )
+
+    def topic_link(self, tag: str) -> str:
+        """The link target of a topic's note: its name, or its path where another note has the name."""
+        note = self.state.note(TOPIC, tag)
+        path = note.path if note and not note.deleted else self.layout.topic_path(tag)
+        shared = self.shared_names()
+        if note is None and self.names and self.vault.stamp(path) is None:
+            self.names.expect(path)  # about to be written: its name counts already
+        return self.layout.link_target(path, shared)
 
     def index_link(self, day: date) -> str | None:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
@@ -622,6 +650,9 @@ class _Run:
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
         if kind == QUEUE:  # one of a kind: a note of ours at its place is it
             return self.flavor.notes.split(text) is not None
+        if kind == TOPIC:  # a topic's note says which topic
+            parts = self.flavor.notes.split(text)
+            return parts is not None and parts.metadata.get("topic") == identity
         found = self.flavor.notes.identify(text)
         return found is not None and found[:2] == (kind, identity)
 
