@@ -20,6 +20,7 @@ PAPER_KEYS = [
     "arxiv_version",
     "categories",
     "tags",
+    "topics",
     "paper_url",
     "pdf_url",
     "code_url",
