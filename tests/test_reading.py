@@ -160,3 +160,43 @@ def test_logseq_done_and_read_sync_both_ways_and_canceled_counts_as_read(corpus,
     papers = len(re.findall(r"^\t- (?:TODO|DONE|CANCELED) ", text, re.MULTILINE))
     assert f"- Papers to read: {papers - 3}, newest first\n" in queue
     assert "- {{query (page-property :read false)}}\n" in queue
+
+
+def test_every_query_vaultsync_writes_parses_with_dataviews_parser_and_every_base_is_yaml(
+    corpus, tmp_path, real_clients
+):
+    import yaml
+
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    fence = re.compile(r"^```(dataview|base)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+    blocks = {"dataview": {}, "base": {}}
+    for note in sorted(vault.rglob("*.md")):
+        for kind, body in fence.findall(note.read_text()):
+            blocks[kind].setdefault(body.strip(), note.relative_to(vault))
+    queue, topic = vault / "arXiv" / "Reading queue.md", vault / "arXiv" / "Topics" / "privacy.md"
+    assert {str(note) for note in blocks["dataview"].values()} == {
+        str(note.relative_to(vault)) for note in (vault / "arXiv").rglob("*.md") if "```dataview" in note.read_text()
+    } and len(blocks["dataview"]) > 2  # the queue's, and one per topic
+    results = real_clients.dataview(*blocks["dataview"])
+    assert [result for result in results if not result.startswith("OK ")] == [] and len(results) == len(
+        blocks["dataview"]
+    )
+    parsed = dict(zip(blocks["dataview"], results, strict=True))  # Dataview's JSON, cut at 600 characters
+    [unread] = [parsed[query] for query, note in blocks["dataview"].items() if vault / note == queue]
+    assert unread.startswith('OK {"header":{"type":"table"')
+    assert '"source":{"type":"folder","folder":"arXiv/Papers"}' in unread
+    assert '{"type":"where","clause":{"type":"negated","child":{"type":"variable","name":"read"}}}' in unread
+    assert (
+        '{"type":"sort","fields":[{"field":{"type":"variable","name":"first_seen"},"direction":"descending"}' in unread
+    )
+    [privacy] = [parsed[query] for query, note in blocks["dataview"].items() if vault / note == topic]
+    assert '"source":{"type":"binaryop","left":{"type":"tag","tag":"#privacy"},"op":"&"' in privacy
+    assert '"right":{"type":"folder","folder":"arXiv/Papers"}' in privacy
+    bases = [*blocks["base"], (vault / "arXiv" / "Reading queue.base").read_text()]
+    for text in bases:  # Obsidian Bases: YAML with `filters` and `views`, each view a table sorted by first_seen
+        data = yaml.safe_load(text)
+        assert set(data) == {"filters", "views"} and list(data["filters"]) == ["and"]
+        for view in data["views"]:
+            assert view["type"] == "table" and view["name"] and view["order"][0] == "file.name"
+            assert view["sort"] == [{"property": "first_seen", "direction": "DESC"}]
+    assert len(bases) == 1 + len(list((vault / "arXiv" / "Topics").glob("*.md")))
