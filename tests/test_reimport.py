@@ -272,6 +272,13 @@ def _tags(frontmatter: str) -> list[str]:
 
 
 NEW_TAG, NEW_DIGEST = "  - generative-models\n", '  - "[[arXiv 2024-01-19]]"\n'
+NEW_TOPIC = '  - "[[generative-models]]"\n'  # the new tag's topic note
+
+
+def _with_topic(frontmatter: str) -> str:
+    return _append_item(frontmatter, "topics", NEW_TOPIC)
+
+
 BLOCK_TAGS = re.compile(r"^tags:\n(?:  - .*\n)*", re.MULTILINE)
 # How users edit a paper's frontmatter: (name, edit, what the re-import must make of the edited text). The
 # unquoted arxiv_id goes to 2401.08639: one ending in 0 reads as a float that loses the 0 (identify's matter).
@@ -279,7 +286,7 @@ USER_EDITS = [
     (
         "arxiv_id unquoted",
         lambda fm: re.sub(r'^arxiv_id: "(.*)"$', r"arxiv_id: \1", fm, flags=re.MULTILINE),
-        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST)),
     ),
     (
         "comments and values YAML 1.1 reads otherwise",
@@ -287,32 +294,38 @@ USER_EDITS = [
             "# my notes on this paper\nrating: 010\nseen: yes\n"
             + fm.replace("code_url:", "time: 12:30:00\nscore: .nan  # not rated yet\n\ncode_url:", 1)
         ),
-        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST)),
     ),
     (
         "tags in flow style",
         lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: [{', '.join(_tags(fm))}, to-read]\n", fm),
-        lambda fm: _append_item(fm.replace(", to-read]", ", to-read, generative-models]"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace(", to-read]", ", to-read, generative-models]"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "tags as a comma string",
         lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: {', '.join(_tags(fm))}, to-read  # mine\n", fm),
-        lambda fm: _append_item(fm.replace(", to-read  #", ", to-read, generative-models  #"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace(", to-read  #", ", to-read, generative-models  #"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "tags as an unindented block list",
         lambda fm: BLOCK_TAGS.sub(lambda found: found[0].replace("  - ", "- ") + "- to-read\n", fm),
-        lambda fm: _append_item(fm.replace("- to-read\n", "- to-read\n- generative-models\n"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace("- to-read\n", "- to-read\n- generative-models\n"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "digests in flow style",
         lambda fm: re.sub(r"^digests:\n  - (.*)\n", r"digests: [\1]\n", fm, flags=re.MULTILINE),
-        lambda fm: _append_item(fm.replace(']]"]\n', ']]", "[[arXiv 2024-01-19]]"]\n'), "tags", NEW_TAG),
+        lambda fm: _with_topic(_append_item(fm.replace(']]"]\n', ']]", "[[arXiv 2024-01-19]]"]\n'), "tags", NEW_TAG)),
     ),
     (
         "tags written twice",
         lambda fm: fm + "tags: [mine]\n",
-        lambda fm: _append_item(fm, "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(fm, "digests", NEW_DIGEST)),
     ),
 ]
 

@@ -30,7 +30,7 @@ from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
 from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
-from .records import merge, retag
+from .records import PaperRecord, merge, retag
 from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
@@ -103,10 +103,11 @@ def import_digests(
             run.papers_by_link = {}  # needed while importing digests only: free for the rest
             run.report = summary.notes  # the reading states and the queue are no digest's notes
             reading = run.sync_reading()
+            records = list(state.records()) if options.reading_queue or run.topics else []
             if options.reading_queue and (reading or state.note(QUEUE, "queue")):
-                run.reading_queue(reading)
+                run.reading_queue(reading, records)
             if run.topics:
-                run.topic_notes()
+                run.topic_notes(records)
             state.commit()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
@@ -140,6 +141,7 @@ class _Run:
         self.topics = options.topic_notes and flavor.name == "obsidian"  # whether papers link to topic notes
         self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map, self.topics)
         self.outcomes: dict[PurePosixPath, str] = {}
+        self.merged: set[PurePosixPath] = set()  # notes read and merged in this run (their `read` may be the user's)
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
         self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
@@ -387,7 +389,8 @@ class _Run:
         fix_days: dict[str, dict[str, bool]] = {}
         for identity, note in papers.items():
             synced = self.synced.get(identity)
-            fresh = synced is None or note.path in self.outcomes or not self.untouched(note)
+            checked = self.outcomes.get(note.path) == "unchanged"  # found untouched in this run already
+            fresh = synced is None or note.path in self.merged or not (checked or self.untouched(note))
             in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
@@ -492,9 +495,10 @@ class _Run:
             self.state.put_note(kind, identity, replace(current, signature=signature))
         self.count(note.path, "updated", counter)
 
-    def reading_queue(self, reading: dict[str, bool]) -> None:
-        """Write the note (Logseq: the page) of the papers to read, newest first, and the Obsidian base."""
-        unread = [record for record in self.state.records() if reading.get(record.arxiv_id) is False]
+    def reading_queue(self, reading: dict[str, bool], records: list[PaperRecord]) -> None:
+        """Write the note (Logseq: the page) of the papers to read, newest first, and the Obsidian base;
+        `reading`: each paper's reading state, `records`: every paper's."""
+        unread = [record for record in records if reading.get(record.arxiv_id) is False]
         unread.sort(key=lambda record: (-record.first_seen.toordinal(), record.title.casefold()))
         newest, shared = [], self.shared_names() if unread else frozenset()
         for record in unread[:QUEUE_LIST]:
@@ -514,10 +518,10 @@ class _Run:
         if self.flavor.name == "obsidian":
             self.queue_base()
 
-    def topic_notes(self) -> None:
-        """Write a note per keyword tag of the papers (`arXiv/Topics/<tag>.md`): queries of its papers, so
-        the graph clusters papers by topic; one the user deleted stays deleted."""
-        for tag in sorted({tag for record in self.state.records() for tag in record.tags}):
+    def topic_notes(self, records: list[PaperRecord]) -> None:
+        """Write a note per keyword tag of the papers (`records`) in `arXiv/Topics/<tag>.md`: queries of its
+        papers, so the graph clusters papers by topic; one the user deleted stays deleted."""
+        for tag in sorted({tag for record in records for tag in record.tags}):
             region = self.renderer.topic_body(tag)
 
             def render(path: PurePosixPath, tag: str = tag, region: str = region) -> Rendered:
@@ -745,6 +749,7 @@ class _Run:
         """Merge the rendered note into the note `snap` at `path` (None: there is none yet) and write it
         if it is still that; NoteChanged if it is not."""
         existing = snap.text if snap else None
+        self.merged.add(path)
         if existing == "":
             if note is None or not self.emptied_by_crash(note, snap):
                 self.report.warnings.append(
