@@ -3,13 +3,16 @@ every import, in both flavors; a vault or graph from before `read` upgrades with
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
+import subprocess
 from contextlib import closing
 from pathlib import Path
 
 import frontmatter
 from conftest import imported_copy, new_graph, run_cli, vault_files
+from real_clients import ROOT as real_clients_root
 from test_reimport import later_digest
 
 from vaultsync import names
@@ -137,6 +140,12 @@ def test_dry_run_syncs_nothing(corpus, tmp_path):
 
 
 def test_logseq_done_and_read_sync_both_ways_and_canceled_counts_as_read(corpus, tmp_path):
+    logseq_synced(corpus, tmp_path)
+
+
+def logseq_synced(corpus: Path, tmp_path: Path) -> tuple[Path, int]:
+    """A graph of one digest where a page was marked DONE, one CANCELED and one `read:: true`, imported again
+    (checked on the way); the graph and its number of papers."""
     graph = new_graph(tmp_path / "graph")
     src = tmp_path / "src"
     src.mkdir()
@@ -160,6 +169,36 @@ def test_logseq_done_and_read_sync_both_ways_and_canceled_counts_as_read(corpus,
     papers = len(re.findall(r"^\t- (?:TODO|DONE|CANCELED) ", text, re.MULTILINE))
     assert f"- Papers to read: {papers - 3}, newest first\n" in queue
     assert "- {{query (page-property :read false)}}\n" in queue
+    return graph, papers
+
+
+def test_logseqs_graph_parser_reads_read_as_a_boolean_and_the_queue_query_with_its_settings(
+    corpus, tmp_path, real_clients
+):
+    """What `{{query (page-property :read false)}}` matches: Logseq 0.10.15's own parser on the graph."""
+    graph, papers = logseq_synced(corpus, tmp_path)
+    deps = real_clients_root / "logseq-graph-parser" / "deps"
+    classpath = ":".join(str(deps / part / "src") for part in ("graph-parser", "db", "common"))
+    result = subprocess.run(
+        ["node", str(real_clients.modules / "@logseq" / "nbb-logseq" / "cli.js"), "-cp", classpath]
+        + [str(Path(__file__).parent / "logseq" / "reading.cljs"), str(graph)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "NODE_PATH": str(real_clients.modules)},
+        timeout=600,
+    )
+    found = dict(re.findall(r":([\w-]+) ([\w-]+)", result.stdout.splitlines()[-1]))
+    assert found == {
+        "read-true": "3",
+        "read-false": str(papers - 3),
+        "read-other": "0",
+        "queries": "1",
+        "query-macro": "true",
+        "query-table": "true",
+        "query-sort-by": "arxiv-id",
+        "query-sort-desc": "true",
+    }
 
 
 def test_every_query_vaultsync_writes_parses_with_dataviews_parser_and_every_base_is_yaml(
