@@ -391,7 +391,10 @@ class _Run:
             synced = self.synced.get(identity)
             checked = self.outcomes.get(note.path) == "unchanged"  # found untouched in this run already
             fresh = synced is None or note.path in self.merged or not (checked or self.untouched(note))
-            in_note = self.note_read(note) if fresh else synced
+            if self.outcomes.get(note.path) == "created":  # written in this run: `read` as rendered
+                in_note = bool(synced)
+            else:
+                in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
             if in_note != read and not self.set_read(identity, note, read):
