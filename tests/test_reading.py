@@ -67,7 +67,7 @@ def test_a_tick_anywhere_reads_the_note_and_read_in_the_note_ticks_every_line(co
     kept.write_text(region + "My notes.\n")  # a note kept because its region was edited: its `read` still syncs
     set_line(vault, "2024-01-18", kept, "x")
     index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
-    own = f"- [ ] a line of my own about [[{plain.stem}|it]]"
+    own = f"- [x] a line of my own about [[{plain.stem}|it]]"  # below the region: the user's, not a paper line
     index.write_text(index.read_text() + own + "\n")
     before = vault_files(vault)
     run_cli("import", src, vault, check=True)
@@ -80,7 +80,7 @@ def test_a_tick_anywhere_reads_the_note_and_read_in_the_note_ticks_every_line(co
     for note in (ticked, marked, cancelled, unticked):  # only the `read` line changed
         key = str(note.relative_to(vault))
         assert note.read_bytes() == before[key].replace(b"\nread: false\n", b"\nread: true\n")
-    assert own in index.read_text()  # the user's own line, untouched: its paper did not change
+    assert own in index.read_text() and not read_of(plain)  # the user's own line: kept, and it reads nothing
     assert run_cli("status", vault, "--json", check=True).stdout.count('"read": 5')
 
     set_line(vault, "2024-01-19", unticked, " ")  # unticked in one index note: unread, everywhere

@@ -14,7 +14,6 @@ from typing import Any
 from . import catalog
 from .doctor import unreadable
 from .flavor import KINDS, Flavor, resolve
-from .index_merge import tasks_in
 from .layout import Layout
 from .reading import decide, in_index
 from .state import DIGEST, PAPER, NoteState, StateError, StateStore
@@ -101,11 +100,11 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
     listed: dict[str, list[bool]] = {}  # note name (casefolded) → its index lines' done states
     for _, note in digests:
         try:
-            lines = [] if note.deleted else (vault.read(note.path) or "").splitlines()
+            text = "" if note.deleted else vault.read(note.path) or ""
         except VaultError as error:
             result.warnings.append(f"{unreadable(note.path, error)}; {UNREAD_TICKS}")
             continue
-        for target, _, ticked in tasks_in(lines, chosen.tasks):
+        for target, _, ticked in chosen.index_tasks(text):
             listed.setdefault(target.rsplit("/", 1)[-1].casefold(), []).append(ticked)
     synced = state.reading()
     for identity, note in papers:

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import catalog, logseq_page, names, words
 from .flavor import Flavor, resolve
-from .index_merge import Task, merge_region, restatus, tasks_in
+from .index_merge import Task, merge_region
 from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
@@ -443,13 +443,13 @@ class _Run:
                 snap = self.snapshot(note.path, note)
                 if not snap or not snap.text:
                     return
-                text = restatus(snap.text, wanted, self.flavor.tasks)
+                text = self.flavor.index_restatus(snap.text, wanted)
                 if text == snap.text:
                     return
                 self.write_synced(DIGEST, day, note, snap, text, self.summary.index_notes)
                 stamp = self.vault.stamp(note.path)
                 if stamp:
-                    self.state.put_tasks(day, stamp, tasks_in(text.splitlines(), self.flavor.tasks))
+                    self.state.put_tasks(day, stamp, self.flavor.index_tasks(text))
                 return
             except NoteChanged:
                 continue
@@ -836,7 +836,7 @@ class _Run:
         stamp = self.vault.stamp(path)
         known = self.state.tasks(day, stamp) if stamp else None
         if known is None:
-            known = tasks_in((self.vault.read(path) or "").splitlines(), self.flavor.tasks)
+            known = self.flavor.index_tasks(self.vault.read(path) or "")
             if stamp:
                 self.state.put_tasks(day, stamp, known)
         return known
