@@ -239,3 +239,16 @@ def test_every_query_vaultsync_writes_parses_with_dataviews_parser_and_every_bas
             assert view["type"] == "table" and view["name"] and view["order"][0] == "file.name"
             assert view["sort"] == [{"property": "first_seen", "direction": "DESC"}]
     assert len(bases) == 1 + len(list((vault / "arXiv" / "Topics").glob("*.md")))
+
+
+def test_a_read_the_note_cannot_take_on_its_own_line_is_left_with_a_warning_and_flips_nothing(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = sorted((vault / "arXiv" / "Papers").glob("*.md"))[0]
+    note.write_text(note.read_text().replace("\nread: false\n", "\nread: false\nread: false  # twice\n"))
+    day = next(iter(lines_of(vault, note)))
+    set_line(vault, day, note, "x")
+    before = vault_files(vault)
+    result = run_cli("import", src, vault, "--json", check=True)
+    assert f"{note}: property 'read' left as you wrote it: it is written more than once" in result.stdout
+    assert vault_files(vault) == before  # the note as the user wrote it, and the tick where it was
+    assert run_cli("import", src, vault, "--json", check=True).stdout.count("property 'read' left") == 1

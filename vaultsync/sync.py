@@ -398,6 +398,7 @@ class _Run:
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
             if in_note != read and not self.set_read(identity, note, read):
+                states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
                 continue  # not synced: its index lines stay as they are, and so does the memory
             for day, done in listed:
                 if done != read:
