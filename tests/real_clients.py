@@ -50,18 +50,24 @@ class RealClients:
     def logseq_graph(self, graph: Path) -> dict[str, int]:
         """Logseq's graph parser over `graph`: the counts `check.cljs` prints (files, file-pages, todo-blocks,
         todo-unresolved, first-seen-not-journal, invalid-properties, namespaced-pages, …)."""
+        output = self.logseq_script(ROOT / "logseq-graph-parser" / "check.cljs", graph)
+        return {key: int(value) for key, value in re.findall(r":([\w-]+) (\d+)\b", output)}
+
+    def logseq_script(self, script: Path, graph: Path) -> str:
+        """What a ClojureScript `script` prints given `graph`, run with Logseq's graph parser on its classpath
+        (`logseq.graph-parser.cli/parse-graph` builds the database the app builds from the folder)."""
         deps = ROOT / "logseq-graph-parser" / "deps"
         classpath = ":".join(str(deps / part / "src") for part in ("graph-parser", "db", "common"))
         nbb = self.modules / "@logseq" / "nbb-logseq" / "cli.js"
         result = subprocess.run(
-            ["node", str(nbb), "-cp", classpath, str(ROOT / "logseq-graph-parser" / "check.cljs"), str(graph)],
+            ["node", str(nbb), "-cp", classpath, str(script), str(graph)],
             capture_output=True,
             text=True,
             check=True,
             env={**os.environ, "NODE_PATH": str(self.modules)},
             timeout=900,
         )
-        return {key: int(value) for key, value in re.findall(r":([\w-]+) (\d+)\b", result.stdout)}
+        return result.stdout
 
     @staticmethod
     def logseq_db_import(graph: Path, work: Path) -> str:

@@ -93,7 +93,7 @@ def test_init_writes_settings_and_templates_that_change_nothing_until_edited(tmp
     again = run_cli("init", initialised, check=True)
     assert "kept (it exists)" in again.stdout and "written" not in again.stdout.replace("written: ", "")
     logseq = tmp_path / "graph"
-    assert json.dumps(run_cli("init", logseq, "--flavor", "logseq", check=True).stdout).count("written") == 3
+    assert json.dumps(run_cli("init", logseq, "--flavor", "logseq", check=True).stdout).count("written") == 4  # + queue
     assert "TODO" in (logseq / ".vaultsync" / "templates" / "digest.md.j2").read_text()
 
 

@@ -21,11 +21,13 @@ PAPER_KEYS = [
     "doi",
     "categories",
     "tags",
+    "topics",
     "paper_url",
     "pdf_url",
     "code_url",
     "digests",
     "first_seen",
+    "read",
     "aliases",
 ]
 LINK = re.compile(r"\[\[([^\]|]+)(?:\|([^\]]*))?\]\]")

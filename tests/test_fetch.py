@@ -7,7 +7,6 @@ new, cross, replace and replace-cross items, `dc:creator` lists with "and", acce
 
 from __future__ import annotations
 
-import os
 import plistlib
 import re
 import shutil
@@ -25,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import frontmatter
 import pytest
-from conftest import REAL_CLIENTS, REPO, new_graph, parse, run_cli, vault_files
+from conftest import REPO, new_graph, parse, run_cli, vault_files
 from test_watch import Daemon
 
 from vaultsync import feed, parse_digest
@@ -346,7 +345,7 @@ def test_logseq_pages_have_authors_that_logseqs_parser_reads(server, tmp_path, m
     assert written and written.metadata["authors"] == [f"[[{n}]]" for n in names]  # read back as written
 
 
-def test_logseqs_graph_parser_reads_authors_as_text_or_one_page_reference_each(server, tmp_path, real_clients):
+def logseq_reads_authors_as_text_or_one_page_reference_each(server, tmp_path: Path, real_clients) -> None:
     """Logseq 0.10.15's own graph parser (`tests/logseq/authors.cljs`): without author_links the property is
     one text; with it, a page reference per author, names with dots, accents, quotes and TeX intact."""
     server.serve("cs.CV+cs.LG", Reply())
@@ -357,20 +356,8 @@ def test_logseqs_graph_parser_reads_authors_as_text_or_one_page_reference_each(s
     (linked / ".vaultsync" / "config.toml").write_text("author_links = true\n")
     for graph in (plain, linked):
         run_cli("import", out, graph, check=True)
-    deps = REAL_CLIENTS / "logseq-graph-parser" / "deps"
-    classpath = ":".join(str(deps / part / "src") for part in ("graph-parser", "db", "common"))
-    read = {}
-    for graph in (plain, linked):
-        result = subprocess.run(
-            ["node", str(real_clients.modules / "@logseq" / "nbb-logseq" / "cli.js"), "-cp", classpath]
-            + [str(REPO / "tests" / "logseq" / "authors.cljs"), str(graph)],
-            capture_output=True,
-            text=True,
-            check=True,
-            env={**os.environ, "NODE_PATH": str(real_clients.modules)},
-            timeout=300,
-        )
-        read[graph] = result.stdout.splitlines()[-1]
+    script = REPO / "tests" / "logseq" / "authors.cljs"
+    read = {graph: real_clients.logseq_script(script, graph).splitlines()[-1] for graph in (plain, linked)}
     first = "Fast Diffusion Sampling with $\\\\epsilon$-Schedules & Friends"
     assert read[plain].count(':authors "') == 6  # six papers, each a text value
     assert (

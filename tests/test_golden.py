@@ -27,4 +27,5 @@ def test_golden(case, tmp_path):
 def test_example_vault_is_what_the_readme_command_writes(tmp_path):
     run_cli("import", REPO / "examples" / "digests", tmp_path / "vault", check=True)
     assert_same_vault(tmp_path / "vault", REPO / "examples" / "vault")
-    assert len(vault_files(REPO / "examples" / "vault")) == 44  # 42 papers, the index note, the reading queue
+    # 42 papers, the index note, the queue note and base, a topic note per tag (8)
+    assert len(vault_files(REPO / "examples" / "vault")) == 53

@@ -127,17 +127,24 @@ def graph(corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 PAPER_KEYS = {"title", "arxiv-id", "arxiv-version", "categories", "tags", "paper-url", "pdf-url", "digests"}
-PAPER_KEYS |= {"doi", "first-seen", "alias", "vaultsync"}
+PAPER_KEYS |= {"doi", "first-seen", "read", "alias", "vaultsync"}
 DIGEST_KEYS = {"title", "digest-date", "paper-count", "tags", "vaultsync"}
 
 
 def test_every_page_parses_with_logseqs_parser(graph, mldoc, corpus_counts):
-    pages = sorted((graph / "pages").glob("*.md"))
+    queue = graph / "pages" / "arXiv reading queue.md"
+    pages = sorted(page for page in (graph / "pages").glob("*.md") if page != queue)
     journals = sorted((graph / "journals").glob("*.md"))
     days = corpus_counts.with_papers
     assert len(pages) == corpus_counts.papers + days and len(journals) == days
-    parsed = parse(mldoc, pages + journals)
+    parsed = parse(mldoc, pages + journals + [queue])
     assert [file for file, page in parsed.items() if "error" in page] == []
+    reading = parsed.pop(str(queue))  # the reading queue: a count, a query, then the newest papers
+    assert dict(reading["properties"])["tags"] == "arxiv-reading-queue"
+    head, query, *newest = reading["blocks"]
+    assert head["inline"][0] == "Plain" and head["level"] == query["level"] == 1
+    assert query["inline"] == ["Macro"]  # {{query …}}: its table settings are the block's properties
+    assert [block["level"] for block in newest] == [1] + [2] * 20 and all(len(b["refs"]) == 1 for b in newest[1:])
     titles = {}
     for page in pages:
         properties = dict(parsed[str(page)]["properties"] or [])

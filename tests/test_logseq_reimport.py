@@ -84,7 +84,11 @@ def test_markers_blocks_and_properties_survive_and_moved_pages_are_followed(corp
         assert "generative-models" in parts.metadata["tags"] and "[[arXiv 2024-01-19]]" in parts.metadata["digests"]
     assert pages[moved_id] == [moved]
     new_digest = (graph / "pages" / "arXiv 2024-01-19.md").read_text()
-    assert new_digest.count("\t- TODO [[") == 10
+    # The papers marked DONE and CANCELED (read, or not going to be) come in DONE; the others TODO.
+    assert new_digest.count("\t- DONE [[") == 2 and new_digest.count("\t- TODO [[") == 8
+    for arxiv_id in again:
+        done = "\nread:: true\n" in pages[arxiv_id][0].read_text()
+        assert (f"DONE [[{PAGES.split(pages[arxiv_id][0].read_text()).metadata['title']}]]" in new_digest) is done
     assert import_json(src, graph)["papers"]["updated"] == 0  # and again: nothing to do
 
 

@@ -11,7 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync import notefile, properties
-from vaultsync.index_merge import CHECKBOX, merge_region, tasks_in, unread
+from vaultsync.index_merge import CHECKBOX, MARKER, merge_region, restatus, tasks_in
+from vaultsync.reading import decide, in_index
 from vaultsync.reconcile import Rendered, merge_list, reconcile
 
 USER_YAML = (
@@ -194,27 +195,54 @@ def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metad
     assert text == slow
 
 
-_DAYS = st.sampled_from(["2024-01-16", "2024-01-17", "2024-01-18"])
-_TASKS = st.lists(st.tuples(st.sampled_from("ABCDEFGH"), st.booleans()), max_size=8)
+_STATUSES = {CHECKBOX: [" ", "x", "X", "-", "/", ">"], MARKER: ["TODO", "DONE", "CANCELED", "LATER", "NOW"]}
 
 
 @pytest.mark.slow
-@given(st.lists(st.tuples(_DAYS, _TASKS), max_size=6), st.integers(0, 10))
-def test_the_reading_queue_is_every_paper_ticked_nowhere_newest_first(days, limit):
-    lines: dict[str, list] = {}
-    for day, tasks in days:
-        lines.setdefault(day, []).extend((name, name.lower(), ticked) for name, ticked in tasks)
-    ticked = {name for _, tasks in days for name, done in tasks if done}
-    latest: dict[str, str] = {}
-    for day, tasks in days:
-        for name, _ in tasks:
-            latest[name] = max(day, latest.get(name, day))
-    expected = sorted(
-        ((name, name.lower(), day) for name, day in latest.items() if name not in ticked),
-        key=lambda item: (-int(item[2].replace("-", "")), item[1]),
-    )
-    assert unread(lines, lines.get, limit) == (len(expected), expected[:limit])
-    assert unread(lines, lines.get) == (len(expected), expected)
+@given(
+    st.sampled_from([CHECKBOX, MARKER]),
+    st.lists(st.tuples(st.sampled_from("ABCD"), st.integers(0, 4), st.text(" ab·[]", max_size=6)), max_size=8),
+    st.dictionaries(st.sampled_from("ABCD"), st.booleans()),
+)
+def test_ticking_from_a_note_changes_only_the_status_of_the_papers_asked(tasks, lines, wanted):
+    """A paper's lines get the wanted state (done: [x] or DONE; to read: [ ] or TODO), the others keep theirs;
+    every other character of every line, the user's text appended to it too, stays."""
+    statuses = _STATUSES[tasks]
+    render = (lambda s, p, t: f"\t- {s} [[{p}]]{t}") if tasks is MARKER else (lambda s, p, t: f"- [{s}] [[{p}]]{t}")
+    text = "\n".join(["## topic", *(render(statuses[n], paper, tail) for paper, n, tail in lines), "mine"])
+    result = restatus(text, wanted.get, tasks).split("\n")
+    assert result[0] == "## topic" and result[-1] == "mine"
+    for (paper, n, tail), line in zip(lines, result[1:-1], strict=True):
+        before = statuses[n]
+        was_done = before in ("x", "X", "-", "DONE", "CANCELED")
+        after = before if wanted.get(paper) in (None, was_done) else tasks.done if wanted[paper] else tasks.todo
+        assert line == render(after, paper, tail)
+    assert tasks_in(result, tasks) == [
+        (paper, paper, wanted[paper] if paper in wanted else statuses[n] in ("x", "X", "-", "DONE", "CANCELED"))
+        for paper, n, _ in lines
+    ]
+
+
+def test_the_reading_state_is_the_side_that_changed_and_read_wins_a_conflict():
+    for synced in (None, False, True):
+        for note in (None, False, True):
+            for index in (None, False, True):
+                changed = {side for side in (note, index) if side is not None and side != synced}
+                if synced is None:
+                    expected = bool(note or index)  # nothing remembered: read wins
+                elif len(changed) == 2:
+                    expected = True  # both changed, and disagree: read wins
+                else:
+                    expected = changed.pop() if changed else synced
+                assert decide(synced, note, index) is expected, (synced, note, index)
+    assert decide(True, True, False) is False  # unticked in an index note, note as synced: unread
+    assert decide(False, True, False) is True  # `read: true` in the note: read
+    assert decide(True, False, True) is False  # `read: false` in the note: unread, index lines untick
+    assert in_index(None, []) is None and in_index(True, []) is None  # no line: the index notes say nothing
+    assert in_index(None, [False, True]) is True and in_index(None, [False]) is False  # nothing synced: any tick
+    assert in_index(False, [False, True]) is True  # one line ticked since: read
+    assert in_index(True, [True, False]) is False  # one line unticked since: unread
+    assert in_index(True, [True]) is True and in_index(False, [False, False]) is False
 
 
 def test_paper_lines_are_task_lines_with_a_link():
@@ -227,3 +255,5 @@ def test_paper_lines_are_task_lines_with_a_link():
         "- [ ] plain",
     ]
     assert tasks_in(lines, CHECKBOX) == [("A", "Paper A", False), ("B", "B", True), ("C", "c", False)]
+    assert tasks_in(["- [-] [[E]]", "- CANCELED [[F]]"], CHECKBOX) == [("E", "E", True)]  # cancelled: done
+    assert tasks_in(["- CANCELED [[F]]", "- LATER [[G]]"], MARKER) == [("F", "F", True), ("G", "G", False)]

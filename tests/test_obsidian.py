@@ -7,6 +7,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
+import networkx as nx
 import obsidiantools.api as otools
 import pytest
 from conftest import REPO, run_cli
@@ -42,10 +43,13 @@ def papers(reader: otools.Vault) -> dict[str, str]:
 
 
 def test_every_link_resolves_and_every_note_is_linked(reader, corpus_counts):
-    # papers, index notes, the reading queue
-    assert len(reader.md_file_index) == corpus_counts.papers + corpus_counts.with_papers + 1
+    # papers, index notes, the reading queue, a topic note per tag
+    tags = {tag for meta in reader.front_matter_index.values() if "arxiv_id" in meta for tag in meta["tags"]}
+    assert len(reader.md_file_index) == corpus_counts.papers + corpus_counts.with_papers + 1 + len(tags)
     assert reader.nonexistent_notes == []
-    assert reader.isolated_notes == []
+    # Topic notes are linked by the papers' `topics` property, which obsidiantools does not read (Obsidian does:
+    # see test_the_graph_clusters_by_topic_not_by_day); every other note is linked in its text.
+    assert sorted(reader.isolated_notes) == sorted(tags)
     for name, path in reader.md_file_index.items():
         if path.parts[:2] == ("arXiv", "Digests"):
             assert reader.wikilinks_index[name], name
@@ -94,3 +98,24 @@ def test_a_name_the_vault_already_has_is_linked_by_its_folder(tmp_path):
         "Fixed Point Diffusion Models.md": "my notes on it\n",
         "arXiv 2024-01-18.md": "my day\n",
     }
+
+
+def test_the_graph_clusters_by_topic_not_by_day(reader):
+    """Obsidian's graph, as Obsidian counts it: links in the text (obsidiantools) and links in properties
+    (`digests`, `topics`; obsidiantools leaves them out), tags not counted, the reading queue left out."""
+    graph = nx.Graph(reader.graph)
+    link = re.compile(r"\[\[([^\]|#^]+)")
+    for name, meta in reader.front_matter_index.items():
+        for key in ("digests", "topics"):
+            for value in meta.get(key) or []:
+                graph.add_edge(name, link.match(value)[1].rsplit("/", 1)[-1])
+    graph.remove_node("Reading queue")
+    topics = {name for name in graph if reader.md_file_index[name].parts[:2] == ("arXiv", "Topics")}
+    assert topics and all(reader.front_matter_index[name]["tags"] == ["arxiv-topic"] for name in topics)
+    assert nx.number_connected_components(graph) <= 5
+    busiest = max((graph.degree(name), name) for name in graph if name not in topics)
+    assert busiest[0] <= 400, busiest
+    assert max(graph.degree(name) for name in topics) > 400 or len(graph) < 1000  # topics are the hubs
+    without = graph.copy()
+    without.remove_nodes_from(topics)
+    assert nx.number_connected_components(without) > nx.number_connected_components(graph)

@@ -33,6 +33,16 @@ def import_json(*args: object) -> dict:
     return json.loads(run_cli("import", *args, "--json", check=True).stdout)
 
 
+def ticked_notes(vault: Path) -> set[str]:
+    """The paper notes (paths from the vault) ticked in some index note."""
+    done = re.compile(r"^- \[x\] \[\[([^\]|]+)", re.MULTILINE)
+    return {
+        f"arXiv/Papers/{name}.md"
+        for path in (vault / "arXiv" / "Digests").glob("*.md")
+        for name in done.findall(path.read_text())
+    }
+
+
 def papers(vault: Path) -> list[Path]:
     return sorted(path for path in vault.rglob("*.md") if "arxiv_id" in frontmatter.load(path).metadata)
 
@@ -88,14 +98,21 @@ def test_user_text_ticks_properties_and_tags_survive_and_new_listings_merge(corp
     before = vault_files(vault)
 
     again = later_digest(src, corpus, "generative models", 10)
+    read = ticked_notes(vault)
+    assert len(read) == 30
     summary = import_json(src, vault)
 
-    assert summary["papers"]["created"] == 0 and summary["papers"]["updated"] == 10
+    listed_again = {
+        str(path.relative_to(vault)) for path in papers(vault) if str(frontmatter.load(path)["arxiv_id"]) in again
+    }
+    assert summary["papers"]["created"] == 0 and summary["papers"]["updated"] == len(listed_again | read)
     after = vault_files(vault)
     changed = {name for name in before if before[name] != after[name]}
-    assert changed == {
-        str(path.relative_to(vault)) for path in papers(vault) if str(frontmatter.load(path)["arxiv_id"]) in again
-    } | {"arXiv/Reading queue.md"}  # which follows the ticks
+    assert changed == listed_again | read | {"arXiv/Reading queue.md"}  # which follows the ticks
+    for name in read - listed_again:  # a tick in an index note: `read: true` in the note, nothing else changes
+        assert after[name] == before[name].replace(b"\nread: false\n", b"\nread: true\n")
+    for name in read:
+        assert frontmatter.loads(after[name].decode())["read"] is True
     for number, path in enumerate(edited):
         text = path.read_text()
         assert f"Above the region {number}.\n{notefile.BEGIN}" in text
@@ -113,7 +130,8 @@ def test_user_text_ticks_properties_and_tags_survive_and_new_listings_merge(corp
     text = commented.read_text()
     assert all(f"— my comment {n}" in text for n in task_lines) and "A line of my own.\n" in text
     new_index = (vault / "arXiv/Digests/arXiv 2024-01-19.md").read_text()
-    assert new_index.count("- [ ] [[") == 10
+    assert new_index.count("- [x] [[") == len(read & listed_again)  # a paper read comes in ticked
+    assert new_index.count("- [ ] [[") + new_index.count("- [x] [[") == 10
 
 
 def test_moved_and_renamed_notes_are_followed_not_duplicated(corpus, imported):
@@ -222,9 +240,14 @@ def test_lost_state_store_is_rebuilt_without_duplicates_or_lost_edits(corpus, im
     summary = import_json(src, vault)
     assert summary["state_rebuilt"] and "rebuilt it from" in summary["state_rebuilt"]
     after = vault_files(vault)
-    queue = after.pop("arXiv/Reading queue.md").decode()  # it follows the three ticks; nothing else changes
-    assert after == {name: data for name, data in before.items() if name != "arXiv/Reading queue.md"}
-    assert queue.count("\n- [[") == before["arXiv/Reading queue.md"].decode().count("\n- [[") - 3
+    queue = after.pop("arXiv/Reading queue.md").decode()  # it follows the three ticks
+    read = ticked_notes(vault)
+    read = {moved if name == str(notes[20].relative_to(vault)) else name for name in read for moved in ["moved.md"]}
+    assert len(read) == 3
+    for name, data in before.items():  # and the three notes ticked are read; nothing else changes
+        if name != "arXiv/Reading queue.md":
+            assert after[name] == (data.replace(b"\nread: false\n", b"\nread: true\n") if name in read else data)
+    assert "Papers to read: " in queue and queue != before["arXiv/Reading queue.md"].decode()
     assert len(set(ids_in(vault))) == len(ids_in(vault))
     assert import_json(src, vault)["state_rebuilt"] is None
 
@@ -249,6 +272,13 @@ def _tags(frontmatter: str) -> list[str]:
 
 
 NEW_TAG, NEW_DIGEST = "  - generative-models\n", '  - "[[arXiv 2024-01-19]]"\n'
+NEW_TOPIC = '  - "[[generative-models]]"\n'  # the new tag's topic note
+
+
+def _with_topic(frontmatter: str) -> str:
+    return _append_item(frontmatter, "topics", NEW_TOPIC)
+
+
 BLOCK_TAGS = re.compile(r"^tags:\n(?:  - .*\n)*", re.MULTILINE)
 # How users edit a paper's frontmatter: (name, edit, what the re-import must make of the edited text). The
 # unquoted arxiv_id goes to 2401.08639: one ending in 0 reads as a float that loses the 0 (identify's matter).
@@ -256,7 +286,7 @@ USER_EDITS = [
     (
         "arxiv_id unquoted",
         lambda fm: re.sub(r'^arxiv_id: "(.*)"$', r"arxiv_id: \1", fm, flags=re.MULTILINE),
-        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST)),
     ),
     (
         "comments and values YAML 1.1 reads otherwise",
@@ -264,32 +294,38 @@ USER_EDITS = [
             "# my notes on this paper\nrating: 010\nseen: yes\n"
             + fm.replace("code_url:", "time: 12:30:00\nscore: .nan  # not rated yet\n\ncode_url:", 1)
         ),
-        lambda fm: _append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(_append_item(fm, "tags", NEW_TAG), "digests", NEW_DIGEST)),
     ),
     (
         "tags in flow style",
         lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: [{', '.join(_tags(fm))}, to-read]\n", fm),
-        lambda fm: _append_item(fm.replace(", to-read]", ", to-read, generative-models]"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace(", to-read]", ", to-read, generative-models]"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "tags as a comma string",
         lambda fm: BLOCK_TAGS.sub(lambda _: f"tags: {', '.join(_tags(fm))}, to-read  # mine\n", fm),
-        lambda fm: _append_item(fm.replace(", to-read  #", ", to-read, generative-models  #"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace(", to-read  #", ", to-read, generative-models  #"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "tags as an unindented block list",
         lambda fm: BLOCK_TAGS.sub(lambda found: found[0].replace("  - ", "- ") + "- to-read\n", fm),
-        lambda fm: _append_item(fm.replace("- to-read\n", "- to-read\n- generative-models\n"), "digests", NEW_DIGEST),
+        lambda fm: _with_topic(
+            _append_item(fm.replace("- to-read\n", "- to-read\n- generative-models\n"), "digests", NEW_DIGEST)
+        ),
     ),
     (
         "digests in flow style",
         lambda fm: re.sub(r"^digests:\n  - (.*)\n", r"digests: [\1]\n", fm, flags=re.MULTILINE),
-        lambda fm: _append_item(fm.replace(']]"]\n', ']]", "[[arXiv 2024-01-19]]"]\n'), "tags", NEW_TAG),
+        lambda fm: _with_topic(_append_item(fm.replace(']]"]\n', ']]", "[[arXiv 2024-01-19]]"]\n'), "tags", NEW_TAG)),
     ),
     (
         "tags written twice",
         lambda fm: fm + "tags: [mine]\n",
-        lambda fm: _append_item(fm, "digests", NEW_DIGEST),
+        lambda fm: _with_topic(_append_item(fm, "digests", NEW_DIGEST)),
     ),
 ]
 

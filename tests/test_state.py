@@ -64,6 +64,8 @@ def test_a_corpus_store_damaged_in_the_middle_is_set_aside_and_rebuilt(corpus, c
     index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
     index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 1))  # a tick: the queue reads the index notes
     before["arXiv/Digests/arXiv 2024-01-18.md"] = index.read_bytes()
+    ticked = "arXiv/Papers/" + index.read_text().split("- [x] [[", 1)[1].split("|", 1)[0] + ".md"
+    before[ticked] = before[ticked].replace(b"\nread: false\n", b"\nread: true\n")  # the tick makes it read
 
     result, summary = import_json(corpus, vault)
     assert result.returncode == 0, result.stderr
@@ -74,7 +76,7 @@ def test_a_corpus_store_damaged_in_the_middle_is_set_aside_and_rebuilt(corpus, c
     assert ASIDE.search(rebuilt)[1] in set_aside(vault) and ASIDE.search(rebuilt)[2] == "damaged"
     after = vault_files(vault)
     queue = "arXiv/Reading queue.md"
-    unticked = f"Papers not ticked in any index note: {corpus_counts.papers - 1},"
+    unticked = f"Papers to read: {corpus_counts.papers - 1},"
     assert unticked.encode() in after[queue]  # the tick was read
     assert {k: v for k, v in after.items() if k != queue} == {k: v for k, v in before.items() if k != queue}
 

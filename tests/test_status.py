@@ -10,6 +10,9 @@ import frontmatter
 from conftest import deny_reading, new_graph, run_cli
 from test_reimport import later_digest
 
+from vaultsync.layout import Layout
+from vaultsync.render import QUEUE_LIST, Renderer
+
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 
 
@@ -80,45 +83,61 @@ def test_status_of_a_folder_without_imports_is_one_line(tmp_path):
     assert result.returncode == 2 and "nothing imported here yet" in result.stderr
 
 
-def test_the_reading_queue_note_follows_the_ticks_and_can_be_turned_off(corpus, tmp_path):
+def test_the_reading_queue_lists_each_unread_paper_once_newest_first_and_can_be_turned_off(corpus, tmp_path):
     vault = tmp_path / "vault"
     src = imported(corpus, vault)
     queue = vault / "arXiv" / "Reading queue.md"
-    papers = len(list((vault / "arXiv" / "Papers").glob("*.md")))
+    papers = sorted((vault / "arXiv" / "Papers").glob("*.md"))
     text = queue.read_text()
-    assert f"Papers not ticked in any index note: {papers}, newest first." in text
-    assert '```dataview\nTASK FROM "arXiv/Digests" WHERE !completed GROUP BY file.link\n```' in text
-    assert text.count(" · 20") == papers
+    assert f"Papers to read: {len(papers)}, newest first." in text
+    assert (
+        '```dataview\nTABLE first_seen AS "First seen", tags AS "Tags", code_url AS "Code" FROM "arXiv/Papers"'
+        " WHERE !read SORT first_seen DESC, file.name ASC\n```"
+    ) in text
+    links = [line for line in text.splitlines() if line.startswith("- [[")]
+    newest = max(frontmatter.load(path)["first_seen"] for path in papers)
+    assert len(links) == QUEUE_LIST and all(line.endswith(f" · {newest}") for line in links)
     index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
     ticked = [line for line in index.read_text().splitlines() if line.startswith("- [ ] ")][:2]
     index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 2))
+    note = vault / "arXiv" / "Papers" / (links[-1][4:].split("|")[0] + ".md")  # one of the newest
+    note.write_text(note.read_text().replace("\nread: false\n", "\nread: true\n"))
     queue.write_text(queue.read_text() + "My reading plan.\n")
-    run_cli("import", src, vault, check=True)  # nothing new: the ticks alone update the queue
+    run_cli("import", src, vault, check=True)  # nothing new: the ticks and `read` alone update the queue
     text = queue.read_text()
-    assert text.count(" · 20") == papers - 2 and text.endswith("My reading plan.\n")
-    assert not any(line[len("- [ ] ") :].split(" · ")[0] in text for line in ticked)
-    assert status(vault)["to_read"] == papers - 2
+    assert f"Papers to read: {len(papers) - 3}, newest first." in text and text.endswith("My reading plan.\n")
+    assert links[-1] not in text and not any(line[len("- [ ] ") :].split(" · ")[0] in text for line in ticked)
+    assert status(vault)["to_read"] == len(papers) - 3 and status(vault)["read"] == 3
+    base = vault / "arXiv" / "Reading queue.base"
+    assert base.read_text() == Renderer(Layout()).queue_base()
 
     off = tmp_path / "off"
     (off / ".vaultsync").mkdir(parents=True)
     (off / ".vaultsync" / "config.toml").write_text("reading_queue = false\n")
     run_cli("import", src, off, check=True)
-    assert not (off / "arXiv" / "Reading queue.md").exists()
+    assert not (off / "arXiv" / "Reading queue.md").exists() and not (off / "arXiv" / "Reading queue.base").exists()
 
 
-def test_the_plain_queue_list_stops_at_1000_papers():
-    from vaultsync.index_merge import unread
-    from vaultsync.layout import Layout
-    from vaultsync.render import QUEUE_LIST, Renderer
+def test_the_reading_queue_base_is_yaml_with_the_documented_keys_and_an_edited_one_is_the_users(corpus, tmp_path):
+    import yaml
 
-    day = {"2024-01-18": [(f"arXiv/Papers/P{n}", f"P{n}", False) for n in range(1005)]}
-    count, newest = unread(day, day.get, QUEUE_LIST)
-    assert count == 1005 and len(newest) == 1000
-    body = Renderer(Layout()).queue_body(count, newest)
-    assert body.count("\n- [[arXiv/Papers/P") == 1000 and body.endswith(
-        "- … and 5 older ones: the query above lists them all\n"
-    )
-    assert "Papers not ticked in any index note: 1005, newest first." in body
+    vault = tmp_path / "vault"
+    src = imported(corpus, vault)
+    base = vault / "arXiv" / "Reading queue.base"
+    data = yaml.safe_load(base.read_text())
+    assert data["filters"] == {"and": ['file.inFolder("arXiv/Papers")', "read != true"]}
+    newest, by_tag = data["views"]
+    for view in (newest, by_tag):
+        assert view["type"] == "table" and view["sort"] == [{"property": "first_seen", "direction": "DESC"}]
+        assert view["order"][:2] == ["file.name", "first_seen"]
+    assert by_tag["groupBy"] == {"property": "tags", "direction": "ASC"} and "groupBy" not in newest
+    mine = base.read_text().replace("name: By tag", "name: Mine")
+    base.write_text(mine)
+    run_cli("import", src, vault, "--force", check=True)
+    assert base.read_text() == mine  # edited: the user's from now on
+    base.unlink()
+    run_cli("import", src, vault, "--force", check=True)
+    assert not base.exists()  # deleted: stays deleted
 
 
 def test_a_damaged_or_missing_state_store_is_one_error_line_and_the_next_import_rebuilds_it(corpus, tmp_path):
@@ -159,7 +178,7 @@ def test_index_notes_that_cannot_be_read_are_one_warning_each_and_the_rest_is_co
     imported(corpus, vault)
     digests = vault / "arXiv" / "Digests"
     latin1, linked, locked = (digests / f"arXiv {day}.md" for day in ("2022-07-11", "2023-01-09", "2024-01-18"))
-    listed = {path: path.read_text().count("- [ ] ") for path in (latin1, linked, locked)}
+    locked.write_text(locked.read_text().replace("- [ ] ", "- [x] ", 1))  # a tick, counted while it can be read
     first_line = latin1.read_text().split("\n- [ ] ", 1)[0].count("\n") + 2
     latin1.write_bytes(latin1.read_bytes().replace(b"\n- [ ] ", b"\n- [ ] caf\xe9 ", 1))  # a Latin-1 byte
     outside = tmp_path / "outside"
@@ -168,24 +187,25 @@ def test_index_notes_that_cannot_be_read_are_one_warning_each_and_the_rest_is_co
     linked.symlink_to(outside / linked.name)  # a link out of the vault
     result = run_cli("status", vault, "--json")
     assert result.returncode == 0 and len(result.stderr.splitlines()) == 2 and "Traceback" not in result.stderr
-    assert json.loads(result.stdout)["to_read"] == listed[locked]  # the rest is counted
+    assert json.loads(result.stdout)["to_read"] == json.loads(result.stdout)["papers"] - 1  # the rest is counted
     deny_reading(monkeypatch, locked)  # no permission: simulated, as root reads whatever the permissions
     result = CliRunner().invoke(app, ["status", str(vault), "--json"])
     assert result.exit_code == 0 and "Traceback" not in result.output
     assert result.stderr.splitlines() == [
         f"Warning: arXiv/Digests/{latin1.name}: line {first_line} is not UTF-8 text"
-        " — save the note as UTF-8; its papers are left out of the reading queue",
+        " — save the note as UTF-8; its ticks are not counted: its papers are as of the last import",
         f"Warning: arXiv/Digests/{linked.name}: a link takes it outside the vault, where vaultsync neither reads nor"
-        " writes — move it into the vault to have it checked; its papers are left out of the reading queue",
+        " writes — move it into the vault to have it checked; its ticks are not counted: its papers are as of the"
+        " last import",
         f"Warning: arXiv/Digests/{locked.name}: cannot read it (Permission denied) — check the file and its"
-        " permissions; its papers are left out of the reading queue",
+        " permissions; its ticks are not counted: its papers are as of the last import",
     ]
     counts = json.loads(result.stdout)
-    assert counts["digests"] == 3 and counts["to_read"] == 0 and len(counts["warnings"]) == 3
+    assert counts["digests"] == 3 and counts["to_read"] == counts["papers"] and len(counts["warnings"]) == 3
 
     monkeypatch.undo()
     digests.rename(outside / "Digests")
     digests.symlink_to(outside / "Digests", target_is_directory=True)  # the whole folder: a link out
     result = run_cli("status", vault)
     assert result.returncode == 0 and result.stderr.count("a link takes it outside the vault") == 3
-    assert "reading queue: 0 to read, 0 read" in result.stdout
+    assert f"reading queue: {counts['papers']} to read, 0 read" in result.stdout

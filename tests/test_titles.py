@@ -160,28 +160,27 @@ def test_obsidian_and_logseq_agree_on_every_title(corpus_import, logseq_corpus_i
     assert renamed < seen // 50  # only titles with `/`, `[ ]` or a later version's change
 
 
-def test_logseqs_graph_parser_finds_no_junk_in_the_shared_corpus(real_clients, logseq_corpus_import, shared_corpus):
-    """No namespace made by a title (16 on the code before), every property valid, every TODO a page."""
+def logseq_finds_no_junk_in_the_corpus(real_clients, logseq_corpus_import) -> None:
+    """No namespace made by a title (16 on the shared corpus on the code before), every property valid,
+    every TODO a page."""
     graph, counts = logseq_corpus_import
-    if counts.papers < 3000:
-        pytest.skip("the shared corpus is not beside the repository")
     found = real_clients.logseq_graph(graph)
     assert found["namespaced-pages"] == 0
     assert found["invalid-properties"] == 0
     assert found["todo-unresolved"] == 0 and found["todo-blocks"] == counts.entries
     assert found["first-seen-not-journal"] == 0 and found["first-seen"] == counts.papers
-    assert found["file-pages"] == counts.papers + 2 * counts.with_papers  # papers, digests, journals
+    assert found["file-pages"] == counts.papers + 2 * counts.with_papers + 1  # papers, digests, journals, queue
 
 
-DB_DIGESTS = ["2023-05-22.md", "2023-06-19.md", "2024-01-15.md"]
+DB_DIGESTS = ["2023-05-22.md", "2024-01-15.md", "2024-01-18.md"]  # in the shared corpus and the sample
 
 
-def test_logseqs_db_importer_keeps_every_arxiv_id(real_clients, shared_corpus, tmp_path):
+def logseq_db_importer_keeps_every_arxiv_id(real_clients, corpus: Path, tmp_path: Path) -> None:
     """Logseq 2.x's importer read `arxiv-id:: 2201.00900` as a number (2201.009); `arXiv:2201.00900` it keeps."""
     src = tmp_path / "src"
     src.mkdir()
     for name in DB_DIGESTS:
-        shutil.copy(shared_corpus / name, src)
+        shutil.copy(corpus / name, src)
     graph = new_graph(tmp_path / "graph")
     run_cli("import", src, graph, check=True)
     pages = [path.read_text() for path in (graph / "pages").glob("*.md")]
@@ -219,7 +218,9 @@ def test_an_obsidian_vault_written_before_keeps_its_notes_and_gains_the_new_keys
     result = run_cli("import", src, vault, "--json", check=True)
     summary = json.loads(result.stdout)
     assert summary["errors"] == [] and summary["warnings"] == []
-    assert _files(vault) - before == {
+    topics = {f"arXiv/Topics/{path.stem}.md" for path in (vault / "arXiv" / "Topics").glob("*.md")}
+    assert topics and topics.isdisjoint(before)  # topic notes are new since then (test_reading)
+    assert _files(vault) - before - topics == {
         "arXiv/Digests/arXiv 2022-07-14.md",
         "arXiv/Papers/5G-6G-Enabled Metaverse Technologies Taxonomy, Applications, and Open Security Challenges"
         " with Future Research Directions.md",
@@ -262,6 +263,7 @@ def test_a_logseq_graph_written_before_keeps_its_pages_and_reads_old_ids_and_sta
     assert summary["papers"]["created"] == 1 and summary["papers"].get("kept", 0) == 0
     new = _files(graph) - before
     assert new == {
+        "pages/arXiv reading queue.md",  # new since then (test_reading)
         "pages/arXiv 2022-07-14.md",
         "journals/2022_07_14.md",
         "pages/5G∕6G-Enabled Metaverse Technologies%3A Taxonomy, Applications, and Open Security Challenges with"

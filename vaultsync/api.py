@@ -125,6 +125,7 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
         tag_map=tuple(sorted(values["tag_map"].items())),
         patterns=tuple(values["digest_patterns"]),
         reading_queue=values["reading_queue"],
+        topic_notes=values["topic_notes"],
         author_links=values["author_links"],
         cssclasses=tuple(values["cssclasses"]),
     )

@@ -102,6 +102,8 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
                 state.put_record(record)
             except (KeyError, TypeError, ValueError):
                 pass  # a note whose frontmatter the user broke: known by its place, its facts come from digests
+            if isinstance(note.metadata.get("read"), bool):  # as last synced: a rebuilt store flips nothing
+                state.put_read(identity, note.metadata["read"])
         state.put_note(kind, identity, NoteState(note.path))
         known += 1
     return known

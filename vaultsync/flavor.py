@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 
 from . import markup, names, notefile
-from .index_merge import CHECKBOX, MARKER, TaskSyntax
+from .index_merge import CHECKBOX, MARKER, Task, TaskSyntax, restatus, tasks_in
 from .layout import Layout, LogseqLayout
 from .logseq_graph import format_date, is_graph, read_config
 from .logseq_page import LogseqPages
@@ -48,6 +48,22 @@ class Flavor:
     wikilink: Callable[[str, str | None], str]
     skip_folders: frozenset[str] = frozenset()  # top-level folders holding no notes (Logseq's backups)
     journal: Journal | None = None
+
+    def index_tasks(self, text: str) -> list[Task]:
+        """The paper lines of an index note: the task lines with a link in its managed region (lines of the
+        user's around it are theirs, whatever they link to); none if the note cannot be read as one."""
+        parts = self.notes.split(text) if text else None
+        return tasks_in(parts.region.splitlines(), self.tasks) if parts else []
+
+    def index_restatus(self, text: str, wanted: Callable[[str], bool | None]) -> str:
+        """The index note with its paper lines (see `index_tasks`) marked done or to read as `wanted(link
+        target)` says (None: as they are); nothing else changes."""
+        parts = self.notes.split(text) if text else None
+        if parts is None:
+            return text
+        start = text.find(parts.region)
+        end = start + len(parts.region)
+        return text[:start] + restatus(parts.region, wanted, self.tasks) + text[end:]
 
     def damage(self, text: str) -> str:
         """Why a note of vaultsync's (`identify` knows it) cannot be updated, naming the line, and what to do."""

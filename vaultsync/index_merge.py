@@ -17,16 +17,20 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from .notefile import LINK_TARGET
+from .reading import is_done
 
 
 @dataclass(frozen=True)
 class TaskSyntax:
     """How a task line is written: `line` matches its start, with the status as group `status`;
-    `status` matches any status; `link` matches a wikilink, with groups `target` and `label` (if any)."""
+    `status` matches any status; `link` matches a wikilink, with groups `target` and `label` (if any);
+    `done` and `todo`: the statuses vaultsync writes for a paper read and one to read."""
 
     line: re.Pattern[str]
     status: str
     link: re.Pattern[str]
+    done: str
+    todo: str
 
 
 # Obsidian: `[[target#heading|label]]` or `[[target^block]]`; the target stops at `|`, `#`, `^`.
@@ -34,10 +38,12 @@ _OBSIDIAN_LINK = re.compile(r"\[\[(?P<target>[^\]|#^\n]+)[^\]|\n]*(?:\|(?P<label
 # Logseq: the whole `[[…]]` is the page name, `#`, `^` and `|` included (a label is `[label]([[page]])`).
 _LOGSEQ_LINK = re.compile(r"\[\[(?P<target>[^\]\n]+)\]\]")
 CHECKBOX = TaskSyntax(  # Obsidian: - [x]
-    re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", _OBSIDIAN_LINK
+    re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", _OBSIDIAN_LINK, "x", " "
 )
 _MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
-MARKER = TaskSyntax(re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS, _LOGSEQ_LINK)  # Logseq: - DONE
+MARKER = TaskSyntax(  # Logseq: - DONE
+    re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS, _LOGSEQ_LINK, "DONE", "TODO"
+)
 
 Identify = Callable[[str], "str | None"]
 
@@ -136,9 +142,6 @@ def merge_region(
     return "\n".join(out) + "\n"
 
 
-_DONE = {"x", "X", "DONE", "CANCELED", "CANCELLED"}  # any other status: still to read
-
-
 Task = tuple[str, str, bool]  # a paper line of an index note: link target, shown text, done
 
 
@@ -151,28 +154,21 @@ def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
         task, link = tasks.line.match(line), tasks.link.search(line)
         if task and link:
             target = link["target"]
-            found.append((target, link.groupdict().get("label") or target, task["status"] in _DONE))
+            found.append((target, link.groupdict().get("label") or target, is_done(task["status"])))
     return found
 
 
-def unread(
-    days: Iterable[str], tasks_of: Callable[[str], Sequence[Task]], limit: int | None = None
-) -> tuple[int, list[tuple[str, str, str]]]:
-    """The papers no index note marks done, from each day's paper lines (`tasks_of(day)`, asked twice per
-    day so that no more than the papers' names is held): how many, and the newest `limit` of them (all
-    if None) as (link target, shown text, the latest day listing it), newest day first, then by title."""
-    order = sorted(days, reverse=True)
-    done = {target.casefold() for day in order for target, _, ticked in tasks_of(day) if ticked}
-    seen: set[str] = set()
-    count, newest = 0, []
-    for day in order:
-        fresh = []
-        for target, label, _ in tasks_of(day):
-            key = target.casefold()
-            if key not in done and key not in seen:
-                seen.add(key)
-                fresh.append((target, label, day))
-        count += len(fresh)
-        if limit is None or len(newest) < limit:
-            newest += sorted(fresh, key=lambda item: item[1].casefold())
-    return count, newest[:limit]
+def restatus(text: str, wanted: Callable[[str], bool | None], tasks: TaskSyntax) -> str:
+    """`text` with the paper lines whose state is not the one `wanted(link target)` says (None: leave it)
+    marked done or to read; only the status changes, the rest of each line (the user's text too) stays."""
+    lines = text.split("\n")
+    for number, line in enumerate(lines):
+        task = tasks.line.match(line) if "[[" in line else None
+        link = tasks.link.search(line) if task else None
+        if not task or not link:
+            continue
+        want = wanted(link["target"])
+        if want is not None and want != is_done(task["status"]):
+            status = tasks.done if want else tasks.todo
+            lines[number] = line[: task.start("status")] + status + line[task.end("status") :]
+    return "\n".join(lines)

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 from . import names
 
+QUEUE_PAGE = "arXiv reading queue"  # Logseq's reading-queue page
+
 
 class LayoutError(ValueError):
     """A folder or name pattern that cannot be used."""
@@ -73,6 +75,15 @@ class Layout:
     def queue_path(self) -> PurePosixPath:
         """The reading-queue note: beside the digests folder (`arXiv/Reading queue.md`)."""
         return PurePosixPath(self.digests_folder).parent / "Reading queue.md"
+
+    def topic_path(self, tag: str) -> PurePosixPath:
+        """A topic's note, beside the digests folder: `arXiv/Topics/<tag>.md`."""
+        return PurePosixPath(self.digests_folder).parent / "Topics" / (names.note_name(tag) + ".md")
+
+    @property
+    def queue_base_path(self) -> PurePosixPath:
+        """The reading queue as an Obsidian base, beside its note (`arXiv/Reading queue.base`)."""
+        return self.queue_path.with_suffix(".base")
 
     def link_target(self, path: PurePosixPath, shared: Container[str] = frozenset()) -> str:
         """The `[[...]]` target for a note, as Obsidian's default "shortest path when possible" writes it:
@@ -144,6 +155,11 @@ class LogseqLayout(Layout):
 
     def digest_title(self, day: date) -> str | None:
         return self.digest_name_for(day)
+
+    @property
+    def queue_path(self) -> PurePosixPath:
+        """The `arXiv reading queue` page."""
+        return PurePosixPath(self.papers_folder, names.logseq_file_name(QUEUE_PAGE) + ".md")
 
 
 class NoteNames:

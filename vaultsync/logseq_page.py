@@ -67,6 +67,7 @@ _ITEMS = re.compile(r"(?:\[\[[^\]]*\]\]|[^,])+")  # the items of a comma-separat
 LIST_KEYS = ("tags", "aliases", "categories", "digests")
 DATE_KEYS = ("first_seen", "digest_date")
 NUMBER_KEYS = ("arxiv_version", "paper_count")
+BOOL_KEYS = ("read",)
 
 
 def _key(name: str) -> str:
@@ -171,6 +172,8 @@ class LogseqPages:
     # --- values -----------------------------------------------------------------------------------
 
     def render_value(self, name: str, value: Any) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"  # as Logseq writes a checkbox property
         if isinstance(value, date):
             return f"[[{format_date(value, self.title_format)}]]"
         if isinstance(value, list):  # an item with a comma is one page reference, not two
@@ -197,6 +200,8 @@ class LogseqPages:
             return int(raw)
         if name == "arxiv_id" and raw[: len(ID_PREFIX)].casefold() == ID_PREFIX.casefold():
             return raw[len(ID_PREFIX) :].strip()
+        if name in BOOL_KEYS and raw.lower() in ("true", "false"):
+            return raw.lower() == "true"
         return raw
 
     def properties(self, head: list[str]) -> dict[str, Any]:

@@ -3,10 +3,11 @@
 - Keys the user added, text around the managed region: kept byte for byte (see `notefile.update`).
 - Keys of ours: set on their own lines only, in the shape the user gave them; one the user wrote in a shape
   that cannot be edited that way (twice, with an anchor, …) is theirs: left as it is, with a warning.
-- `tags` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
+- `tags`, `topics` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
   two), then new ones of ours, except those the user removed since vaultsync last wrote them.
 - `first_seen`: never changes once written, unless it is a day vaultsync takes back (`Rendered.retracted`:
   the digest of that day was re-dated).
+- `read`: the note's own value is kept; the reading state is synced after the digests (see `reading`).
 - The managed region: replaced, unless the user edited it since vaultsync wrote it; then it is kept
   and the note reported "kept", except with `force`. Index regions are merged line by line instead.
 """
@@ -32,8 +33,9 @@ class NoteFormat(Protocol):
     def checksum(self, managed: str) -> str: ...  # of a managed region, as its note records it
 
 
-LIST_KEYS = ("tags", "aliases")
+LIST_KEYS = ("tags", "topics", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)
+SYNCED_KEYS = ("read",)  # set by the sync of reading states only: a digest never changes it in a note
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def reconcile(
             values[key] = merge_list(properties.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
     for key in WRITE_ONCE_KEYS:
         if parts.metadata.get(key) is not None and parts.metadata[key] not in rendered.retracted:
+            values[key] = parts.metadata[key]
+    for key in SYNCED_KEYS:
+        if key in values and isinstance(parts.metadata.get(key), bool):
             values[key] = parts.metadata[key]
     managed, outcome = rendered.managed, None
     if rendered.merge_region and managed is not None:

@@ -27,7 +27,11 @@ PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
 DIGEST_TAG = "arxiv-digest"
 QUEUE_TAG = "arxiv-reading-queue"
-QUEUE_LIST = 1000  # the plain list stops here, so the note stays small
+QUEUE_TEMPLATE = "queue.md.j2"
+TOPIC_TEMPLATE = "topic.md.j2"
+TOPIC_TAG = "arxiv-topic"
+QUEUE_BASE_TEMPLATE = "queue.base.j2"
+QUEUE_LIST = 20  # the plain list stops here: the queries list them all, and the note is no hub of the graph
 
 
 def doi(arxiv_id: str) -> str:
@@ -53,6 +57,7 @@ class IndexLine:
     paper_url: str
     code_url: str | None
     note: PurePosixPath | None
+    read: bool = False  # ticked (Logseq: DONE) when it comes in
 
 
 class TemplateProblem(ValueError):
@@ -155,11 +160,17 @@ class Renderer:
         return index_links.get(day) or self.layout.digest_name_for(day)
 
     def paper_metadata(
-        self, paper: PaperRecord, index_links: Mapping[date, str], path: PurePosixPath
+        self,
+        paper: PaperRecord,
+        index_links: Mapping[date, str],
+        path: PurePosixPath,
+        read: bool = False,
+        topics: Sequence[str] | None = None,
     ) -> dict[str, Any]:
         """The contract's frontmatter of a paper note at `path`, in the contract's order; `index_links`:
         the index notes' link targets where they are not the layout's name (renamed by the user, or linked
-        by path because another note has the name)."""
+        by path because another note has the name); `read`: its reading state as last synced; `topics`:
+        the link targets of its topics' notes (None: no topic notes)."""
         titles = self.layout.titles(paper.title, paper.raw_title or paper.title, paper.former_titles, path)
         return {
             **titles.properties,
@@ -169,11 +180,13 @@ class Renderer:
             "doi": doi(paper.arxiv_id),
             "categories": list(paper.categories),
             "tags": paper.tags,
+            **({"topics": [f"[[{target}]]" for target in topics]} if topics is not None else {}),
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
             "digests": [f"[[{self.index_link(day, index_links)}]]" for day in paper.days],
             "first_seen": paper.first_seen,
+            "read": read,
             "aliases": [paper.arxiv_id, *titles.aliases],
             **({"cssclasses": list(self.cssclasses)} if self.cssclasses else {}),
         }
@@ -255,21 +268,20 @@ class Renderer:
             ],
         }
 
-    def queue_body(self, count: int, items: Sequence[tuple[str, str, str]]) -> str:
-        """The reading queue: a live Dataview query, and the same list as of this import for vaults
-        without Dataview. `count` papers to read; `items`: (link target, label, latest day) of the newest."""
-        folder = self.layout.digests_folder
-        lines = [
-            f"Papers not ticked in any index note: {count}, newest first.",
-            "",
-            "```dataview",
-            f'TASK FROM "{folder}" WHERE !completed GROUP BY file.link',
-            "```",
-            "",
-            "## As of the last import",
-            "",
-        ]
-        lines += [f"- {self.flavor.wikilink(target, label)} · {day}" for target, label, day in items[:QUEUE_LIST]]
-        if count > QUEUE_LIST:
-            lines.append(f"- … and {count - QUEUE_LIST} older ones: the query above lists them all")
-        return "\n".join(lines) + "\n"
+    def queue_body(self, count: int, newest: Sequence[tuple[str, str, date]]) -> str:
+        """The reading queue (note or page): live queries of the unread papers, and links to the newest
+        (at most QUEUE_LIST). `count` papers to read; `newest`: (link target, title, first seen)."""
+        papers = [{"note": note, "title": title, "first_seen": day} for note, title, day in newest[:QUEUE_LIST]]
+        queue = {"count": count, "papers": papers, "papers_folder": self.layout.papers_folder}
+        return self._render(QUEUE_TEMPLATE, "on the reading queue", queue=queue)
+
+    def topic_body(self, tag: str) -> str:
+        """A topic's note: queries of the papers with its tag, newest first (no list kept by hand)."""
+        topic = {"tag": tag, "papers_folder": self.layout.papers_folder}
+        return self._render(TOPIC_TEMPLATE, f"on the topic {tag}", topic=topic)
+
+    def queue_base(self) -> str:
+        """The reading queue as an Obsidian base (`.base`, YAML): unread papers, newest first, and by tag."""
+        return self._render(
+            QUEUE_BASE_TEMPLATE, "on the reading queue", queue={"papers_folder": self.layout.papers_folder}
+        )

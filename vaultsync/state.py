@@ -5,7 +5,8 @@ wrote (to tell a tag the user removed from one never written), the note's file s
 last written or checked (to skip notes nothing happened to), and whether the user deleted it. Per
 paper, the facts merged from every listing; per day, the digest it came from and the index region
 last written (the base for merging the user's ticks), and its paper lines as last read with the file's
-signature then (so the reading queue reads only the index notes that changed). The notes stay the
+signature then (so the reading queue reads only the index notes that changed). Per paper, the reading
+state last synced between its note and the index notes (`reading`: whichever side changes next wins). The notes stay the
 source of truth: a missing, damaged or outdated store is set aside and rebuilt from them. Commits
 happen once per digest.
 
@@ -57,12 +58,14 @@ CREATE TABLE IF NOT EXISTS digests (
     papers TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reading (arxiv_id TEXT PRIMARY KEY, read INTEGER NOT NULL);
 """
-_CACHES = ("tasks",)  # tables added after schema 2 was in use: a store may lack them (created empty)
+_CACHES = ("tasks", "reading")  # tables added after schema 2 was in use: a store may lack them (created empty)
 DAMAGED, OLDER = "damaged", "older"  # why a store is set aside: `state.sqlite.damaged-<time>`
 PAPER, DIGEST = "paper", "digest"
 JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
 QUEUE = "queue"  # the reading-queue note
+TOPIC = "topic"  # a topic's note, by its tag
 
 
 class StateError(RuntimeError):
@@ -130,7 +133,10 @@ class StateStore:
         self, connection: sqlite3.Connection, *, fresh: bool = False, file: Path | None = None, copy: bool = False
     ) -> None:
         self.db, self.fresh, self.file, self.copy = connection, fresh, file, copy
+        upgrade = not _columns(self.db, "reading")
         self.db.executescript(_SCHEMA)
+        if upgrade:  # a store from before `read`: its cached index lines took a cancelled paper for unread
+            self.db.execute("DELETE FROM tasks")
         self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
@@ -292,6 +298,13 @@ class StateStore:
 
     def put_tasks(self, day: str, stamp: str, tasks: list[tuple[str, str, bool]]) -> None:
         self.db.execute("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?)", (day, stamp, json.dumps(tasks)))
+
+    def reading(self) -> dict[str, bool]:
+        """The reading state last synced, by arXiv id (a paper never synced is not there)."""
+        return {arxiv_id: bool(read) for arxiv_id, read in self.db.execute("SELECT arxiv_id, read FROM reading")}
+
+    def put_read(self, arxiv_id: str, read: bool) -> None:
+        self.db.execute("INSERT OR REPLACE INTO reading VALUES (?, ?)", (arxiv_id, int(read)))
 
 
 def _decode(text: Any, kind: type = object) -> Any:

@@ -13,13 +13,14 @@ from typing import Any
 
 from . import catalog
 from .doctor import unreadable
-from .flavor import KINDS, resolve
-from .index_merge import tasks_in
+from .flavor import KINDS, Flavor, resolve
 from .layout import Layout
-from .state import DIGEST, PAPER, StateError, StateStore
+from .reading import decide, in_index
+from .state import DIGEST, PAPER, NoteState, StateError, StateStore
 from .vault import Vault, VaultError
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
+UNREAD_TICKS = "its ticks are not counted: its papers are as of the last import"
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Status:
     digests: int = 0
     first_digest: str | None = None
     last_digest: str | None = None
-    to_read: int = 0  # papers listed in an index note and ticked in none
+    to_read: int = 0  # papers with a note, read neither in it nor in an index note (`reading.decide`)
     read: int = 0
     tags: dict[str, int] = field(default_factory=dict)  # papers by tag, most first
     last_import: str | None = None
@@ -96,17 +97,36 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
     result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
     tags = Counter(tag for record in state.records() for tag in record.tags)
     result.tags = dict(tags.most_common())
-    listed, done = set(), set()
+    listed: dict[str, list[bool]] = {}  # note name (casefolded) → its index lines' done states
     for _, note in digests:
         try:
-            lines = [] if note.deleted else (vault.read(note.path) or "").splitlines()
+            text = "" if note.deleted else vault.read(note.path) or ""
         except VaultError as error:
-            result.warnings.append(f"{unreadable(note.path, error)}; its papers are left out of the reading queue")
+            result.warnings.append(f"{unreadable(note.path, error)}; {UNREAD_TICKS}")
             continue
-        for target, _, ticked in tasks_in(lines, chosen.tasks):
-            listed.add(target.casefold())
-            if ticked:
-                done.add(target.casefold())
-    result.read = len(done)
-    result.to_read = len(listed - done)
+        for target, _, ticked in chosen.index_tasks(text):
+            listed.setdefault(target.rsplit("/", 1)[-1].casefold(), []).append(ticked)
+    synced = state.reading()
+    for identity, note in papers:
+        if note.deleted:
+            continue
+        ticks = listed.get(chosen.layout.page_name(note.path).casefold())
+        was = synced.get(identity)
+        read = decide(was, _note_read(vault, chosen, note, was), in_index(was, ticks or ()))
+        result.read += read
+        result.to_read += not read
     return result
+
+
+def _note_read(vault: Vault, flavor: Flavor, note: NoteState, synced: bool | None) -> bool | None:
+    """A paper note's `read` now: what was synced if the note is as vaultsync left it, else as it says."""
+    parts = (note.signature or "").split("/")
+    if synced is not None and len(parts) == 2 and parts[1] == vault.stamp(note.path):
+        return synced
+    try:
+        text = vault.read(note.path)
+    except VaultError:
+        return None
+    found = flavor.notes.split(text) if text else None
+    value = found.metadata.get("read") if found else None
+    return value if isinstance(value, bool) else None

@@ -20,18 +20,20 @@ from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from . import catalog, logseq_page, names, words
 from .flavor import Flavor, resolve
-from .index_merge import Task, merge_region, tasks_in, unread
+from .index_merge import Task, merge_region
 from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
 from .reader import date_from_name, decode, parse_digest
+from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
-from .records import merge, retag
-from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
+from .records import PaperRecord, merge, retag
+from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests, read_digest
-from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
+from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 
@@ -57,7 +59,8 @@ class Options:
     tag_prefix: str = ""  # before every keyword tag: "arxiv/" gives nested tags
     tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
-    reading_queue: bool = True  # keep a note listing the papers not ticked yet (Obsidian)
+    reading_queue: bool = True  # keep a note (and an Obsidian base) listing the papers not read yet
+    topic_notes: bool = True  # a note per keyword tag, which paper notes link to (Obsidian)
     author_links: bool = False  # authors as links: `[[Ada Lovelace]]`
     cssclasses: tuple[str, ...] = ()  # Obsidian: the `cssclasses` of paper notes (none: no such key)
 
@@ -101,10 +104,15 @@ def import_digests(
                 state.commit()
                 if progress:
                     progress(summary.digests[-1])
-            if run.processed and options.reading_queue and flavor.name == "obsidian":
-                run.papers_by_link, run.names = {}, None  # needed while importing digests only: free for the queue
-                run.report = summary.notes  # the queue is no digest's note
-                run.reading_queue()
+            run.papers_by_link = {}  # needed while importing digests only: free for the rest
+            run.report = summary.notes  # the reading states and the queue are no digest's notes
+            reading = run.sync_reading()
+            records = list(state.records()) if options.reading_queue or run.topics else []
+            if options.reading_queue and (reading or state.note(QUEUE, "queue")):
+                run.reading_queue(reading, records)
+            if run.topics:
+                run.topic_notes(records)
+            state.commit()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
         except sqlite3.Error as error:  # a full disk, or damage found only now: the notes written are whole
@@ -134,8 +142,10 @@ class _Run:
     ) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
         self.flavor, self.layout = flavor, flavor.layout
-        self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map)
+        self.topics = options.topic_notes and flavor.name == "obsidian"  # whether papers link to topic notes
+        self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map, self.topics)
         self.outcomes: dict[PurePosixPath, str] = {}
+        self.merged: set[PurePosixPath] = set()  # notes read and merged in this run (their `read` may be the user's)
         self.found: dict[tuple[str, str], list[catalog.FoundNote]] | None = None  # the vault scanned, once
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
         self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
@@ -146,6 +156,7 @@ class _Run:
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
         self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
+        self.synced = state.reading()  # each paper's reading state as last synced
 
     def note_error(self, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -205,6 +216,7 @@ class _Run:
         self.found = self.scan()
         if self.found or problem:
             rebuilt = catalog.rebuild(self.state, self.found)
+            self.synced = self.state.reading()  # as the notes say: a rebuilt store flips nothing
             self.summary.rebuilt = (
                 f"{problem or 'no state store was found'}; rebuilt it from {words.count(rebuilt, 'note')}"
                 " (notes you deleted before are no longer remembered)"
@@ -309,7 +321,8 @@ class _Run:
             moved = self.moved_to(DIGEST, day.isoformat(), note)
             if moved:
                 self.state.put_note(DIGEST, day.isoformat(), NoteState(moved, note.written))
-        self.redate(digest, day, report)
+        if report.date_source != "file name":  # a file dated by its name is never re-dated
+            self.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
         for section in digest.sections:
             index.append((section, [self.paper(entry, day, section) for entry in section.entries]))
@@ -382,13 +395,158 @@ class _Run:
             return
         self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
 
-    def reading_queue(self) -> None:
-        """Write the note listing every paper ticked in no index note, newest listing first."""
-        index_notes = {day: note.path for day, note in self.state.notes(DIGEST) if not note.deleted}
-        if not index_notes and self.state.note(QUEUE, "queue") is None:
-            return  # nothing to read yet: no note either
-        count, newest = unread(index_notes, lambda day: self.tasks(day, index_notes[day]), QUEUE_LIST)
-        region = self.renderer.queue_body(count, newest)
+    # --- reading states and the queue ----------------------------------------------------------------
+
+    def sync_reading(self) -> dict[str, bool]:
+        """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
+        `reading.decide`): the note and the index lines that disagree with the outcome are updated, and
+        the outcome remembered. The reading state of every paper that has a note, by arXiv id.
+
+        Only what changed since is read: index notes' lines are cached by file signature, and a paper
+        note untouched since vaultsync wrote or synced it still says what was synced."""
+        papers = {identity: note for identity, note in self.state.notes(PAPER) if not note.deleted}
+        by_name = {self.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
+
+        def paper_of(target: str) -> str | None:
+            return by_name.get(target.rsplit("/", 1)[-1].casefold())
+
+        lines: dict[str, list[tuple[str, bool]]] = {}  # arXiv id → (day, done) of each of its index lines
+        index_notes = {day: note for day, note in self.state.notes(DIGEST) if not note.deleted}
+        for day, note in index_notes.items():
+            try:
+                tasks = self.tasks(day, note.path)
+            except VaultError as error:
+                self.note_error(error)
+                continue
+            for target, _, done in tasks:
+                paper = paper_of(target)
+                if paper:
+                    lines.setdefault(paper, []).append((day, done))
+        states: dict[str, bool] = {}
+        fix_days: dict[str, dict[str, bool]] = {}
+        for identity, note in papers.items():
+            synced = self.synced.get(identity)
+            checked = self.outcomes.get(note.path) == "unchanged"  # found untouched in this run already
+            fresh = synced is None or note.path in self.merged or not (checked or self.untouched(note))
+            if self.outcomes.get(note.path) == "created":  # written in this run: `read` as rendered
+                in_note = bool(synced)
+            else:
+                in_note = self.note_read(note) if fresh else synced
+            listed = lines.get(identity, [])
+            read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
+            if in_note != read and not self.set_read(identity, note, read):
+                states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
+                continue  # not synced: its index lines stay as they are, and so does the memory
+            for day, done in listed:
+                if done != read:
+                    fix_days.setdefault(day, {})[identity] = read
+            if synced != read:
+                self.state.put_read(identity, read)
+        for day, wanted in fix_days.items():
+            self.restatus_index(day, index_notes[day], lambda target, wanted=wanted: wanted.get(paper_of(target) or ""))
+        return states
+
+    def note_read(self, note: NoteState) -> bool | None:
+        """The `read` property of a paper note as it is now (None: none, or the note cannot be read)."""
+        try:
+            text = self.vault.read(note.path)
+        except VaultError:
+            return None
+        parts = self.flavor.notes.split(text) if text else None
+        value = parts.metadata.get("read") if parts else None
+        return value if isinstance(value, bool) else None
+
+    def set_read(self, identity: str, note: NoteState, read: bool) -> bool:
+        """Set a paper note's `read`, on its own line (the rest of the note as it is, a region the user
+        edited too); False if it cannot be (a warning says why)."""
+
+        def edit(parts: Any) -> str | None:
+            keep = {key: parts.metadata[key] for key in ("first_seen",) if key in parts.metadata}  # where it goes
+            updated = self.flavor.notes.update(parts, {**keep, "read": read}, None)
+            text, left = (updated, {}) if isinstance(updated, str) else updated
+            if left:
+                self.report.warnings.append(
+                    f"{self.vault.root / note.path}: property 'read' left as you wrote it: {left['read']}"
+                )
+                return None
+            return text
+
+        return self.edit_note(PAPER, identity, note, edit, self.summary.papers)
+
+    def restatus_index(self, day: str, note: NoteState, wanted: Callable[[str], bool | None]) -> None:
+        """Tick (Logseq: DONE) or untick (TODO) the lines of an index note as `wanted(link target)` says."""
+
+        for _ in range(ATTEMPTS):
+            try:
+                snap = self.snapshot(note.path, note)
+                if not snap or not snap.text:
+                    return
+                text = self.flavor.index_restatus(snap.text, wanted)
+                if text == snap.text:
+                    return
+                self.write_synced(DIGEST, day, note, snap, text, self.summary.index_notes)
+                stamp = self.vault.stamp(note.path)
+                if stamp:
+                    self.state.put_tasks(day, stamp, self.flavor.index_tasks(text))
+                return
+            except NoteChanged:
+                continue
+            except VaultError as error:
+                self.note_error(error)
+                return
+        self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
+
+    def edit_note(
+        self, kind: str, identity: str, note: NoteState, edit: Callable[[Any], str | None], counter: Counter[str]
+    ) -> bool:
+        """Apply `edit` (the note's parts → its new text, None: not possible) to a note of vaultsync's, by
+        compare-and-swap; whether it now says what `edit` makes of it."""
+        for _ in range(ATTEMPTS):
+            try:
+                snap = self.snapshot(note.path, note)
+                parts = self.flavor.notes.split(snap.text) if snap and snap.text else None
+                text = edit(parts) if parts is not None else None
+                if text is None or snap is None:
+                    return False
+                if text != snap.text:
+                    if snap.read_only:
+                        self.report.warnings.append(f"{self.vault.root / note.path}: read-only — left as is")
+                        return False
+                    self.write_synced(kind, identity, note, snap, text, counter)
+                return True
+            except NoteChanged:
+                continue
+            except VaultError as error:
+                self.note_error(error)
+                return False
+        self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
+        return False
+
+    def write_synced(
+        self, kind: str, identity: str, note: NoteState, snap: Snapshot, text: str, counter: Counter[str]
+    ) -> None:
+        """Write a note whose reading states were synced; a note vaultsync's memory said untouched stays so."""
+        untouched = self.untouched(note)
+        self.vault.write(note.path, text, snap)
+        self.replaced.setdefault(note.path, (kind, identity, note))
+        current = self.state.note(kind, identity) or note
+        stamp = self.vault.stamp(note.path)
+        if untouched and note.signature and stamp and not self.options.dry_run:
+            signature = f"{note.signature.split('/')[0]}/{stamp}"
+            self.state.put_note(kind, identity, replace(current, signature=signature))
+        self.count(note.path, "updated", counter)
+
+    def reading_queue(self, reading: dict[str, bool], records: list[PaperRecord]) -> None:
+        """Write the note (Logseq: the page) of the papers to read, newest first, and the Obsidian base;
+        `reading`: each paper's reading state, `records`: every paper's."""
+        unread = [record for record in records if reading.get(record.arxiv_id) is False]
+        unread.sort(key=lambda record: (-record.first_seen.toordinal(), record.title.casefold()))
+        newest, shared = [], self.shared_names() if unread else frozenset()
+        for record in unread[:QUEUE_LIST]:
+            note = self.state.note(PAPER, record.arxiv_id)
+            if note:
+                newest.append((self.layout.link_target(note.path, shared), record.title, record.first_seen))
+        region = self.renderer.queue_body(len(unread), newest)
         inputs = _hash(self.fingerprint, region)
 
         def render(path: PurePosixPath) -> Rendered:
@@ -398,6 +556,42 @@ class _Run:
             return self.claim(self.numbered(self.layout.queue_path), QUEUE, "queue")
 
         self.save(QUEUE, "queue", inputs, render, claim)
+        if self.flavor.name == "obsidian":
+            self.queue_base()
+
+    def topic_notes(self, records: list[PaperRecord]) -> None:
+        """Write a note per keyword tag of the papers (`records`) in `arXiv/Topics/<tag>.md`: queries of its
+        papers, so the graph clusters papers by topic; one the user deleted stays deleted."""
+        for tag in sorted({tag for record in records for tag in record.tags}):
+            region = self.renderer.topic_body(tag)
+
+            def render(path: PurePosixPath, tag: str = tag, region: str = region) -> Rendered:
+                return Rendered({"topic": tag, "tags": [TOPIC_TAG]}, region)
+
+            def claim(tag: str = tag) -> PurePosixPath:
+                return self.claim(self.numbered(self.layout.topic_path(tag)), TOPIC, tag)
+
+            self.save(TOPIC, tag, _hash(self.fingerprint, region), render, claim)
+
+    def queue_base(self) -> None:
+        """Write `Reading queue.base` if it is not there yet, or still as vaultsync last wrote it: a base
+        the user edited is theirs, one they deleted stays deleted."""
+        path, text = self.layout.queue_base_path, self.renderer.queue_base()
+        known = self.state.note(QUEUE, "base")
+        try:
+            snap = self.vault.snapshot(known.path if known else path)
+            if known and snap is None:
+                return  # deleted by the user
+            if snap is not None and snap.text != text and (not known or known.written.get("sha") != [_hash(snap.text)]):
+                return  # the user's
+            if snap is None or snap.text != text:
+                self.vault.write(path if snap is None else known.path if known else path, text, snap)
+                self.summary.changes.append(("created" if snap is None else "updated", str(path)))
+        except (NoteChanged, VaultError) as error:
+            if isinstance(error, VaultError):
+                self.note_error(error)
+            return
+        self.state.put_note(QUEUE, "base", NoteState(known.path if known else path, {"sha": [_hash(text)]}))
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -406,10 +600,12 @@ class _Run:
         self.state.put_record(record)
         index_links = {day: link for day in record.days if (link := self.index_link(day))}
         inputs = _hash(self.fingerprint, record.to_json(), sorted(index_links.items()))
+        read = self.synced.get(entry.arxiv_id, False)  # a note's own `read` is kept: synced after the digests
 
         def render(path: PurePosixPath) -> Rendered:
             managed = self.renderer.paper_body(record, index_links) if record.complete else None
-            metadata = self.renderer.paper_metadata(record, index_links, path)
+            topics = [self.topic_link(tag) for tag in record.tags] if self.topics else None
+            metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
             return Rendered(metadata, managed, self.flavor.paper_tail, retracted=frozenset(self.retracted))
 
         before = self.state.note(PAPER, entry.arxiv_id)
@@ -420,8 +616,17 @@ class _Run:
         for key in (entry.paper_url, record.paper_url, names.link_label(entry.title)):
             self.papers_by_link[key] = entry.arxiv_id
         return IndexLine(
-            entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path
+            entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path, read
         )
+
+    def topic_link(self, tag: str) -> str:
+        """The link target of a topic's note: its name, or its path where another note has the name."""
+        note = self.state.note(TOPIC, tag)
+        path = note.path if note and not note.deleted else self.layout.topic_path(tag)
+        shared = self.shared_names()
+        if note is None and self.names and self.vault.stamp(path) is None:
+            self.names.expect(path)  # about to be written: its name counts already
+        return self.layout.link_target(path, shared)
 
     def index_link(self, day: date) -> str | None:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
@@ -490,6 +695,9 @@ class _Run:
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
         if kind == QUEUE:  # one of a kind: a note of ours at its place is it
             return self.flavor.notes.split(text) is not None
+        if kind == TOPIC:  # a topic's note says which topic
+            parts = self.flavor.notes.split(text)
+            return parts is not None and parts.metadata.get("topic") == identity
         found = self.flavor.notes.identify(text)
         return found is not None and found[:2] == (kind, identity)
 
@@ -582,6 +790,7 @@ class _Run:
         """Merge the rendered note into the note `snap` at `path` (None: there is none yet) and write it
         if it is still that; NoteChanged if it is not."""
         existing = snap.text if snap else None
+        self.merged.add(path)
         if existing == "":
             if note is None or not self.emptied_by_crash(note, snap):
                 self.report.warnings.append(
@@ -665,7 +874,7 @@ class _Run:
         stamp = self.vault.stamp(path)
         known = self.state.tasks(day, stamp) if stamp else None
         if known is None:
-            known = tasks_in((self.vault.read(path) or "").splitlines(), self.flavor.tasks)
+            known = self.flavor.index_tasks(self.vault.read(path) or "")
             if stamp:
                 self.state.put_tasks(day, stamp, known)
         return known

@@ -1,0 +1,239 @@
+"""Reading state: `read` on every paper note, synced both ways with the paper's lines in every index note, on
+every import, in both flavors; a vault or graph from before `read` upgrades without losing a tick."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+import frontmatter
+from conftest import imported_copy, new_graph, run_cli, vault_files
+from test_reimport import later_digest
+
+from vaultsync import names
+
+SET = ["2022-07-11.md", "2024-01-18.md"]
+
+
+def note_of(vault: Path, arxiv_id: str) -> Path:
+    for path in (vault / "arXiv" / "Papers").glob("*.md"):
+        if f'\narxiv_id: "{arxiv_id}"\n' in path.read_text():
+            return path
+    raise AssertionError(arxiv_id)
+
+
+def lines_of(vault: Path, note: Path) -> dict[str, str]:
+    """The status of the note's line in each index note that lists it, by day."""
+    found = {}
+    for index in sorted((vault / "arXiv" / "Digests").glob("*.md")):
+        for status in re.findall(rf"^- \[(.)\] \[\[{re.escape(note.stem)}\|", index.read_text(), re.MULTILINE):
+            found[index.stem[-10:]] = status
+    return found
+
+
+def set_line(vault: Path, day: str, note: Path, status: str) -> None:
+    index = vault / "arXiv" / "Digests" / f"arXiv {day}.md"
+    text = re.sub(rf"^- \[.\] (\[\[{re.escape(note.stem)}\|)", rf"- [{status}] \1", index.read_text(), flags=re.M)
+    index.write_text(text)
+
+
+def set_read(note: Path, value: bool) -> None:
+    text = note.read_text()
+    note.write_text(re.sub(r"\nread: (true|false)\n", f"\nread: {str(value).lower()}\n", text))
+
+
+def read_of(note: Path) -> bool:
+    return frontmatter.load(note)["read"]
+
+
+def test_a_tick_anywhere_reads_the_note_and_read_in_the_note_ticks_every_line(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    twice = later_digest(src, corpus, "generative models", 6)  # listed on 2024-01-18 and 2024-01-19
+    run_cli("import", src, vault, check=True)
+    ticked, marked, cancelled, unticked, kept, plain = (note_of(vault, arxiv_id) for arxiv_id in twice)
+    assert all(read_of(note) is False for note in (ticked, marked, cancelled, unticked, kept))
+    assert lines_of(vault, ticked) == {"2024-01-18": " ", "2024-01-19": " "}
+
+    set_line(vault, "2024-01-19", ticked, "x")  # a tick in one index note
+    set_read(marked, True)  # `read: true` in the note
+    set_line(vault, "2024-01-18", cancelled, "-")  # not going to read it
+    set_line(vault, "2024-01-18", unticked, "x")
+    region = kept.read_text().replace("## Abstract", "My words in the region.\n\n## Abstract")
+    kept.write_text(region + "My notes.\n")  # a note kept because its region was edited: its `read` still syncs
+    set_line(vault, "2024-01-18", kept, "x")
+    index = vault / "arXiv" / "Digests" / "arXiv 2024-01-18.md"
+    own = f"- [x] a line of my own about [[{plain.stem}|it]]"  # below the region: the user's, not a paper line
+    index.write_text(index.read_text() + own + "\n")
+    before = vault_files(vault)
+    run_cli("import", src, vault, check=True)
+
+    assert read_of(ticked) and lines_of(vault, ticked) == {"2024-01-18": "x", "2024-01-19": "x"}
+    assert read_of(marked) and lines_of(vault, marked) == {"2024-01-18": "x", "2024-01-19": "x"}
+    assert read_of(cancelled) and lines_of(vault, cancelled) == {"2024-01-18": "-", "2024-01-19": "x"}
+    assert read_of(unticked) and read_of(kept)
+    assert kept.read_text() == region.replace("\nread: false\n", "\nread: true\n") + "My notes.\n"
+    for note in (ticked, marked, cancelled, unticked):  # only the `read` line changed
+        key = str(note.relative_to(vault))
+        assert note.read_bytes() == before[key].replace(b"\nread: false\n", b"\nread: true\n")
+    assert own in index.read_text() and not read_of(plain)  # the user's own line: kept, and it reads nothing
+    assert run_cli("status", vault, "--json", check=True).stdout.count('"read": 5')
+
+    set_line(vault, "2024-01-19", unticked, " ")  # unticked in one index note: unread, everywhere
+    set_read(marked, False)  # `read: false` in the note: its lines untick
+    run_cli("import", src, vault, check=True)
+    assert not read_of(unticked) and lines_of(vault, unticked) == {"2024-01-18": " ", "2024-01-19": " "}
+    assert not read_of(marked) and lines_of(vault, marked) == {"2024-01-18": " ", "2024-01-19": " "}
+    assert read_of(ticked) and read_of(cancelled)  # the others stay as they were
+    again = vault_files(vault)
+    run_cli("import", src, vault, check=True)
+    assert vault_files(vault) == again  # synced: nothing moves any more
+
+
+def test_a_vault_from_before_read_keeps_its_ticks_and_gains_read(corpus, tmp_path):
+    """Notes without `read` and a state store without reading states, as the previous vaultsync left them."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    for note in (vault / "arXiv" / "Papers").glob("*.md"):
+        note.write_text(note.read_text().replace("\nread: false\n", "\n"))
+    with closing(sqlite3.connect(vault / ".vaultsync" / "state.sqlite")) as db:
+        db.execute("DROP TABLE reading")
+        db.commit()
+    index = vault / "arXiv" / "Digests" / "arXiv 2022-07-11.md"
+    index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 2).replace("- [ ] ", "- [-] ", 1))
+    ticked = re.findall(r"^- \[[x-]\] \[\[([^|\]]+)", index.read_text(), re.MULTILINE)
+    before = vault_files(vault)
+    result = run_cli("import", src, vault, "--json", check=True)
+    assert '"state_rebuilt": null' in result.stdout  # upgraded in place
+    after = vault_files(vault)
+    assert after.keys() == before.keys()
+    for name, data in before.items():
+        if name.startswith("arXiv/Papers/"):
+            read = Path(name).stem in ticked
+            assert frontmatter.loads(after[name].decode())["read"] is read
+            assert after[name].replace(f"read: {str(read).lower()}\n".encode(), b"", 1) == data
+    assert after[str(index.relative_to(vault))] == before[str(index.relative_to(vault))]  # every tick kept
+    assert len(ticked) == 3 and '"read": 3' in run_cli("status", vault, "--json", check=True).stdout
+
+
+def test_a_rebuilt_state_store_flips_nothing(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    notes = sorted((vault / "arXiv" / "Papers").glob("*.md"))
+    set_read(notes[0], True)
+    run_cli("import", src, vault, check=True)
+    set_line(vault, lines_of(vault, notes[0]).popitem()[0], notes[0], " ")  # unticked since
+    (vault / ".vaultsync" / "state.sqlite").unlink()
+    run_cli("import", src, vault, check=True)
+    assert not read_of(notes[0]) and set(lines_of(vault, notes[0]).values()) == {" "}  # the untick won
+
+
+def test_dry_run_syncs_nothing(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = sorted((vault / "arXiv" / "Papers").glob("*.md"))[0]
+    set_read(note, True)
+    before = vault_files(vault)
+    run_cli("import", src, vault, "--dry-run", check=True)
+    assert vault_files(vault) == before
+
+
+def test_logseq_done_and_read_sync_both_ways_and_canceled_counts_as_read(corpus, tmp_path):
+    logseq_synced(corpus, tmp_path)
+
+
+def logseq_synced(corpus: Path, tmp_path: Path) -> tuple[Path, int]:
+    """A graph of one digest where a page was marked DONE, one CANCELED and one `read:: true`, imported again
+    (checked on the way); the graph and its number of papers."""
+    graph = new_graph(tmp_path / "graph")
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / "2022-07-11.md").write_bytes((corpus / "2022-07-11.md").read_bytes())
+    run_cli("import", src, graph, check=True)
+    digest = graph / "pages" / "arXiv 2022-07-11.md"
+    pages = re.findall(r"^\t- TODO \[\[([^\]]+)\]\]", digest.read_text(), re.MULTILINE)[:3]
+    done, canceled, marked = (graph / "pages" / f"{names.logseq_file_name(page)}.md" for page in pages)
+    assert all("\nread:: false\n" in page.read_text() for page in (done, canceled, marked))
+    text = digest.read_text()
+    text = text.replace(f"- TODO [[{pages[0]}]]", f"- DONE [[{pages[0]}]]")
+    text = text.replace(f"- TODO [[{pages[1]}]]", f"- CANCELED [[{pages[1]}]]")
+    digest.write_text(text)
+    marked.write_text(marked.read_text().replace("\nread:: false\n", "\nread:: true\n"))
+    run_cli("import", src, graph, check=True)
+    assert "\nread:: true\n" in done.read_text() and "\nread:: true\n" in canceled.read_text()
+    text = digest.read_text()
+    assert f"- DONE [[{pages[0]}]]" in text and f"- CANCELED [[{pages[1]}]]" in text  # kept as the user set it
+    assert f"- DONE [[{pages[2]}]]" in text  # `read:: true` on the page
+    queue = (graph / "pages" / "arXiv reading queue.md").read_text()
+    papers = len(re.findall(r"^\t- (?:TODO|DONE|CANCELED) ", text, re.MULTILINE))
+    assert f"- Papers to read: {papers - 3}, newest first\n" in queue
+    assert "- {{query (page-property :read false)}}\n" in queue
+    return graph, papers
+
+
+def logseq_reads_read_as_a_boolean_and_the_queue_query_with_its_settings(corpus, tmp_path, real_clients) -> None:
+    """What `{{query (page-property :read false)}}` matches: Logseq 0.10.15's own parser on the graph."""
+    graph, papers = logseq_synced(corpus, tmp_path)
+    output = real_clients.logseq_script(Path(__file__).parent / "logseq" / "reading.cljs", graph)
+    found = dict(re.findall(r":([\w-]+) ([\w-]+)", output.splitlines()[-1]))
+    assert found == {
+        "read-true": "3",
+        "read-false": str(papers - 3),
+        "read-other": "0",
+        "queries": "1",
+        "query-macro": "true",
+        "query-table": "true",
+        "query-sort-by": "arxiv-id",
+        "query-sort-desc": "true",
+    }
+
+
+def test_every_query_vaultsync_writes_parses_with_dataviews_parser_and_every_base_is_yaml(
+    corpus, tmp_path, real_clients
+):
+    import yaml
+
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    fence = re.compile(r"^```(dataview|base)\n(.*?)^```$", re.MULTILINE | re.DOTALL)
+    blocks = {"dataview": {}, "base": {}}
+    for note in sorted(vault.rglob("*.md")):
+        for kind, body in fence.findall(note.read_text()):
+            blocks[kind].setdefault(body.strip(), note.relative_to(vault))
+    queue, topic = vault / "arXiv" / "Reading queue.md", vault / "arXiv" / "Topics" / "privacy.md"
+    assert {str(note) for note in blocks["dataview"].values()} == {
+        str(note.relative_to(vault)) for note in (vault / "arXiv").rglob("*.md") if "```dataview" in note.read_text()
+    } and len(blocks["dataview"]) > 2  # the queue's, and one per topic
+    results = real_clients.dataview(*blocks["dataview"])
+    assert [result for result in results if not result.startswith("OK ")] == [] and len(results) == len(
+        blocks["dataview"]
+    )
+    parsed = dict(zip(blocks["dataview"], results, strict=True))  # Dataview's JSON, cut at 600 characters
+    [unread] = [parsed[query] for query, note in blocks["dataview"].items() if vault / note == queue]
+    assert unread.startswith('OK {"header":{"type":"table"')
+    assert '"source":{"type":"folder","folder":"arXiv/Papers"}' in unread
+    assert '{"type":"where","clause":{"type":"negated","child":{"type":"variable","name":"read"}}}' in unread
+    assert (
+        '{"type":"sort","fields":[{"field":{"type":"variable","name":"first_seen"},"direction":"descending"}' in unread
+    )
+    [privacy] = [parsed[query] for query, note in blocks["dataview"].items() if vault / note == topic]
+    assert '"source":{"type":"binaryop","left":{"type":"tag","tag":"#privacy"},"op":"&"' in privacy
+    assert '"right":{"type":"folder","folder":"arXiv/Papers"}' in privacy
+    bases = [*blocks["base"], (vault / "arXiv" / "Reading queue.base").read_text()]
+    for text in bases:  # Obsidian Bases: YAML with `filters` and `views`, each view a table sorted by first_seen
+        data = yaml.safe_load(text)
+        assert set(data) == {"filters", "views"} and list(data["filters"]) == ["and"]
+        for view in data["views"]:
+            assert view["type"] == "table" and view["name"] and view["order"][0] == "file.name"
+            assert view["sort"] == [{"property": "first_seen", "direction": "DESC"}]
+    assert len(bases) == 1 + len(list((vault / "arXiv" / "Topics").glob("*.md")))
+
+
+def test_a_read_the_note_cannot_take_on_its_own_line_is_left_with_a_warning_and_flips_nothing(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = sorted((vault / "arXiv" / "Papers").glob("*.md"))[0]
+    note.write_text(note.read_text().replace("\nread: false\n", "\nread: false\nread: false  # twice\n"))
+    day = next(iter(lines_of(vault, note)))
+    set_line(vault, day, note, "x")
+    before = vault_files(vault)
+    result = run_cli("import", src, vault, "--json", check=True)
+    assert f"{note}: property 'read' left as you wrote it: it is written more than once" in result.stdout
+    assert vault_files(vault) == before  # the note as the user wrote it, and the tick where it was
+    assert run_cli("import", src, vault, "--json", check=True).stdout.count("property 'read' left") == 1
