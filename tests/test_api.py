@@ -4,7 +4,6 @@ the one-writer lock, templates tried before anything is written, and the same no
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli, vault_files

@@ -5,6 +5,7 @@ a value of the wrong type is an error naming the key and the file.
 
 from __future__ import annotations
 
+import os
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +29,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "digest_patterns": (["*.md", "*.txt"], list, "which files in SRC are digests"),
     "reading_queue": (True, bool, "keep a note listing the papers not ticked yet (Obsidian)"),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
+    "jobs": (2 if (os.cpu_count() or 1) >= 2 else 1, int, "import: processes to use (2 or more parse digests ahead)"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),
     "poll": (False, bool, "watch: poll for changes instead of file-system events"),

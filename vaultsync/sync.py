@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -26,11 +26,12 @@ from .flavor import Flavor, resolve
 from .index_merge import Task, merge_region, tasks_in, unread
 from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
-from .reader import date_from_name, decode, parse_digest
+from .readahead import Prepared, Tagging, ahead
+from .reader import date_from_name
 from .reconcile import Rendered, reconcile
-from .records import merge, retag
+from .records import merge
 from .render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
-from .sources import DIGEST_PATTERNS, find_digests, read_digest
+from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
@@ -58,6 +59,7 @@ class Options:
     tag_map: tuple[tuple[str, str], ...] = ()  # keyword tags renamed or merged
     patterns: tuple[str, ...] = DIGEST_PATTERNS  # which files in SRC are digests
     reading_queue: bool = True  # keep a note listing the papers not ticked yet (Obsidian)
+    jobs: int = 1  # processes: more than one parses digests ahead in workers (see `readahead`)
 
 
 def import_digests(
@@ -91,12 +93,14 @@ def import_digests(
                 run.kept_save(kept)
             if state.fresh:
                 run.rebuild_state(problem)
-            for path in paths:
-                run.digest_file(path)
-                run.forget_released()
-                state.commit()
-                if progress:
-                    progress(summary.digests[-1])
+            tagging = Tagging(options.tag_prefix, options.tag_map)
+            with closing(ahead(paths, tagging, options.jobs, run.may_change)) as files:
+                for file in files:
+                    run.digest_file(file)
+                    run.forget_released()
+                    state.commit()
+                    if progress:
+                        progress(summary.digests[-1])
             if run.processed and options.reading_queue and flavor.name == "obsidian":
                 run.papers_by_link, run.names = {}, None  # needed while importing digests only: free for the queue
                 run.report = summary.notes  # the queue is no digest's note
@@ -142,6 +146,7 @@ class _Run:
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
         self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
+        self.imported: set[str] | None = None  # the inputs of the digests imported before, when asked for
 
     def note_error(self, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -208,19 +213,23 @@ class _Run:
 
     # --- one digest file -------------------------------------------------------------------------
 
-    def digest_file(self, path: Path) -> None:
+    def may_change(self, file: Prepared) -> bool:
+        """Whether the digest file was not imported before as it is (if it was, its digest is rarely needed)."""
+        if self.imported is None:
+            self.imported = {known.inputs for _, known in self.state.digests()}
+        return _hash(self.fingerprint, file.path.name, file.checksum) not in self.imported
+
+    def digest_file(self, file: Prepared) -> None:
+        path = file.path
         report = self.report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
-            data = read_digest(path)
+            inputs = _hash(self.fingerprint, path.name, file.checksum)
             day, date_source = self.digest_date(path)
-            inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
             if self.unchanged_digest(report, day, inputs):
                 self.take_date(path, report, day, date_source)
                 return
-            digest = retag(
-                parse_digest(decode(data, str(path)), str(path)), self.options.tag_prefix, self.options.tag_map
-            )
+            digest = file.digest()
         except NotADigestError as error:
             if date_from_name(path.name):  # named like a digest: it should have been one
                 report.errors.append(f"{error} — skipped")
