@@ -137,3 +137,25 @@ def test_jobs_must_be_one_or_more(corpus, tmp_path):
     result = run_cli("import", corpus, tmp_path / "vault", "--jobs", "0")
     assert result.returncode == 2
     assert result.stderr == "Error: jobs must be 1 or more, not 0 — 1 uses one core\n"
+
+
+def test_a_re_import_that_changes_nothing_starts_no_worker(corpus, tmp_path, monkeypatch):
+    """Digests imported before are not parsed ahead: the re-import costs reading and hashing them, no more.
+    (A file that lists no paper leaves nothing to compare with: it is parsed again, as with one job.)"""
+    from vaultsync import import_digests
+
+    src, vault = tmp_path / "src", tmp_path / "vault"
+    src.mkdir()
+    first = import_digests(corpus, vault, jobs=2)
+    for report in first.digests:
+        if report.index_note:
+            shutil.copy(report.source, src)
+
+    def refused(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a worker was started")
+
+    monkeypatch.setattr(os, "fork", refused)
+    monkeypatch.setattr(subprocess, "Popen", refused)
+    again = import_digests(src, vault, jobs=2)
+    assert first.ok and again.ok and len(again.digests) > 5
+    assert again.papers["unchanged"] == first.papers["created"] > 100
