@@ -159,3 +159,27 @@ def test_a_re_import_that_changes_nothing_starts_no_worker(corpus, tmp_path, mon
     again = import_digests(src, vault, jobs=2)
     assert first.ok and again.ok and len(again.digests) > 5
     assert again.papers["unchanged"] == first.papers["created"] > 100
+
+
+def test_a_program_with_threads_gets_its_workers_started_afresh_and_the_same_vault(corpus, tmp_path):
+    """Forking a process whose other threads may hold locks (a progress bar's) is unsafe: workers are then
+    spawned, not forked, and the vault is still the one a single process writes."""
+    import threading
+
+    from vaultsync import import_digests
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for digest in sorted(corpus.glob("*.md"))[:8]:
+        shutil.copy(digest, src)
+    stop = threading.Event()
+    busy = threading.Thread(target=stop.wait)
+    busy.start()
+    try:
+        spawned = import_digests(src, tmp_path / "spawned", jobs=2)
+    finally:
+        stop.set()
+        busy.join()
+    single = import_digests(src, tmp_path / "single", jobs=1)
+    assert spawned.ok and spawned.papers == single.papers and spawned.papers["created"] > 50
+    assert vault_files(tmp_path / "spawned") == vault_files(tmp_path / "single")
