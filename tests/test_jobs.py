@@ -183,3 +183,19 @@ def test_a_program_with_threads_gets_its_workers_started_afresh_and_the_same_vau
     single = import_digests(src, tmp_path / "single", jobs=1)
     assert spawned.ok and spawned.papers == single.papers and spawned.papers["created"] > 50
     assert vault_files(tmp_path / "spawned") == vault_files(tmp_path / "single")
+
+
+def test_a_worker_killed_mid_import_costs_time_not_notes(shared_corpus, tmp_path):
+    """The out-of-memory killer may pick the worker: its digests are parsed by the import itself."""
+    vault, single = tmp_path / "vault", tmp_path / "single"
+    process = subprocess.Popen(
+        [SCRIPT, "import", shared_corpus, vault, "--jobs", "2", "--json"], stdout=subprocess.PIPE, text=True
+    )
+    while not children(process.pid):
+        time.sleep(0.01)
+    for pid in children(process.pid):
+        os.kill(pid, signal.SIGKILL)
+    stdout, _ = process.communicate(timeout=120)
+    code, summary, _ = imported(shared_corpus, single, "--jobs", "1")
+    assert process.returncode == code == 0
+    assert json.loads(stdout) == summary and vault_files(vault) == vault_files(single)

@@ -21,6 +21,8 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -68,7 +70,8 @@ class Prepared:
         if self.failure is not None:
             raise self.failure
         if self.parsing is not None:
-            return self.parsing.result()
+            with suppress(BrokenProcessPool):  # the worker was killed (out of memory, say): parsed here instead
+                return self.parsing.result()
         return parse(self.data, self.path, self.tagging)
 
 
@@ -87,13 +90,17 @@ def ahead(paths: Iterable[Path], tagging: Tagging, jobs: int, wanted: Callable[[
         yield from (read(path, tagging) for path in paths)
         return
     pool: ProcessPoolExecutor | None = None
+    broken = False  # a worker was killed: the rest is parsed by the import itself
     window: deque[Prepared] = deque()
     try:
         for path in paths:
             item = read(path, tagging)
-            if item.failure is None and wanted(item):
+            if item.failure is None and not broken and wanted(item):
                 pool = pool or _pool(jobs - 1)
-                item.parsing = pool.submit(parse, item.data, path, tagging)
+                try:
+                    item.parsing = pool.submit(parse, item.data, path, tagging)
+                except BrokenProcessPool:
+                    broken = True
             window.append(item)
             if len(window) > AHEAD * (jobs - 1):
                 yield window.popleft()
