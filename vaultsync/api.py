@@ -100,6 +100,8 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
     templates = Path(values["templates"]) if values["templates"] else None
     if templates is not None and not templates.is_dir():
         raise ArgumentError(f"templates folder {templates} is not a folder")
+    if values["jobs"] < 1:
+        raise ArgumentError(f"jobs must be 1 or more, not {values['jobs']} — 1 uses one core")
     try:
         layout = Layout(values["papers_folder"], values["digests_folder"], values["paper_name"], values["digest_name"])
         chosen, _ = resolve(values["flavor"], vault, layout)
@@ -128,6 +130,7 @@ def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
         topic_notes=values["topic_notes"],
         author_links=values["author_links"],
         cssclasses=tuple(values["cssclasses"]),
+        jobs=values["jobs"],
     )
     return built, renderer.customized
 

@@ -133,6 +133,12 @@ FlavorOption = Annotated[
 Recursive = Annotated[
     bool | None, typer.Option("--recursive/--no-recursive", "-r", help="Also digests in sub-folders (not hidden ones).")
 ]
+Jobs = Annotated[
+    int | None,
+    typer.Option(
+        "--jobs", "-j", metavar="N", help="Processes to use: 2 or more parse digests ahead on other cores (1: none)."
+    ),
+]
 Wait = Annotated[
     float | None,
     typer.Option(
@@ -172,6 +178,7 @@ def import_command(
     day: DigestDate = None,
     recursive: Recursive = None,
     wait: Wait = None,
+    jobs: Jobs = None,
     flavor: FlavorOption = None,
     config: Config = None,
     templates: Templates = None,
@@ -187,7 +194,7 @@ def import_command(
     Example: vaultsync import ~/arxiv-daily/rss ~/Notes --dry-run
     """
     given = dict(quiet=quiet, verbose=verbose, recursive=recursive, wait=wait, flavor=flavor, templates=templates)
-    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
+    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name, jobs=jobs)
     src, vault = _src_vault(paths)
     try:
         fallback_day = date.fromisoformat(day) if day else None

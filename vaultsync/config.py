@@ -5,6 +5,7 @@ a value of the wrong type is an error naming the key and the file.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ KEYS: dict[str, tuple[Any, type | tuple[type, ...], str]] = {
     "author_links": (False, bool, 'paper notes list authors as links, "[[Ada Lovelace]]", for your author notes'),
     "cssclasses": ([], list, 'Obsidian: CSS classes of paper notes (a cssclasses property), e.g. ["arxiv-paper"]'),
     "recursive": (False, bool, "also digests in sub-folders of SRC"),
+    "jobs": (2 if (os.cpu_count() or 1) >= 2 else 1, int, "import: processes to use (2 or more parse digests ahead)"),
     "wait": (10.0, (int, float), "seconds to wait while another vaultsync writes to the vault"),
     "settle": (1.0, (int, float), "watch: seconds a file must stay unchanged before it is imported"),
     "poll": (False, bool, "watch: poll for changes instead of file-system events"),

@@ -16,7 +16,7 @@ import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Iterator, Sequence
-from contextlib import suppress
+from contextlib import closing, suppress
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
@@ -27,12 +27,13 @@ from .flavor import Flavor, resolve
 from .index_merge import Task, merge_region
 from .layout import Layout, NoteNames
 from .model import Digest, Entry, NotADigestError, Section
-from .reader import date_from_name, decode, parse_digest
+from .readahead import Prepared, Tagging, ahead
+from .reader import date_from_name
 from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
-from .records import PaperRecord, merge, retag
+from .records import PaperRecord, merge
 from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
-from .sources import DIGEST_PATTERNS, find_digests, read_digest
+from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
 from .summary import DigestReport, Summary
 from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
@@ -63,6 +64,7 @@ class Options:
     topic_notes: bool = True  # a note per keyword tag, which paper notes link to (Obsidian)
     author_links: bool = False  # authors as links: `[[Ada Lovelace]]`
     cssclasses: tuple[str, ...] = ()  # Obsidian: the `cssclasses` of paper notes (none: no such key)
+    jobs: int = 1  # processes: more than one parses digests ahead in workers (see `readahead`)
 
 
 def import_digests(
@@ -98,12 +100,14 @@ def import_digests(
                 run.kept_save(kept)
             if state.fresh:
                 run.rebuild_state(problem)
-            for path in paths:
-                run.digest_file(path)
-                run.forget_released()
-                state.commit()
-                if progress:
-                    progress(summary.digests[-1])
+            tagging = Tagging(options.tag_prefix, options.tag_map)
+            with closing(ahead(paths, tagging, options.jobs, run.may_change)) as files:
+                for file in files:
+                    run.digest_file(file)
+                    run.forget_released()
+                    state.commit()
+                    if progress:
+                        progress(summary.digests[-1])
             run.papers_by_link = {}  # needed while importing digests only: free for the rest
             run.report = summary.notes  # the reading states and the queue are no digest's notes
             reading = run.sync_reading()
@@ -157,6 +161,7 @@ class _Run:
         self.failed: set[str] = set()  # notes' errors reported in this run: each once, not once per digest
         self.days: dict[date, Path] = {}  # the digest file each day's index note is for in this import
         self.synced = state.reading()  # each paper's reading state as last synced
+        self.imported: set[str] | None = None  # the inputs of the digests imported before, when asked for
 
     def note_error(self, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -224,19 +229,23 @@ class _Run:
 
     # --- one digest file -------------------------------------------------------------------------
 
-    def digest_file(self, path: Path) -> None:
+    def may_change(self, file: Prepared) -> bool:
+        """Whether the digest file was not imported before as it is (if it was, its digest is rarely needed)."""
+        if self.imported is None:
+            self.imported = {known.inputs for _, known in self.state.digests()}
+        return _hash(self.fingerprint, file.path.name, file.checksum) not in self.imported
+
+    def digest_file(self, file: Prepared) -> None:
+        path = file.path
         report = self.report = DigestReport(str(path))
         self.summary.digests.append(report)
         try:
-            data = read_digest(path)
+            inputs = _hash(self.fingerprint, path.name, file.checksum)
             day, date_source = self.digest_date(path)
-            inputs = _hash(self.fingerprint, path.name, hashlib.sha256(data).hexdigest())
             if self.unchanged_digest(report, day, inputs):
                 self.take_date(path, report, day, date_source)
                 return
-            digest = retag(
-                parse_digest(decode(data, str(path)), str(path)), self.options.tag_prefix, self.options.tag_map
-            )
+            digest = file.digest()
         except NotADigestError as error:
             if date_from_name(path.name):  # named like a digest: it should have been one
                 report.errors.append(f"{error} — skipped")
