@@ -61,7 +61,7 @@ _TOKEN = re.compile(
 
 
 def _decode(found: re.Match[str]) -> str:
-    if found["escaped"] or found["math"]:
+    if found["escaped"]:
         return found[0]
     if found["special"]:
         return found["special"]
@@ -75,6 +75,20 @@ def _decode(found: re.Match[str]) -> str:
 
 
 def decode(text: str) -> str:
-    """`text` with TeX accents, letter macros and escaped specials outside math as Unicode (an accent
-    composed with its letter, NFC); every other character, math included, as it was."""
-    return _TOKEN.sub(_decode, text) if "\\" in text else text
+    """`text` with TeX accents, letter macros and escaped specials outside math as Unicode, NFC; math
+    (`$…$`, `$$…$$`, `\\(…\\)`) byte for byte as it was."""
+    if "\\" not in text and "$" not in text:
+        return unicodedata.normalize("NFC", text)
+    out: list[str] = []
+    plain: list[str] = []  # decoded text since the last math, normalised as one run
+    last = 0
+    for found in _TOKEN.finditer(text):
+        plain.append(text[last : found.start()])
+        last = found.end()
+        if found["math"]:
+            out += [unicodedata.normalize("NFC", "".join(plain)), found[0]]
+            plain = []
+        else:
+            plain.append(_decode(found))
+    plain.append(text[last:])
+    return "".join([*out, unicodedata.normalize("NFC", "".join(plain))])
