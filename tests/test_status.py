@@ -67,10 +67,10 @@ def test_a_tick_on_a_logseq_page_whose_name_has_a_caret_is_read_whole_and_kept(c
     graph = new_graph(tmp_path / "graph")
     src = tmp_path / "src"
     src.mkdir()
-    shutil.copy(corpus / "2023-06-19.md", src)  # `C\^ote` of 2022-07-11 is decoded now: a caret is left in math only
+    shutil.copy(corpus / "2024-01-18.md", src)  # a caret is left in math only (`C\^ote` is decoded to Côte)
     run_cli("import", src, graph, check=True)
-    page = graph / "pages" / "arXiv 2023-06-19.md"
-    line = "\t- TODO [[RED$^{\\rm FM}$: a Filtered and Multilingual Relation Extraction Dataset]]"
+    page = graph / "pages" / "arXiv 2024-01-18.md"
+    line = "\t- TODO [[SM$^3$: Self-Supervised Multi-task Modeling with Multi-view 2D Images for Articulated Objects]]"
     assert line in page.read_text()
     page.write_text(page.read_text().replace(line, line.replace("TODO", "DONE")))
     assert status(graph)["read"] == 1
