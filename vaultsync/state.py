@@ -226,9 +226,43 @@ class StateStore:
         for identity, *row in rows:
             yield identity, _note(*row)
 
+    def signatures(self, kind: str) -> Iterator[tuple[str, NoteState]]:
+        """Every note of `kind` that is not deleted, by identity, without what vaultsync wrote in it
+        (`written` left empty: read the note itself with `note` before changing it)."""
+        rows = self.db.execute(
+            "SELECT identity, path, signature, edited FROM notes WHERE kind = ? AND NOT deleted", (kind,)
+        ).fetchall()
+        for identity, path, signature, edited in rows:
+            if not isinstance(path, str):
+                raise DamagedValue("a stored note path is not text")
+            yield identity, NoteState(PurePosixPath(path), {}, signature, False, bool(edited))
+
     def records(self) -> Iterator[PaperRecord]:
         for (data,) in self.db.execute("SELECT record FROM papers"):
             yield _record(data)
+
+    def first_seen(self) -> Iterator[tuple[str, date, str]]:
+        """(arXiv id, first day listed, title) of every paper, read by SQLite from the stored records without
+        decoding them whole: the reading queue of a large vault needs no more."""
+        try:
+            rows = self.db.execute(
+                "SELECT arxiv_id, json_extract(record, '$.listings[0][0]'), json_extract(record, '$.title') FROM papers"
+            ).fetchall()
+            found = [(arxiv_id, date.fromisoformat(day), title) for arxiv_id, day, title in rows]
+        except (sqlite3.OperationalError, TypeError, ValueError):  # a damaged record: say which, as records() does
+            found = [(record.arxiv_id, record.first_seen, record.title) for record in self.records()]
+        yield from found
+
+    def tags(self) -> set[str]:
+        """Every keyword tag any paper was listed under (see `first_seen` for why SQLite reads them)."""
+        try:
+            rows = self.db.execute(
+                "SELECT DISTINCT json_extract(item.value, '$[2]') FROM papers, json_each(papers.record, '$.listings')"
+                " AS item"
+            ).fetchall()
+            return {tag for (tag,) in rows if isinstance(tag, str) and tag}
+        except sqlite3.OperationalError:
+            return {tag for record in self.records() for tag in record.tags}
 
     def note(self, kind: str, identity: str) -> NoteState | None:
         row = self.db.execute(

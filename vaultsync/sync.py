@@ -31,7 +31,7 @@ from .readahead import Prepared, Tagging, ahead
 from .reader import date_from_name
 from .reading import decide, in_index
 from .reconcile import Rendered, reconcile
-from .records import PaperRecord, merge
+from .records import merge
 from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from .sources import DIGEST_PATTERNS, find_digests
 from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
@@ -111,11 +111,10 @@ def import_digests(
             run.papers_by_link = {}  # needed while importing digests only: free for the rest
             run.report = summary.notes  # the reading states and the queue are no digest's notes
             reading = run.sync_reading()
-            records = list(state.records()) if options.reading_queue or run.topics else []
             if options.reading_queue and (reading or state.note(QUEUE, "queue")):
-                run.reading_queue(reading, records)
+                run.reading_queue(reading)
             if run.topics:
-                run.topic_notes(records)
+                run.topic_notes(state.tags())
             state.commit()
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
@@ -413,7 +412,7 @@ class _Run:
 
         Only what changed since is read: index notes' lines are cached by file signature, and a paper
         note untouched since vaultsync wrote or synced it still says what was synced."""
-        papers = {identity: note for identity, note in self.state.notes(PAPER) if not note.deleted}
+        papers = dict(self.state.signatures(PAPER))  # light: a note is read only where it changed
         by_name = {self.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
 
         def paper_of(target: str) -> str | None:
@@ -443,7 +442,8 @@ class _Run:
                 in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
-            if in_note != read and not self.set_read(identity, note, read):
+            full = self.state.note(PAPER, identity) if in_note != read else None
+            if full and not self.set_read(identity, full, read):
                 states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
                 continue  # not synced: its index lines stay as they are, and so does the memory
             for day, done in listed:
@@ -545,16 +545,16 @@ class _Run:
             self.state.put_note(kind, identity, replace(current, signature=signature))
         self.count(note.path, "updated", counter)
 
-    def reading_queue(self, reading: dict[str, bool], records: list[PaperRecord]) -> None:
+    def reading_queue(self, reading: dict[str, bool]) -> None:
         """Write the note (Logseq: the page) of the papers to read, newest first, and the Obsidian base;
-        `reading`: each paper's reading state, `records`: every paper's."""
-        unread = [record for record in records if reading.get(record.arxiv_id) is False]
-        unread.sort(key=lambda record: (-record.first_seen.toordinal(), record.title.casefold()))
+        `reading`: each paper's reading state."""
+        unread = [paper for paper in self.state.first_seen() if reading.get(paper[0]) is False]
+        unread.sort(key=lambda paper: (-paper[1].toordinal(), paper[2].casefold()))
         newest, shared = [], self.shared_names() if unread else frozenset()
-        for record in unread[:QUEUE_LIST]:
-            note = self.state.note(PAPER, record.arxiv_id)
+        for arxiv_id, first_seen, title in unread[:QUEUE_LIST]:
+            note = self.state.note(PAPER, arxiv_id)
             if note:
-                newest.append((self.layout.link_target(note.path, shared), record.title, record.first_seen))
+                newest.append((self.layout.link_target(note.path, shared), title, first_seen))
         region = self.renderer.queue_body(len(unread), newest)
         inputs = _hash(self.fingerprint, region)
 
@@ -568,10 +568,10 @@ class _Run:
         if self.flavor.name == "obsidian":
             self.queue_base()
 
-    def topic_notes(self, records: list[PaperRecord]) -> None:
-        """Write a note per keyword tag of the papers (`records`) in `arXiv/Topics/<tag>.md`: queries of its
+    def topic_notes(self, tags: set[str]) -> None:
+        """Write a note per keyword tag (`tags`: the papers') in `arXiv/Topics/<tag>.md`: queries of its
         papers, so the graph clusters papers by topic; one the user deleted stays deleted."""
-        for tag in sorted({tag for record in records for tag in record.tags}):
+        for tag in sorted(tags):
             region = self.renderer.topic_body(tag)
 
             def render(path: PurePosixPath, tag: str = tag, region: str = region) -> Rendered:

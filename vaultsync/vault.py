@@ -166,6 +166,7 @@ class Vault:
         self._exchange = _Exchange()
         self._held: list[_Held] = []  # files notes replaced, kept for an editor still writing into them
         self.returned: list[PurePosixPath] = []  # notes whose file was put back: an editor saved into it late
+        self._root = str(self.root)  # for `stamp`, called once per note per import
         self.recovered: list[tuple[PurePosixPath, Path]] = []  # late saves kept aside: the note had changed too
         self._ours: dict[Path, int] = {}  # the inode of the file vaultsync last put at a path it replaced
 
@@ -248,7 +249,9 @@ class Vault:
         """The file's modification time, size and inode as one string (None if missing): it changes
         when anyone writes the file, so a note nobody touched need not be read again."""
         try:
-            info = self._file(rel).stat()
+            info = os.lstat(os.path.join(self._root, rel))
+            if stat.S_ISLNK(info.st_mode) or rel.parent not in self._inside or rel.is_absolute() or ".." in rel.parts:
+                info = self._file(rel).stat()  # the checks of `_file`; a plain file in a checked folder needs none
         except OSError:
             return None
         return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"
