@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Callable
-from contextlib import ExitStack
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -192,13 +192,7 @@ def run(
     if dry_run:
         summary = _named(planned, planned.options, progress)
     else:
-        with ExitStack() as stack:
-            try:
-                held = stack.enter_context(lock.hold(planned.vault, "import", planned.settings["wait"], on_wait))
-            except OSError as error:
-                raise ArgumentError(
-                    f"{planned.vault}: cannot create the vault folder or its lock ({error.strerror or error})"
-                ) from None
+        with writer(planned.vault, "import", planned.settings["wait"], on_wait) as held:
             summary = _named(planned, planned.options, progress)
             if held.left_behind:
                 summary.notices.append(
@@ -208,6 +202,19 @@ def run(
         summary.flavor_reason = "settings file"
     summary.notices[:0] = planned.notices
     return summary
+
+
+@contextmanager
+def writer(vault: Path, command: str, wait: float, on_wait: Callable[[str], None] | None = None) -> Iterator[lock.Held]:
+    """Hold the vault's one-writer lock for `command` (see `lock.hold`: VaultBusy past `wait` seconds); a
+    vault folder or lock that cannot be created is an ArgumentError."""
+    with ExitStack() as stack:
+        try:
+            held = stack.enter_context(lock.hold(vault, command, wait, on_wait))
+        except OSError as error:
+            reason = error.strerror or error
+            raise ArgumentError(f"{vault}: cannot create the vault folder or its lock ({reason})") from None
+        yield held
 
 
 def _named(planned: Plan, chosen: Options, progress: Progress | None) -> Summary:

@@ -607,6 +607,10 @@ def _options(vault: Path, settings: dict[str, Any]) -> Options:
         _fail(str(error))
 
 
+def _waiting(holder: str) -> None:
+    typer.echo(f"Waiting for {holder}…", err=True)
+
+
 @contextmanager
 def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[lock.Held | None]:
     """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`); yields it,
@@ -615,15 +619,11 @@ def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Ite
     with ExitStack() as stack:
         if enabled:
             try:
-                held = stack.enter_context(
-                    lock.hold(
-                        vault, command, wait, on_wait=lambda holder: typer.echo(f"Waiting for {holder}…", err=True)
-                    )
-                )
+                held = stack.enter_context(api.writer(vault, command, wait, _waiting))
             except lock.VaultBusy as error:
                 _fail(str(error), EXIT_BUSY)
-            except OSError as error:
-                _fail(f"{vault}: cannot create the vault folder or its lock ({error.strerror or error})")
+            except api.ArgumentError as error:
+                _fail(str(error))
             if held.left_behind:
                 typer.echo(
                     f"Note: {held.left_behind.describe()} stopped without releasing {vault}; taking over", err=True
@@ -669,18 +669,15 @@ def _import_errors(verbose: bool) -> Iterator[None]:
 def _run_import(planned: api.Plan, *, show_progress: bool) -> Summary:
     """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
 
-    def waiting(holder: str) -> None:
-        typer.echo(f"Waiting for {holder}…", err=True)
-
     if not (show_progress and len(planned.paths) > 1 and sys.stderr.isatty()):
-        return api.run(planned, on_wait=waiting)
+        return api.run(planned, on_wait=_waiting)
     from rich.console import Console
     from rich.progress import Progress
 
     with Progress(console=Console(stderr=True), transient=True) as bar:
         checking = bar.add_task("Checking templates", total=len(planned.paths), visible=planned.customized)
         task = bar.add_task("Importing digests", total=len(planned.paths))
-        return api.run(planned, lambda _: bar.advance(task), checking=lambda _: bar.advance(checking), on_wait=waiting)
+        return api.run(planned, lambda _: bar.advance(task), checking=lambda _: bar.advance(checking), on_wait=_waiting)
 
 
 def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, verbose: bool) -> None:

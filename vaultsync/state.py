@@ -241,17 +241,16 @@ class StateStore:
         for (data,) in self.db.execute("SELECT record FROM papers"):
             yield _record(data)
 
-    def first_seen(self) -> Iterator[tuple[str, date, str]]:
+    def first_seen(self) -> list[tuple[str, date, str]]:
         """(arXiv id, first day listed, title) of every paper, read by SQLite from the stored records without
         decoding them whole: the reading queue of a large vault needs no more."""
         try:
             rows = self.db.execute(
                 "SELECT arxiv_id, json_extract(record, '$.listings[0][0]'), json_extract(record, '$.title') FROM papers"
             ).fetchall()
-            found = [(arxiv_id, date.fromisoformat(day), title) for arxiv_id, day, title in rows]
+            return [(arxiv_id, date.fromisoformat(day), title) for arxiv_id, day, title in rows]
         except (sqlite3.OperationalError, TypeError, ValueError):  # a damaged record: say which, as records() does
-            found = [(record.arxiv_id, record.first_seen, record.title) for record in self.records()]
-        yield from found
+            return [(record.arxiv_id, record.first_seen, record.title) for record in self.records()]
 
     def tags(self) -> set[str]:
         """Every keyword tag any paper was listed under (see `first_seen` for why SQLite reads them)."""
