@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -25,6 +24,7 @@ from typing import Any
 
 from . import __version__
 from .feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
+from .vault import write_whole
 
 CACHE_FILE = ".vaultsync-fetch.json"
 USER_AGENT = f"vaultsync/{__version__} (arXiv digests into Obsidian and Logseq notes)"
@@ -108,7 +108,8 @@ def fetch(out_dir: Path, options: FetchOptions, sleep: Callable[[float], None] =
         text = digest_text(grouped).encode("utf-8")
         outcome = Outcome("unchanged" if _same(path, text) else "written", path, papers)
         if outcome.status == "written":
-            _write_atomically(path, text)
+            out_dir.mkdir(parents=True, exist_ok=True)
+            write_whole(path, text)
     validators = {
         key: headers[name] for key, name in (("etag", "ETag"), ("modified", "Last-Modified")) if headers[name]
     }
@@ -173,20 +174,6 @@ def _same(path: Path, data: bytes) -> bool:
         return False
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
-    """`data` as `path`, whole or not at all: written to a hidden temporary file beside it, then renamed."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "wb") as file:
-            file.write(data)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
-
-
 def _read_cache(out_dir: Path) -> dict[str, dict[str, Any]]:
     """The remembered validators by feed URL; a missing or damaged file remembers nothing."""
     try:
@@ -197,7 +184,8 @@ def _read_cache(out_dir: Path) -> dict[str, dict[str, Any]]:
 
 
 def _write_cache(out_dir: Path, cache: dict[str, dict[str, Any]]) -> None:
-    _write_atomically(out_dir / CACHE_FILE, (json.dumps(cache, indent=1, sort_keys=True) + "\n").encode("utf-8"))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    write_whole(out_dir / CACHE_FILE, (json.dumps(cache, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def options_from(settings: dict[str, object], given: dict[str, object]) -> FetchOptions:

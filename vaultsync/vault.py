@@ -535,7 +535,7 @@ class _Held:
             if os.lstat(self.path).st_ino == ours and _digest(self.path.read_bytes()) == self.written:
                 if self.name and exchange(self.name, self.path):
                     return "returned"
-                _write_at(self.path, data, os.stat(self.path).st_mode & 0o7777)
+                write_whole(self.path, data, os.stat(self.path).st_mode & 0o7777)
                 return "returned"
             if self.name is None:  # open, nameless: give it one to be kept by
                 self.name = self.path.with_name(f"{TEMP_PREFIX}{os.getpid()}-{self.ours}.late")
@@ -604,8 +604,11 @@ def _pread(fd: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_at(path: Path, data: bytes, mode: int) -> None:
-    """Replace the file at `path` with `data`, synced."""
+def write_whole(path: Path, data: bytes, mode: int | None = None) -> None:
+    """`data` as the file at `path`, whole or not at all: written and synced under a hidden temporary name
+    beside it (one no import takes for a note or a digest), then renamed over it. `mode`: the file's
+    permissions (None: a new file's, under the umask)."""
+    mode = _new_file_mode() if mode is None else mode
     fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as file:
