@@ -33,7 +33,7 @@ def vaultsync() -> str:
 
 def _has_papers(path: Path) -> bool:
     from vaultsync import parse_digest
-    from vaultsync.reader import decode
+    from vaultsync.pipeline.reader import decode
 
     return any(section.entries for section in parse_digest(decode(path.read_bytes(), path.name), path.name).sections)
 

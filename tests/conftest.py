@@ -152,7 +152,7 @@ def parse(mldoc: Path, files: list[Path]) -> dict[str, dict]:
 def deny_reading(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
     """Make vaultsync's reads of `note` fail with "Permission denied", in this process (tests run as root,
     for whom permissions are not enforced)."""
-    from vaultsync import vault
+    from vaultsync.storage import vault
 
     open_note = vault._open
 

@@ -246,7 +246,7 @@ def test_templates_ship_inside_the_installed_package(tmp_path):
     if direct_url.get("dir_info", {}).get("editable") and not os.environ.get("CI"):
         pytest.skip("vaultsync is installed editable (pip install -e): there is no installed package to check")
     # The installed package as the `vaultsync` script imports it (never the source tree, whatever the cwd).
-    where = "import vaultsync, vaultsync.render as r; print(vaultsync.__file__); print(r.default_templates())"
+    where = "import vaultsync, vaultsync.pipeline.render as r; print(vaultsync.__file__); print(r.default_templates())"
     package, templates = subprocess.run(
         [sys.executable, "-c", where], cwd=tmp_path, capture_output=True, text=True, check=True
     ).stdout.splitlines()

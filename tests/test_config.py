@@ -11,7 +11,7 @@ import frontmatter
 import pytest
 from conftest import REPO, run_cli, vault_files
 
-from vaultsync.config import FETCH_KEYS, KEYS, default_text, parse
+from vaultsync.settings import FETCH_KEYS, KEYS, default_text, parse
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
 

@@ -12,7 +12,8 @@ import frontmatter
 from conftest import Counts, count, run_cli
 from test_names import assert_valid
 
-from vaultsync import notefile, tex
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.text import tex
 
 PAPER_KEYS = [
     "title",

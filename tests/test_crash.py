@@ -17,7 +17,7 @@ from pathlib import Path
 import frontmatter
 from conftest import run_cli, vault_files
 
-from vaultsync import notefile
+from vaultsync.flavors.obsidian import notefile
 
 SEED = 20261124  # change it to explore other kill points; a failure names the kill to replay
 KILLS = 30

@@ -13,7 +13,7 @@ from pathlib import Path
 import frontmatter
 from conftest import deny_reading, imported_copy, new_graph, run_cli, vault_files
 
-from vaultsync.names import logseq_title_from_file
+from vaultsync.text.names import logseq_title_from_file
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 

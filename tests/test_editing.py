@@ -21,7 +21,7 @@ import pytest
 from conftest import imported_copy, run_cli, vault_files
 from test_reimport import later_digest
 
-from vaultsync import notefile
+from vaultsync.flavors.obsidian import notefile
 
 EDITORS = Path(__file__).with_name("editors.py")
 DAY = "2024-01-18.md"
@@ -125,7 +125,7 @@ def test_a_late_save_into_a_held_file_survives_the_import_being_killed(corpus, p
 @pytest.mark.parametrize("exchange", ["renameat2", "os.replace"])
 def test_a_late_save_is_never_put_back_over_a_newer_one(tmp_path, monkeypatch, exchange):
     """The editor saves into the replaced file, then again into the note: both saves are kept."""
-    from vaultsync import vault as files
+    from vaultsync.storage import vault as files
 
     if exchange == "os.replace":
         monkeypatch.setenv("VAULTSYNC_NO_EXCHANGE", "1")
@@ -149,7 +149,7 @@ def test_a_late_save_is_never_put_back_over_a_newer_one(tmp_path, monkeypatch, e
 
 def test_a_note_removed_only_if_it_still_holds_what_was_read(tmp_path):
     """`Vault.remove` (a re-dated digest's index note) deletes nothing saved since it was read."""
-    from vaultsync import vault as files
+    from vaultsync.storage import vault as files
 
     vault, rel = files.Vault(tmp_path), PurePosixPath("n.md")
     note = tmp_path / "n.md"

@@ -27,12 +27,13 @@ import pytest
 from conftest import REPO, new_graph, parse, run_cli, vault_files
 from test_watch import Daemon
 
-from vaultsync import feed, parse_digest
-from vaultsync.logseq_page import LogseqPages
-from vaultsync.model import Section
-from vaultsync.reader import decode
-from vaultsync.records import PaperRecord, from_frontmatter, merge
+from vaultsync import parse_digest
+from vaultsync.commands import feed
 from vaultsync.service import local_fetch_time
+from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.model import Section
+from vaultsync.pipeline.reader import decode
+from vaultsync.records import PaperRecord, from_frontmatter, merge
 
 SAMPLE = Path(__file__).parent / "data" / "feeds" / "cs.CV+cs.LG.xml"
 FEED = SAMPLE.read_bytes()

@@ -19,8 +19,9 @@ import frontmatter
 import pytest
 from conftest import REPO, run_cli, vault_files
 
-from vaultsync import notefile, parse_digest
-from vaultsync.reader import decode
+from vaultsync import parse_digest
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.pipeline.reader import decode
 
 HOSTILE = REPO / "tests" / "fixtures" / "hostile"
 EXPECTED = json.loads((HOSTILE / "expected.json").read_text())

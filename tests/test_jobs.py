@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import new_graph, run_cli, vault_files
 
-from vaultsync.reader import date_from_name
+from vaultsync.pipeline.reader import date_from_name
 
 SCRIPT = Path(sys.executable).with_name("vaultsync")
 

@@ -13,10 +13,10 @@ from conftest import new_graph, parse, run_cli
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.logseq_graph import GraphConfig, format_date, parse_date, read_config
-from vaultsync.logseq_page import LogseqPages
-from vaultsync.markup import escape, logseq
-from vaultsync.names import logseq_file_name, logseq_page_name, logseq_title_from_file
+from vaultsync.flavors.logseq.graph import GraphConfig, format_date, parse_date, read_config
+from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.text.markup import escape, logseq
+from vaultsync.text.names import logseq_file_name, logseq_page_name, logseq_title_from_file
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ import pytest
 from conftest import new_graph, parse, run_cli, vault_files
 from test_reimport import SET, later_digest
 
-from vaultsync.logseq_page import LogseqPages
+from vaultsync.flavors.logseq.page import LogseqPages
 
 PAGES = LogseqPages("MMM do, yyyy")
 

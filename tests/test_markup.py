@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.markup import escape, html_to_markdown, link, safe_url
+from vaultsync.text.markup import escape, html_to_markdown, link, safe_url
 
 _render = mistune.create_markdown(escape=True)
 

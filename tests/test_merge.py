@@ -10,10 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync import notefile, properties
-from vaultsync.index_merge import CHECKBOX, MARKER, merge_region, restatus, tasks_in
-from vaultsync.reading import decide, in_index
-from vaultsync.reconcile import Rendered, merge_list, reconcile
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.pipeline.index_merge import CHECKBOX, MARKER, merge_region, restatus, tasks_in
+from vaultsync.pipeline.reconcile import Rendered, merge_list, reconcile
+from vaultsync.text import properties
+from vaultsync.text.reading import decide, in_index
 
 USER_YAML = (
     "title: Old\n"

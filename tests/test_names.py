@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.names import MAX_NAME_BYTES, link_label, note_name, tag
+from vaultsync.text.names import MAX_NAME_BYTES, link_label, note_name, tag
 
 FORBIDDEN = set('*"\\/<>:|?#^[]')
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync import notefile
+from vaultsync.flavors.obsidian import notefile
 
 HOSTILE = [
     'He said "no": #1 & more',

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync import notefile, properties
-from vaultsync.reconcile import Rendered, reconcile
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.pipeline.reconcile import Rendered, reconcile
+from vaultsync.text import properties
 
 META = {
     "title": "One-Step Diffusion Distillation",

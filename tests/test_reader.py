@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.model import NotADigestError
-from vaultsync.reader import date_from_name, decode, parse_digest
+from vaultsync.pipeline.reader import date_from_name, decode, parse_digest
 
 DIGEST = """## foundation model
 ### Title: Is It Safe?. (arXiv:2401.00001v3 [cs.LG] UPDATED)

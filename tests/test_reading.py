@@ -12,7 +12,7 @@ import frontmatter
 from conftest import imported_copy, new_graph, run_cli, vault_files
 from test_reimport import later_digest
 
-from vaultsync import names
+from vaultsync.text import names
 
 SET = ["2022-07-11.md", "2024-01-18.md"]
 

@@ -16,7 +16,7 @@ import frontmatter
 import pytest
 from conftest import imported_copy, run_cli, vault_files
 
-from vaultsync import notefile
+from vaultsync.flavors.obsidian import notefile
 
 SET = ["2022-07-11.md", "2022-07-12.md", "2023-01-09.md", "2023-01-16.md", "2024-01-18.md"]
 NEWER = "2022-07-14.md"  # lists three papers of 2022-07-12 again, in a newer version

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.retry import Retries
+from vaultsync.daemon.retry import Retries
 
 A, B = Path("a.md"), Path("b.md")
 

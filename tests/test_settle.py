@@ -14,8 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.service import launchd_plist, systemd_unit
-from vaultsync.settle import Settler
-from vaultsync.sources import find_digests, is_digest
+from vaultsync.daemon.settle import Settler
+from vaultsync.pipeline.sources import find_digests, is_digest
 
 
 @pytest.mark.parametrize(

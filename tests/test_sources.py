@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from conftest import REPO, run_cli
 
-from vaultsync.sources import subfolder_notice
+from vaultsync.pipeline.sources import subfolder_notice
 from vaultsync.summary import DigestReport, Summary
-from vaultsync.words import article, count, plural
+from vaultsync.text.words import article, count, plural
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
 SMALL = """## robots

@@ -10,8 +10,8 @@ import frontmatter
 from conftest import deny_reading, new_graph, run_cli
 from test_reimport import later_digest
 
-from vaultsync.layout import Layout
-from vaultsync.render import QUEUE_LIST, Renderer
+from vaultsync.flavors.layout import Layout
+from vaultsync.pipeline.render import QUEUE_LIST, Renderer
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 

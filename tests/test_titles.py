@@ -15,9 +15,10 @@ from conftest import LOGSEQ_CONFIG, new_graph, run_cli
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from vaultsync import logseq_graph, names, tex
-from vaultsync.logseq_page import LogseqPages
-from vaultsync.reader import parse_digest
+from vaultsync.flavors.logseq import graph as logseq_graph
+from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.pipeline.reader import parse_digest
+from vaultsync.text import names, tex
 
 FIXTURE = Path(__file__).parent / "fixtures" / "main-written"
 PAGES = LogseqPages("MMM do, yyyy")

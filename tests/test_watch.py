@@ -19,7 +19,7 @@ import pytest
 from conftest import run_cli
 
 from vaultsync import parse_digest
-from vaultsync.reader import decode
+from vaultsync.pipeline.reader import decode
 
 CANONICAL = "2024-01-18.md"
 

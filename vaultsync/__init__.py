@@ -7,13 +7,13 @@ note per day.
 
 __version__ = "0.1.0"
 
-from .api import ArgumentError, import_digests
-from .lock import VaultBusy
-from .model import Digest, Entry, NotADigestError, Section
-from .reader import parse_digest
-from .render import TemplateProblem
-from .state import StateError
-from .summary import Summary
+from vaultsync.api import ArgumentError, import_digests
+from vaultsync.model import Digest, Entry, NotADigestError, Section
+from vaultsync.pipeline.reader import parse_digest
+from vaultsync.pipeline.render import TemplateProblem
+from vaultsync.storage.lock import VaultBusy
+from vaultsync.storage.state import StateError
+from vaultsync.summary import Summary
 
 __all__ = [
     "ArgumentError",

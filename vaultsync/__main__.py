@@ -1,3 +1,3 @@
-from .cli import main
+from vaultsync.cli import main
 
 main()

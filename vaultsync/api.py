@@ -22,17 +22,17 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from . import lock
-from .config import KEYS, ConfigError
-from .config import load as load_file
-from .flavor import resolve
-from .layout import Layout, LayoutError
-from .render import Renderer, TemplateProblem
-from .sources import file_kind, find_digests, subfolder_notice
-from .summary import DigestReport, Summary
-from .sync import Options
-from .sync import import_digests as _import
-from .vault import STATE_DIR
+from vaultsync.flavors.base import resolve
+from vaultsync.flavors.layout import Layout, LayoutError
+from vaultsync.pipeline.render import Renderer, TemplateProblem
+from vaultsync.pipeline.run import Options
+from vaultsync.pipeline.run import import_digests as _import
+from vaultsync.pipeline.sources import file_kind, find_digests, subfolder_notice
+from vaultsync.settings import KEYS, ConfigError
+from vaultsync.settings import load as load_file
+from vaultsync.storage import lock
+from vaultsync.storage.vault import STATE_DIR
+from vaultsync.summary import DigestReport, Summary
 
 Progress = Callable[[DigestReport], None]
 

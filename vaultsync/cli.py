@@ -27,20 +27,22 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperCommand
 
-from . import __version__, api, lock, service
-from .config import FILE as CONFIG_FILE
-from .config import default_text as default_settings
-from .flavor import FLAVORS, KINDS, resolve
-from .layout import Layout
-from .logseq_graph import CONFIG, ConfigNotEdited, hide_property
-from .logseq_page import CHECKSUM_KEY
-from .render import TemplateProblem, default_templates
-from .sources import file_kind
-from .state import StateError
-from .summary import Summary
-from .sync import Options
-from .vault import STATE_DIR
-from .words import count
+from vaultsync import __version__, api
+from vaultsync.commands import service
+from vaultsync.flavors.base import FLAVORS, KINDS, resolve
+from vaultsync.flavors.layout import Layout
+from vaultsync.flavors.logseq.graph import CONFIG, ConfigNotEdited, hide_property
+from vaultsync.flavors.logseq.page import CHECKSUM_KEY
+from vaultsync.pipeline.render import TemplateProblem, default_templates
+from vaultsync.pipeline.run import Options
+from vaultsync.pipeline.sources import file_kind
+from vaultsync.settings import FILE as CONFIG_FILE
+from vaultsync.settings import default_text as default_settings
+from vaultsync.storage import lock
+from vaultsync.storage.state import StateError
+from vaultsync.storage.vault import STATE_DIR
+from vaultsync.summary import Summary
+from vaultsync.text.words import count
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_BUSY, EXIT_VAULT_MOVED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 
@@ -251,7 +253,7 @@ def watch_command(
 
     Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/watch.log
     """
-    from .watch import WatchOptions, stop_on_signals, watch
+    from vaultsync.daemon.watch import WatchOptions, stop_on_signals, watch
 
     given = dict(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, wait=wait)
     given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
@@ -324,7 +326,7 @@ def fetch_command(
 
     Example: vaultsync fetch ~/arxiv-daily --category cs.CV --keyword diffusion
     """
-    from .fetch import FetchError, fetch, options_from
+    from vaultsync.commands.fetch import FetchError, fetch, options_from
 
     settings: dict[str, Any] = {}
     out_dir = target
@@ -421,7 +423,7 @@ def status_command(
 
     Example: vaultsync status ~/Notes --json
     """
-    from .status import status
+    from vaultsync.commands.status import status
 
     _existing_vault(vault)
     try:
@@ -455,7 +457,7 @@ def doctor_command(
 
     Example: vaultsync doctor ~/Notes --fix
     """
-    from .doctor import doctor
+    from vaultsync.commands.doctor import doctor
 
     _existing_vault(vault)
     with _writer(vault, "doctor", 10, enabled=fix):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from typing import Any
 
-from . import names, tex
-from .model import Digest, Entry, Section
+from vaultsync.model import Digest, Entry, Section
+from vaultsync.text import names, tex
 
 
 @dataclass(frozen=True, order=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from .flavor import KINDS
-from .words import count
+from vaultsync.flavors.base import KINDS
+from vaultsync.text.words import count
 
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
 NOTHING = "Nothing to import: no digests found."  # said instead of the counts when SRC holds no digest

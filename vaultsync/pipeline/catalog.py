@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
-from .notefile import identify as identify_note
-from .records import PaperRecord, from_frontmatter
-from .state import DIGEST, PAPER, NoteState, StateStore
-from .vault import Vault
+from vaultsync.flavors.obsidian.notefile import identify as identify_note
+from vaultsync.records import PaperRecord, from_frontmatter
+from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
+from vaultsync.storage.vault import Vault
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 

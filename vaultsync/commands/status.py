@@ -11,13 +11,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import catalog
-from .doctor import unreadable
-from .flavor import KINDS, Flavor, resolve
-from .layout import Layout
-from .reading import decide, in_index
-from .state import DIGEST, PAPER, NoteState, StateError, StateStore
-from .vault import Vault, VaultError
+from vaultsync.commands.doctor import unreadable
+from vaultsync.flavors.base import KINDS, Flavor, resolve
+from vaultsync.flavors.layout import Layout
+from vaultsync.pipeline import catalog
+from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateError, StateStore
+from vaultsync.storage.vault import Vault, VaultError
+from vaultsync.text.reading import decide, in_index
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
 UNREAD_TICKS = "its ticks are not counted: its papers are as of the last import"

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from . import properties
+from vaultsync.text import properties
 
 BEGIN = "%% vaultsync:begin"
 END = "%% vaultsync:end %%"

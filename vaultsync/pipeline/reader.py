@@ -13,9 +13,9 @@ from typing import Any
 
 import mistune
 
-from . import names, tex
-from .markup import html_to_markdown
-from .model import Digest, Entry, NotADigestError, Problem, Section
+from vaultsync.model import Digest, Entry, NotADigestError, Problem, Section
+from vaultsync.text import names, tex
+from vaultsync.text.markup import html_to_markdown
 
 _FIELD_START = r"[*-][ \t]+[A-Za-z][A-Za-z0-9 _-]*?[ \t]*:"
 _GRAMMAR = {

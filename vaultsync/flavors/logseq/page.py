@@ -31,8 +31,8 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Any
 
-from .logseq_graph import format_date, parse_date
-from .notefile import checksum
+from vaultsync.flavors.logseq.graph import format_date, parse_date
+from vaultsync.flavors.obsidian.notefile import checksum
 
 NOTES = "- ## Notes"
 CHECKSUM_KEY = "vaultsync"

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from . import markup, names, notefile
-from .index_merge import CHECKBOX, MARKER, Task, TaskSyntax, restatus, tasks_in
-from .layout import Layout, LogseqLayout
-from .logseq_graph import format_date, is_graph, read_config
-from .logseq_page import LogseqPages
-from .reconcile import NoteFormat
+from vaultsync.flavors.layout import Layout, LogseqLayout
+from vaultsync.flavors.logseq.graph import format_date, is_graph, read_config
+from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.pipeline.index_merge import CHECKBOX, MARKER, Task, TaskSyntax, restatus, tasks_in
+from vaultsync.pipeline.reconcile import NoteFormat
+from vaultsync.text import markup, names
 
 FLAVORS = ("obsidian", "logseq")
 KINDS = {"obsidian": "Obsidian vault", "logseq": "Logseq graph"}

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from .vault import NoteChanged, Vault, VaultError
+from vaultsync.storage.vault import NoteChanged, Vault, VaultError
 
 CONFIG = Path("logseq", "config.edn")
 

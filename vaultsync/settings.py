@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import names
-from .vault import STATE_DIR
+from vaultsync.storage.vault import STATE_DIR
+from vaultsync.text import names
 
 # Key → (default, type, what it is). Command-line-only flags (--dry-run, --json, --force,
 # --restore-deleted, --once, --date) are not settings: they are about one run.

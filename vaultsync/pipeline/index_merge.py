@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from .notefile import LINK_TARGET
-from .reading import is_done
+from vaultsync.flavors.obsidian.notefile import LINK_TARGET
+from vaultsync.text.reading import is_done
 
 
 @dataclass(frozen=True)

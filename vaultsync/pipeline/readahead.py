@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .model import Digest
-from .reader import decode, parse_digest
-from .records import retag
-from .sources import read_digest
+from vaultsync.model import Digest
+from vaultsync.pipeline.reader import decode, parse_digest
+from vaultsync.pipeline.sources import read_digest
+from vaultsync.records import retag
 
 AHEAD = 4  # files read ahead of the import per worker: enough to keep it busy, few enough to stay small
 

@@ -17,11 +17,12 @@ from typing import Any
 
 import jinja2
 
-from . import __version__, markup, names
-from .flavor import Flavor, obsidian
-from .layout import Layout
-from .model import Section
-from .records import Listing, PaperRecord
+from vaultsync import __version__
+from vaultsync.flavors.base import Flavor, obsidian
+from vaultsync.flavors.layout import Layout
+from vaultsync.model import Section
+from vaultsync.records import Listing, PaperRecord
+from vaultsync.text import markup, names
 
 PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
@@ -42,7 +43,7 @@ def doi(arxiv_id: str) -> str:
 def default_templates() -> Path:
     """The default templates: inside the installed package, or at the top of a source checkout."""
     packaged = Path(str(resources.files("vaultsync") / "templates"))
-    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "templates"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parents[2] / "templates"
 
 
 @dataclass(frozen=True)

@@ -24,13 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from . import catalog, words
-from .flavor import Flavor, resolve
-from .index_merge import tasks_in
-from .layout import Layout, NoteNames
-from .names import link_label
-from .state import DIGEST, PAPER, NoteState, StateStore
-from .vault import NoteChanged, Vault, VaultError
+from vaultsync.flavors.base import Flavor, resolve
+from vaultsync.flavors.layout import Layout, NoteNames
+from vaultsync.pipeline import catalog
+from vaultsync.pipeline.index_merge import tasks_in
+from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
+from vaultsync.storage.vault import NoteChanged, Vault, VaultError
+from vaultsync.text import words
+from vaultsync.text.names import link_label
 
 OUTSIDE = "a link takes it outside the vault, where vaultsync neither reads nor writes"
 

@@ -22,9 +22,9 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from . import __version__
-from .feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
-from .vault import write_whole
+from vaultsync import __version__
+from vaultsync.commands.feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
+from vaultsync.storage.vault import write_whole
 
 CACHE_FILE = ".vaultsync-fetch.json"
 USER_AGENT = f"vaultsync/{__version__} (arXiv digests into Obsidian and Logseq notes)"

@@ -27,8 +27,8 @@ from datetime import date
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePath
 
-from .reader import date_from_name
-from .words import count
+from vaultsync.pipeline.reader import date_from_name
+from vaultsync.text.words import count
 
 DIGEST_PATTERNS = ("*.md", "*.txt")
 IGNORED_PATTERNS = (".*", "*~", "*.tmp", "*.part", "*.swp", ".#*")

@@ -22,21 +22,23 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from . import catalog, logseq_page, names, words
-from .flavor import Flavor, resolve
-from .index_merge import Task, merge_region
-from .layout import Layout, NoteNames
-from .model import Digest, Entry, NotADigestError, Section
-from .readahead import Prepared, Tagging, ahead
-from .reader import date_from_name
-from .reading import decide, in_index
-from .reconcile import Rendered, reconcile
-from .records import merge
-from .render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
-from .sources import DIGEST_PATTERNS, find_digests
-from .state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
-from .summary import DigestReport, Summary
-from .vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.flavors.base import Flavor, resolve
+from vaultsync.flavors.layout import Layout, NoteNames
+from vaultsync.flavors.logseq import page as logseq_page
+from vaultsync.model import Digest, Entry, NotADigestError, Section
+from vaultsync.pipeline import catalog
+from vaultsync.pipeline.index_merge import Task, merge_region
+from vaultsync.pipeline.readahead import Prepared, Tagging, ahead
+from vaultsync.pipeline.reader import date_from_name
+from vaultsync.pipeline.reconcile import Rendered, reconcile
+from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
+from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
+from vaultsync.records import merge
+from vaultsync.storage.state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
+from vaultsync.storage.vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.summary import DigestReport, Summary
+from vaultsync.text import names, words
+from vaultsync.text.reading import decide, in_index
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"

@@ -32,16 +32,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .flavor import KINDS, resolve
-from .lock import Held, VaultMoved
-from .observe import Observing
-from .render import TemplateProblem
-from .retry import Retries
-from .settle import Settler, Signature
-from .sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
-from .summary import DigestReport
-from .sync import Options, import_digests
-from .words import article, count
+from vaultsync.daemon.observe import Observing
+from vaultsync.daemon.retry import Retries
+from vaultsync.daemon.settle import Settler, Signature
+from vaultsync.flavors.base import KINDS, resolve
+from vaultsync.pipeline.render import TemplateProblem
+from vaultsync.pipeline.run import Options, import_digests
+from vaultsync.pipeline.sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
+from vaultsync.storage.lock import Held, VaultMoved
+from vaultsync.summary import DigestReport
+from vaultsync.text.words import article, count
 
 log = logging.getLogger("vaultsync.watch")
 

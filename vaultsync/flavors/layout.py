@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Any, ClassVar
 
-from . import names
+from vaultsync.text import names
 
 QUEUE_PAGE = "arXiv reading queue"  # Logseq's reading-queue page
 

@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from . import notefile, properties
+from vaultsync.flavors.obsidian import notefile
+from vaultsync.text import properties
 
 
 class NoteFormat(Protocol):

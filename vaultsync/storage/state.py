@@ -33,7 +33,7 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
-from .records import PaperRecord
+from vaultsync.records import PaperRecord
 
 SCHEMA_VERSION = 2
 _SCHEMA = """

@@ -29,7 +29,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from .vault import STATE_DIR
+from vaultsync.storage.vault import STATE_DIR
 
 try:
     import fcntl
