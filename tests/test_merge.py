@@ -11,10 +11,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vaultsync.flavors.obsidian import notefile
-from vaultsync.pipeline.index_merge import CHECKBOX, MARKER, merge_region, restatus, tasks_in
+from vaultsync.pipeline.index_merge import merge_region
 from vaultsync.pipeline.reconcile import Rendered, merge_list, reconcile
 from vaultsync.text import properties
 from vaultsync.text.reading import decide, in_index
+from vaultsync.text.tasks import CHECKBOX, MARKER, restatus, tasks_in
 
 USER_YAML = (
     "title: Old\n"

@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from vaultsync.flavors.base import resolve
+from vaultsync.flavors import resolve
 from vaultsync.flavors.layout import Layout, LayoutError
 from vaultsync.pipeline.render import Renderer, TemplateProblem
 from vaultsync.pipeline.run import Options

@@ -29,7 +29,7 @@ from typer.core import TyperArgument, TyperCommand
 
 from vaultsync import __version__, api
 from vaultsync.commands import service
-from vaultsync.flavors.base import FLAVORS, KINDS, resolve
+from vaultsync.flavors import FLAVORS, KINDS, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.flavors.logseq.graph import CONFIG, ConfigNotEdited, hide_property
 from vaultsync.flavors.logseq.page import CHECKSUM_KEY

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from vaultsync.flavors.base import KINDS
+from vaultsync.flavors import KINDS
 from vaultsync.text.words import count
 
 OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")

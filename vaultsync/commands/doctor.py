@@ -24,14 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from vaultsync.flavors.base import Flavor, resolve
+from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.pipeline import catalog
-from vaultsync.pipeline.index_merge import tasks_in
 from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
 from vaultsync.storage.vault import NoteChanged, Vault, VaultError
 from vaultsync.text import words
 from vaultsync.text.names import link_label
+from vaultsync.text.tasks import tasks_in
 
 OUTSIDE = "a link takes it outside the vault, where vaultsync neither reads nor writes"
 

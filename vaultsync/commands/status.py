@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from vaultsync.commands.doctor import unreadable
-from vaultsync.flavors.base import KINDS, Flavor, resolve
+from vaultsync.flavors import KINDS, Flavor, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline import catalog
 from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateError, StateStore

@@ -35,7 +35,7 @@ from pathlib import Path
 from vaultsync.daemon.observe import Observing
 from vaultsync.daemon.retry import Retries
 from vaultsync.daemon.settle import Settler, Signature
-from vaultsync.flavors.base import KINDS, resolve
+from vaultsync.flavors import resolve
 from vaultsync.pipeline.render import TemplateProblem
 from vaultsync.pipeline.run import Options, import_digests
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
@@ -127,7 +127,7 @@ class _Daemon:
 
     def run(self) -> int:
         flavor, reason = resolve(self.options.flavor, self.vault, self.options.layout)
-        log.info("importing into %s as %s (%s)", self.vault, article(KINDS[flavor.name]), reason)
+        log.info("importing into %s as %s (%s)", self.vault, article(flavor.kind), reason)
         try:
             if not self.settings.once:
                 self.observing.start()  # before the scan: nothing written meanwhile goes unseen

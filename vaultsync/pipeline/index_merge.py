@@ -12,38 +12,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
 from vaultsync.flavors.obsidian.notefile import LINK_TARGET
-from vaultsync.text.reading import is_done
-
-
-@dataclass(frozen=True)
-class TaskSyntax:
-    """How a task line is written: `line` matches its start, with the status as group `status`;
-    `status` matches any status; `link` matches a wikilink, with groups `target` and `label` (if any);
-    `done` and `todo`: the statuses vaultsync writes for a paper read and one to read."""
-
-    line: re.Pattern[str]
-    status: str
-    link: re.Pattern[str]
-    done: str
-    todo: str
-
-
-# Obsidian: `[[target#heading|label]]` or `[[target^block]]`; the target stops at `|`, `#`, `^`.
-_OBSIDIAN_LINK = re.compile(r"\[\[(?P<target>[^\]|#^\n]+)[^\]|\n]*(?:\|(?P<label>[^\]\n]*))?\]\]")
-# Logseq: the whole `[[…]]` is the page name, `#`, `^` and `|` included (a label is `[label]([[page]])`).
-_LOGSEQ_LINK = re.compile(r"\[\[(?P<target>[^\]\n]+)\]\]")
-CHECKBOX = TaskSyntax(  # Obsidian: - [x]
-    re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", _OBSIDIAN_LINK, "x", " "
-)
-_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
-MARKER = TaskSyntax(  # Logseq: - DONE
-    re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS, _LOGSEQ_LINK, "DONE", "TODO"
-)
+from vaultsync.text.tasks import CHECKBOX, TaskSyntax
 
 Identify = Callable[[str], "str | None"]
 
@@ -140,35 +113,3 @@ def merge_region(
             out.append(line)
         out.extend(added[b])
     return "\n".join(out) + "\n"
-
-
-Task = tuple[str, str, bool]  # a paper line of an index note: link target, shown text, done
-
-
-def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
-    """The paper lines among an index note's lines: the task lines that link somewhere."""
-    found = []
-    for line in lines:
-        if "[[" not in line:
-            continue
-        task, link = tasks.line.match(line), tasks.link.search(line)
-        if task and link:
-            target = link["target"]
-            found.append((target, link.groupdict().get("label") or target, is_done(task["status"])))
-    return found
-
-
-def restatus(text: str, wanted: Callable[[str], bool | None], tasks: TaskSyntax) -> str:
-    """`text` with the paper lines whose state is not the one `wanted(link target)` says (None: leave it)
-    marked done or to read; only the status changes, the rest of each line (the user's text too) stays."""
-    lines = text.split("\n")
-    for number, line in enumerate(lines):
-        task = tasks.line.match(line) if "[[" in line else None
-        link = tasks.link.search(line) if task else None
-        if not task or not link:
-            continue
-        want = wanted(link["target"])
-        if want is not None and want != is_done(task["status"]):
-            status = tasks.done if want else tasks.todo
-            lines[number] = line[: task.start("status")] + status + line[task.end("status") :]
-    return "\n".join(lines)

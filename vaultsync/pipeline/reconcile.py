@@ -16,23 +16,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
+from vaultsync.flavors.base import NoteFormat
 from vaultsync.flavors.obsidian import notefile
 from vaultsync.text import properties
-
-
-class NoteFormat(Protocol):
-    """How a note file is read and written: `notefile` (Obsidian), `LogseqPages` (Logseq)."""
-
-    def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str: ...
-    def split(self, text: str) -> Any: ...
-    def update(
-        self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None
-    ) -> str | properties.Edit: ...  # an Edit when it may leave keys of `values` as the user wrote them
-    def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None: ...
-    def checksum(self, managed: str) -> str: ...  # of a managed region, as its note records it
-
 
 LIST_KEYS = ("tags", "topics", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)

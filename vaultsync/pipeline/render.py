@@ -18,11 +18,11 @@ from typing import Any
 import jinja2
 
 from vaultsync import __version__
-from vaultsync.flavors.base import Flavor, obsidian
+from vaultsync.flavors import Flavor, Obsidian
 from vaultsync.flavors.layout import Layout
 from vaultsync.model import Section
 from vaultsync.records import Listing, PaperRecord
-from vaultsync.text import markup, names
+from vaultsync.text import markup
 
 PAPER_TEMPLATE = "paper.md.j2"
 DIGEST_TEMPLATE = "digest.md.j2"
@@ -90,10 +90,10 @@ class Renderer:
     ) -> None:
         """`author_links`: authors as links to notes of their own; `cssclasses`: the `cssclasses` property
         of paper notes (Obsidian only; none: no such key)."""
-        self.flavor = flavor or obsidian(layout)
+        self.flavor = flavor or Obsidian(layout)
         self.author_links = author_links  # authors as links to notes of their own: `[[Ada Lovelace]]`
         self.layout = self.flavor.layout
-        self.cssclasses = tuple(cssclasses) if self.flavor.name == "obsidian" else ()
+        self.cssclasses = tuple(cssclasses) if self.flavor.cssclasses else ()
         defaults = default_templates() / self.flavor.templates
         loaders = [jinja2.FileSystemLoader(str(folder)) for folder in [*template_dirs, defaults]]
         self.env = jinja2.Environment(
@@ -104,7 +104,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        text = self.flavor.text
+        text = self.flavor.escape
         self.env.filters["md"] = lambda value: text(markup.escape(value))
         self.env.globals.update(wikilink=self.flavor.wikilink, link=lambda label, url: text(markup.link(label, url)))
         self._check()
@@ -197,12 +197,7 @@ class Renderer:
         note (Obsidian) or page (Logseq) of that name, made safe for a file name."""
         if not self.author_links:
             return name
-        if self.flavor.name == "logseq":
-            return f"[[{name.replace('[', '(').replace(']', ')')}]]"
-        target = names.note_name(name)
-        if not target:
-            return name
-        return f"[[{target}]]" if target == name else f"[[{target}|{names.link_label(name)}]]"
+        return self.flavor.author_link(name)
 
     def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:
         """The managed part of a paper note (TemplateProblem, naming the paper, if the template fails on it)."""
@@ -214,7 +209,7 @@ class Renderer:
             {"day": item.day, "keyword": item.keyword, "tag": item.tag, "note": self.index_link(item.day, index_links)}
             for item in paper.listings
         ]
-        paragraphs = [self.flavor.text(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
+        paragraphs = [self.flavor.escape(paragraph) for paragraph in paper.abstract.split("\n\n") if paragraph]
         return {
             "title": paper.title,
             "authors": list(paper.authors),

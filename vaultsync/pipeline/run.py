@@ -22,12 +22,12 @@ from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from vaultsync.flavors.base import Flavor, resolve
+from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.flavors.logseq import page as logseq_page
 from vaultsync.model import Digest, Entry, NotADigestError, Section
 from vaultsync.pipeline import catalog
-from vaultsync.pipeline.index_merge import Task, merge_region
+from vaultsync.pipeline.index_merge import merge_region
 from vaultsync.pipeline.readahead import Prepared, Tagging, ahead
 from vaultsync.pipeline.reader import date_from_name
 from vaultsync.pipeline.reconcile import Rendered, reconcile
@@ -39,6 +39,7 @@ from vaultsync.storage.vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Sna
 from vaultsync.summary import DigestReport, Summary
 from vaultsync.text import names, words
 from vaultsync.text.reading import decide, in_index
+from vaultsync.text.tasks import Task
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
 CHANGING = "changed each time vaultsync was about to update it — left for the next import"
@@ -147,7 +148,7 @@ class _Run:
     ) -> None:
         self.vault, self.state, self.renderer, self.options, self.summary = vault, state, renderer, options, summary
         self.flavor, self.layout = flavor, flavor.layout
-        self.topics = options.topic_notes and flavor.name == "obsidian"  # whether papers link to topic notes
+        self.topics = options.topic_notes and flavor.topic_notes  # whether papers link to topic notes
         self.fingerprint = _hash(renderer.fingerprint, options.tag_prefix, options.tag_map, self.topics)
         self.outcomes: dict[PurePosixPath, str] = {}
         self.merged: set[PurePosixPath] = set()  # notes read and merged in this run (their `read` may be the user's)

@@ -1,0 +1,53 @@
+"""Logseq: pages whose first block holds `key:: value` properties, `TODO`/`DONE` markers, `[[page]]` links,
+and a block in the journal page of each digest's day."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from vaultsync.flavors.base import Flavor
+from vaultsync.flavors.layout import Layout, LogseqLayout
+from vaultsync.flavors.logseq.graph import Journal, is_graph, read_config
+from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.text import markup, names
+from vaultsync.text.tasks import MARKER
+
+
+class Logseq(Flavor):
+    name = "logseq"
+    kind = "Logseq graph"
+    templates = "logseq"
+    paper_tail = "- ## Notes\n"
+    tasks = MARKER
+    skip_folders = frozenset({"logseq"})
+
+    @classmethod
+    def detect(cls, vault: Path) -> str | None:
+        return "found logseq/config.edn" if is_graph(vault) else None
+
+    @classmethod
+    def open(cls, vault: Path, layout: Layout) -> Logseq:
+        """The flavor for the Logseq graph at `vault`, by its `logseq/config.edn`."""
+        config = read_config(vault)
+        pages = LogseqLayout(config.pages_folder, config.pages_folder, layout.paper_name, layout.digest_name)
+        journal = Journal(config.journals_folder, config.journal_file_format, config.journal_title_format)
+        return cls(pages, LogseqPages(config.journal_title_format), journal)
+
+    def escape(self, markdown: str) -> str:
+        return markup.logseq(markdown)
+
+    def wikilink(self, target: str, label: str | None = None) -> str:
+        """`[[page]]`, or `[label]([[page]])` when the label is not the page name (Logseq has no `|`)."""
+        label = names.link_label(label) if label else ""
+        return (
+            f"[{markup.logseq(markup.escape(label))}]([[{target}]])" if label and label != target else f"[[{target}]]"
+        )
+
+    def author_link(self, name: str) -> str:
+        return f"[[{name.replace('[', '(').replace(']', ')')}]]"
+
+    def damage(self, text: str) -> str:
+        return (
+            "its first block of properties or its `- ## Notes` block cannot be read — repair them; imports leave"
+            " the page as it is until then"
+        )

@@ -219,3 +219,15 @@ def _month(fields: dict[str, str | None]) -> int:
         if month.casefold() == name or month[:3].casefold() == name:
             return number
     raise ValueError(name)
+
+
+@dataclass(frozen=True)
+class Journal:
+    """Where a Logseq graph keeps its journal pages, and how it names and titles them."""
+
+    folder: str
+    file_format: str
+    title_format: str
+
+    def path(self, day: date) -> PurePosixPath:
+        return PurePosixPath(self.folder, format_date(day, self.file_format) + ".md")
