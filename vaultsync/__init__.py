@@ -5,8 +5,7 @@ note per day.
     summary = vaultsync.import_digests("~/arxiv-daily/rss", "~/Notes")  # as `vaultsync import` does
 """
 
-__version__ = "0.1.0"
-
+from vaultsync._version import __version__ as __version__
 from vaultsync.api import ArgumentError, import_digests
 from vaultsync.model import Digest, Entry, NotADigestError, Section
 from vaultsync.pipeline.reader import parse_digest

@@ -27,7 +27,8 @@ from typing import Annotated, Any, NoReturn
 import typer
 from typer.core import TyperArgument, TyperCommand
 
-from vaultsync import __version__, api
+from vaultsync import api
+from vaultsync._version import __version__
 from vaultsync.commands import service
 from vaultsync.flavors import FLAVORS, KINDS, resolve
 from vaultsync.flavors.layout import Layout

@@ -22,7 +22,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
-from vaultsync import __version__
+from vaultsync._version import __version__
 from vaultsync.commands.feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
 from vaultsync.storage.vault import write_whole
 

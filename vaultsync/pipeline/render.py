@@ -17,7 +17,7 @@ from typing import Any
 
 import jinja2
 
-from vaultsync import __version__
+from vaultsync._version import __version__
 from vaultsync.flavors import Flavor, Obsidian
 from vaultsync.flavors.layout import Layout
 from vaultsync.model import Section
