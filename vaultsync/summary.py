@@ -5,14 +5,27 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from vaultsync.flavors import KINDS
 from vaultsync.text.words import count
 
-OUTCOMES = ("created", "updated", "unchanged", "kept", "deleted")
+
+class Outcome(StrEnum):
+    """What an import did to one note. A StrEnum: equal to its string, which is what JSON output shows."""
+
+    CREATED = "created"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"  # the user edited its managed region: an update was held back
+    DELETED = "deleted"  # the user deleted it: skipped
+    DAMAGED = "damaged"  # its frontmatter or markers cannot be read: left as it is, counted as kept
+
+
+OUTCOMES = (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.KEPT, Outcome.DELETED)  # counted, in order
 NOTHING = "Nothing to import: no digests found."  # said instead of the counts when SRC holds no digest
-_RARE_OUTCOMES = {"kept": "kept (edited by you)", "deleted": "skipped (deleted by you)"}
+_RARE_OUTCOMES = {Outcome.KEPT: "kept (edited by you)", Outcome.DELETED: "skipped (deleted by you)"}
 
 
 @dataclass
@@ -24,17 +37,17 @@ class DigestReport:
     date_source: str = ""  # "file name", "--date" or "modification time"; set once the file is known a digest
     papers: int = 0
     index_note: str | None = None
-    outcomes: dict[str, str] = field(default_factory=dict)  # note path → its outcome
+    outcomes: dict[str, Outcome] = field(default_factory=dict)  # note path → its outcome
     warnings: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     skipped: str | None = None  # why the file is not a digest: skipped with a notice, not an error
 
-    def paper_outcomes(self) -> Counter[str]:
+    def paper_outcomes(self) -> Counter[Outcome]:
         """How many of this digest's paper notes were created, updated, … (its index note left out)."""
         return Counter(outcome for note, outcome in self.outcomes.items() if note != self.index_note)
 
     @property
-    def index_outcome(self) -> str | None:
+    def index_outcome(self) -> Outcome | None:
         return self.outcomes.get(self.index_note) if self.index_note else None
 
     def to_json(self) -> dict[str, Any]:
@@ -57,8 +70,8 @@ class Summary:
     lists (action, note) for every note created, updated or followed to where the user moved it."""
 
     digests: list[DigestReport] = field(default_factory=list)
-    papers: Counter[str] = field(default_factory=Counter)
-    index_notes: Counter[str] = field(default_factory=Counter)
+    papers: Counter[Outcome] = field(default_factory=Counter)
+    index_notes: Counter[Outcome] = field(default_factory=Counter)
     flavor: str = "obsidian"
     flavor_reason: str = ""  # why this flavor: "--flavor", "found logseq/config.edn", …
     moved: int = 0
@@ -116,8 +129,8 @@ class Summary:
             if report.date_source != "file name"
         ]
 
-        def counts(counter: dict[str, int]) -> str:
-            shown = [f"{counter.get(outcome, 0)} {outcome}" for outcome in ("created", "updated", "unchanged")]
+        def counts(counter: dict[Outcome, int]) -> str:
+            shown = [f"{counter.get(outcome, 0)} {outcome}" for outcome in OUTCOMES[:3]]
             shown += [
                 f"{counter[outcome]} {label}" for outcome, label in _RARE_OUTCOMES.items() if counter.get(outcome)
             ]
