@@ -15,6 +15,7 @@ from conftest import REPO, parse, run_cli, vault_files
 from regenerate import GOLDEN, import_case, summary_json
 
 from vaultsync import import_digests
+from vaultsync.text.names import logseq_title_from_file
 
 CASES = sorted(path.name for path in GOLDEN.iterdir() if path.is_dir())
 LOGSEQ_CASES = [case for case in CASES if (GOLDEN / case / "expected" / "logseq" / "config.edn").is_file()]
@@ -50,14 +51,16 @@ def test_there_are_logseq_cases_with_a_graphs_config():
 
 def test_logseq_cases_pages_are_read_by_logseqs_parser(mldoc):
     """Paper pages, digest pages, journals and the reading queue of every Logseq case: mldoc reads each
-    without an error, and finds the properties of its first block where vaultsync wrote them."""
+    without an error, finds the properties of its first block where vaultsync wrote them, and a page's title
+    is the one Logseq gives its file's name."""
     pages = [page for case in LOGSEQ_CASES for page in sorted((GOLDEN / case / "expected").rglob("*.md"))]
     parsed = parse(mldoc, pages)
     assert [file for file, page in parsed.items() if "error" in page] == []
     for page in pages:
         if page.parent.name == "pages":
             properties = dict(parsed[str(page)]["properties"] or [])
-            assert "vaultsync" in properties or "arxiv-id" in properties, page
+            assert "vaultsync" in properties, page
+            assert properties.get("title", "arXiv reading queue") == logseq_title_from_file(page.stem), page
         else:  # a journal: its blocks, one of them the day's digest
             assert any(block["refs"] for block in parsed[str(page)]["blocks"]), page
 
