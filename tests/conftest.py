@@ -6,6 +6,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,6 +24,10 @@ settings.register_profile("slow", max_examples=2000, deadline=None)
 
 def pytest_configure(config: pytest.Config) -> None:
     settings.load_profile("slow" if config.getoption("markexpr", "") == "slow" else "default")
+    # Started in the background by a shell without job control, pytest (and every vaultsync it starts)
+    # would ignore Ctrl-C; the Ctrl-C tests need vaultsync as a terminal starts it.
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 REPO = Path(__file__).resolve().parents[1]
