@@ -82,7 +82,7 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
     }
 
     def day_of(link: Any) -> date | None:
-        name = OBSIDIAN.target(str(link)).split("/")[-1]  # a Logseq page reads as `[[page]]`: the same
+        name = OBSIDIAN.target(str(link)).split("/")[-1]  # Logseq's `digests::` read as `[[page]]` links too
         if name in day_by_name:
             return day_by_name[name]
         match = _DATE.search(name)

@@ -20,8 +20,9 @@ from typing import ClassVar
 
 from vaultsync.text import markup, names
 
-# `[[` and a target as either app may rewrite it when the user renames a note: up to `|`, `#`, `^` or `]]`.
-_TARGET = re.compile(r"\[\[[^\]|#^\n]*")
+_TARGET_CHARACTER = r"[^\]|#^\n]"  # an Obsidian target ends at `|`, `#`, `^` or `]]`
+# `[[` and a target as either app may rewrite it when the user renames a note.
+_TARGET = re.compile(rf"\[\[{_TARGET_CHARACTER}*")
 
 
 def without_targets(text: str) -> str:
@@ -90,7 +91,7 @@ class Wikilinks(ABC):
 
 
 class _Obsidian(Wikilinks):
-    pattern = re.compile(r"\[\[(?P<target>[^\]|#^\n]+)(?P<heading>[^\]|\n]*)(?:\|(?P<label>[^\]\n]*))?\]\]")
+    pattern = re.compile(rf"\[\[(?P<target>{_TARGET_CHARACTER}+)(?P<heading>[^\]|\n]*)(?:\|(?P<label>[^\]\n]*))?\]\]")
 
     def _write(self, target: str, label: str) -> str:
         """`[[target|label]]`: the label is written even where it is the target, so that when the user renames
