@@ -12,8 +12,10 @@ import frontmatter
 from conftest import Counts, count, run_cli
 from test_names import assert_valid
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.text import tex
+
+NOTES = ObsidianNotes()
 
 PAPER_KEYS = [
     "title",
@@ -82,7 +84,7 @@ def test_every_paper_note_keeps_the_contract(corpus_import, corpus, corpus_count
         assert re.match(r"%% vaultsync:begin [0-9a-f]{8} %%\n# ", body) and body.endswith(
             "%% vaultsync:end %%\n\n## Notes"
         )
-        assert not notefile.split(path.read_text()).edited
+        assert not NOTES.split(path.read_text()).edited
         assert_valid(path.stem)
         names.add(path.stem.casefold())
     assert len(names) == corpus_counts.papers

@@ -17,7 +17,9 @@ from pathlib import Path
 import frontmatter
 from conftest import run_cli, vault_files
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+
+NOTES = ObsidianNotes()
 
 SEED = 20261124  # change it to explore other kill points; a failure names the kill to replay
 KILLS = 30
@@ -60,7 +62,7 @@ def broken_notes(vault: Path, since: float) -> list[str]:
     for note in vault.rglob("*.md"):
         if note.stat().st_mtime >= since:
             text = note.read_text()
-            if not text or notefile.split(text) is None or not text.endswith("\n"):
+            if not text or NOTES.split(text) is None or not text.endswith("\n"):
                 broken.append(str(note))
     return broken
 

@@ -21,7 +21,9 @@ import pytest
 from conftest import imported_copy, run_cli, vault_files
 from test_reimport import later_digest
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+
+NOTES = ObsidianNotes()
 
 EDITORS = Path(__file__).with_name("editors.py")
 DAY = "2024-01-18.md"
@@ -189,7 +191,7 @@ def test_saves_every_2_ms_during_three_imports_lose_nothing(corpus, tmp_path):
     updated = sum(result["papers"]["updated"] for result in outcomes)
     assert updated > 2 * len(notes)  # the imports did write, while the editor saved
     for path in notes:  # and every note is still one vaultsync can read
-        assert notefile.split(path.read_text()) is not None
+        assert NOTES.split(path.read_text()) is not None
 
 
 # --- notes vaultsync cannot parse ------------------------------------------------------------------

@@ -21,7 +21,10 @@ from conftest import REPO, run_cli, vault_files
 
 from vaultsync import parse_digest
 from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.pipeline.reader import decode
+
+NOTES = ObsidianNotes()
 
 HOSTILE = REPO / "tests" / "fixtures" / "hostile"
 EXPECTED = json.loads((HOSTILE / "expected.json").read_text())
@@ -48,7 +51,7 @@ class Place:
         assert {path.name for path in self.root.iterdir()} <= {"src", "vault", "outside"}
         assert not Path("/etc/x").exists() and not Path("C:\\x").exists() and not Path("/tmp/escaped").exists()
         for note in (self.vault / "arXiv").rglob("*.md") if (self.vault / "arXiv").exists() else ():
-            assert notefile.split(note.read_text()) is not None, note
+            assert NOTES.split(note.read_text()) is not None, note
         return result
 
 
@@ -276,7 +279,7 @@ def test_a_full_file_system_keeps_every_note_whole(corpus, tmp_path):
         assert "Traceback" not in result.stderr
         assert (vault / "Notes" / "mine.md").read_text() == USER_NOTE
         notes = list((vault / "arXiv").rglob("*.md"))
-        assert notes and all(notefile.split(note.read_text()) is not None for note in notes)
+        assert notes and all(NOTES.split(note.read_text()) is not None for note in notes)
         assert not list(vault.rglob(".vaultsync-*.tmp"))
     finally:
         subprocess.run(["umount", str(vault)], check=True)

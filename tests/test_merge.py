@@ -10,12 +10,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.pipeline.index_merge import merge_region
 from vaultsync.pipeline.reconcile import Rendered, merge_list, reconcile
 from vaultsync.text import properties
 from vaultsync.text.reading import decide, in_index
 from vaultsync.text.tasks import CHECKBOX, MARKER, restatus, tasks_in
+
+NOTES = ObsidianNotes()
 
 USER_YAML = (
     "title: Old\n"
@@ -78,21 +80,22 @@ def test_merge_list_remembers_what_the_user_removed():
 
 
 def note(managed: str, **metadata: object) -> str:
-    return notefile.compose({"title": "T", "tags": ["a"], "first_seen": date(2024, 1, 18), **metadata}, managed, "\n")
+    return NOTES.compose({"title": "T", "tags": ["a"], "first_seen": date(2024, 1, 18), **metadata}, managed, "\n")
 
 
 def test_reconcile_keeps_first_seen_and_reports_held_back_updates():
     old = note("generated v1")
     rendered = Rendered({"title": "T2", "tags": ["a", "b"], "first_seen": date(2025, 1, 1)}, "generated v2")
-    result = reconcile(old, rendered, {"tags": ["a"]}, force=False)
+    result = reconcile(old, rendered, {"tags": ["a"]}, force=False, notes=NOTES)
     assert result.outcome == "updated" and "generated v2" in result.text and "first_seen: 2024-01-18" in result.text
     edited = old.replace("generated v1", "generated v1, and my words")
-    result = reconcile(edited, rendered, {"tags": ["a"]}, force=False)
+    result = reconcile(edited, rendered, {"tags": ["a"]}, force=False, notes=NOTES)
     assert result.outcome == "kept" and "and my words" in result.text and "title: T2" in result.text
-    assert reconcile(edited, rendered, {"tags": ["a"]}, force=True).outcome == "updated"
+    assert reconcile(edited, rendered, {"tags": ["a"]}, force=True, notes=NOTES).outcome == "updated"
     same_again = Rendered(rendered.metadata, "generated v1")
-    assert reconcile(edited, same_again, {"tags": ["a"]}, force=False).outcome == "updated"  # only frontmatter
-    assert reconcile("no frontmatter", rendered, {}, force=False).outcome == "damaged"
+    only_frontmatter = reconcile(edited, same_again, {"tags": ["a"]}, force=False, notes=NOTES)
+    assert only_frontmatter.outcome == "updated"
+    assert reconcile("no frontmatter", rendered, {}, force=False, notes=NOTES).outcome == "damaged"
 
 
 def identify(line: str) -> str | None:

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+
+NOTES = ObsidianNotes()
 
 HOSTILE = [
     'He said "no": #1 & more',
@@ -44,7 +46,7 @@ HOSTILE = [
 @pytest.mark.parametrize("title", HOSTILE)
 def test_hostile_titles_round_trip(title):
     metadata = {"title": title, "arxiv_id": "2401.08640", "first_seen": date(2024, 1, 18), "code_url": None}
-    text = notefile.compose(metadata, "body")
+    text = NOTES.compose(metadata, "body")
     assert frontmatter.parse(text)[0] == metadata
 
 
@@ -52,23 +54,23 @@ def test_hostile_titles_round_trip(title):
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=120))
 def test_any_string_round_trips(value):
     metadata = {"title": value, "tags": [value, "x"], "digests": [f"[[{value}]]"]}
-    assert frontmatter.parse(notefile.compose(metadata, "b"))[0] == metadata
+    assert frontmatter.parse(NOTES.compose(metadata, "b"))[0] == metadata
 
 
 def test_obsidian_style():
-    text = notefile.dump_frontmatter({"arxiv_id": "2401.08640", "digests": ["[[arXiv 2024-01-18]]"], "n": 1})
+    text = NOTES.dump_frontmatter({"arxiv_id": "2401.08640", "digests": ["[[arXiv 2024-01-18]]"], "n": 1})
     assert text == '---\narxiv_id: "2401.08640"\ndigests:\n  - "[[arXiv 2024-01-18]]"\nn: 1\n---\n'
 
 
 def test_update_keeps_user_keys_order_and_text():
-    note = notefile.compose({"title": "Old", "tags": ["a"]}, "old body", "\n## Notes\n\nmine\n")
+    note = NOTES.compose({"title": "Old", "tags": ["a"]}, "old body", "\n## Notes\n\nmine\n")
     note = note.replace("tags:", "rating: 5\ntags:").replace("%% vaultsync:begin", "Above.\n%% vaultsync:begin")
-    parts = notefile.split(note)
+    parts = NOTES.split(note)
     assert parts is not None
-    updated = notefile.update(parts, {"title": "New", "tags": ["a", "b"], "extra": 1}, "new body")
+    updated = NOTES.update(parts, {"title": "New", "tags": ["a", "b"], "extra": 1}, "new body")
     assert updated.left == {} and updated.text == (
         "---\ntitle: New\nrating: 5\ntags:\n  - a\n  - b\nextra: 1\n---\n"
-        "Above.\n" + notefile.region("new body") + "\n## Notes\n\nmine\n"
+        "Above.\n" + NOTES.region("new body") + "\n## Notes\n\nmine\n"
     )
 
 
@@ -83,4 +85,4 @@ def test_update_keeps_user_keys_order_and_text():
     ],
 )
 def test_damaged_notes_are_not_split(text):
-    assert notefile.split(text) is None
+    assert NOTES.split(text) is None

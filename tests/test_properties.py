@@ -13,9 +13,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.pipeline.reconcile import Rendered, reconcile
 from vaultsync.text import properties
+
+NOTES = ObsidianNotes()
 
 META = {
     "title": "One-Step Diffusion Distillation",
@@ -41,7 +43,7 @@ NEW_TAG, NEW_DIGEST = "  - generative-models\n", '  - "[[arXiv 2024-01-19]]"\n'
 
 
 def note(frontmatter: str) -> str:
-    return f"---\n{frontmatter}---\n" + notefile.region("body") + "\n## Notes\n\nmine\n"
+    return f"---\n{frontmatter}---\n" + NOTES.region("body") + "\n## Notes\n\nmine\n"
 
 
 def frontmatter_of(text: str) -> str:
@@ -49,7 +51,7 @@ def frontmatter_of(text: str) -> str:
 
 
 def merge(frontmatter: str, rendered: dict = AGAIN):
-    return reconcile(note(frontmatter), Rendered(rendered, "body"), WRITTEN, force=False)
+    return reconcile(note(frontmatter), Rendered(rendered, "body"), WRITTEN, force=False, notes=NOTES)
 
 
 def with_ours_added(frontmatter: str) -> str:

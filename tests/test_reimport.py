@@ -17,6 +17,9 @@ import pytest
 from conftest import imported_copy, run_cli, vault_files
 
 from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+
+NOTES = ObsidianNotes()
 
 SET = ["2022-07-11.md", "2022-07-12.md", "2023-01-09.md", "2023-01-16.md", "2024-01-18.md"]
 NEWER = "2022-07-14.md"  # lists three papers of 2022-07-12 again, in a newer version
@@ -211,7 +214,7 @@ def test_edited_regions_are_kept_and_reported_until_forced(corpus, imported):
     assert summary["papers"]["kept"] == 3
     for path in targets:
         text = path.read_text()
-        old, new = notefile.split(edited[path]), notefile.split(text)
+        old, new = NOTES.split(edited[path]), NOTES.split(text)
         assert new.region == old.region and new.before == old.before and new.after == old.after
         assert frontmatter.load(path)["arxiv_version"] > old.metadata["arxiv_version"]
     plain = run_cli("import", src, vault, "--dry-run", "--force", check=True).stdout
@@ -220,7 +223,7 @@ def test_edited_regions_are_kept_and_reported_until_forced(corpus, imported):
     summary = import_json(src, vault, "--force")
     assert summary["papers"]["updated"] == 3
     for path in targets:
-        parts = notefile.split(path.read_text())
+        parts = NOTES.split(path.read_text())
         assert "My summary inside the region." not in parts.managed and not parts.edited
 
 

@@ -18,17 +18,17 @@ deleted), and index links that are broken or ambiguous where the paper's note is
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
 from vaultsync.flavors import Flavor, resolve
+from vaultsync.flavors.base import NoteParts
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.pipeline import catalog
 from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
-from vaultsync.storage.vault import NoteChanged, Vault, VaultError
+from vaultsync.storage.vault import NoteChanged, Snapshot, Vault, VaultError
 from vaultsync.text import words
 from vaultsync.text.names import link_label
 from vaultsync.text.tasks import tasks_in
@@ -190,12 +190,7 @@ def _links(
     shared = names.shared if layout.folder_links else set()
     paths = {str(path.with_suffix("")).casefold() for path in files}
     pages = {layout.page_name(path).casefold() for path in files}
-    papers: dict[str, list[PurePosixPath]] = {}  # by name and by title
-    for (kind, _), notes in found.items():
-        for note in notes if kind == PAPER else ():
-            keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
-            for key in keys - {""}:
-                papers.setdefault(key.casefold(), []).append(note.path)
+    papers = _papers(layout, found)
     for (kind, identity), notes in sorted(found.items()):
         if kind != DIGEST:
             continue
@@ -203,7 +198,7 @@ def _links(
         for note in notes:
             snap = vault.snapshot(note.path)
             parts = flavor.notes.split(snap.text) if snap else None
-            if parts is None:  # damaged: `_damaged` says so
+            if snap is None or parts is None:  # damaged: `_damaged` says so
                 continue
             relinks: dict[str, str] = {}
             links = {target: label for target, label, _ in tasks_in(parts.managed.splitlines(), flavor.tasks)}
@@ -231,15 +226,18 @@ def _links(
                         f" {candidates[0]}"
                     )
             if relinks:
-                start = len(snap.text) - len(parts.after) - len(parts.region)
-                region = "".join(
-                    _relink(line, relinks, flavor) if flavor.tasks.line.match(line) else line
-                    for line in parts.region.splitlines(keepends=True)
-                )
-                try:
-                    vault.write(note.path, snap.text[:start] + region + parts.after, snap)
-                except NoteChanged:
-                    report.problems.append(f"{note.path}: changed while doctor was re-linking it — run it again")
+                _relink(vault, note.path, snap, parts, relinks, flavor, report)
+
+
+def _papers(layout: Layout, found: dict[tuple[str, str], list[catalog.FoundNote]]) -> dict[str, list[PurePosixPath]]:
+    """The paper notes by the keys an index link may name them by: their name and their title (casefolded)."""
+    papers: dict[str, list[PurePosixPath]] = {}
+    for (kind, _), notes in found.items():
+        for note in notes if kind == PAPER else ():
+            keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
+            for key in keys - {""}:
+                papers.setdefault(key.casefold(), []).append(note.path)
+    return papers
 
 
 def _written(state: StateStore, day: str, flavor: Flavor) -> set[str] | None:
@@ -253,18 +251,24 @@ def _written(state: StateStore, day: str, flavor: Flavor) -> set[str] | None:
     return {target for target, _, _ in tasks_in(digest.region.splitlines(), flavor.tasks)}
 
 
-def _relink(line: str, relinks: dict[str, str], flavor: Flavor) -> str:
-    """The links of `line` to a key of `relinks` pointed at its value, read with the flavor's link grammar;
-    an Obsidian link without a label keeps showing the old target."""
-
-    def swap(link: re.Match[str]) -> str:
-        target = link["target"]
-        if target not in relinks:
-            return link[0]
-        to, start, end = relinks[target], link.start("target") - link.start(), link.end("target") - link.start()
-        new = link[0][:start] + to + link[0][end:]
-        if flavor.name == "obsidian" and to != target and link.groupdict().get("label") is None:
-            new = f"{new[:-2]}|{target}]]"
-        return new
-
-    return flavor.tasks.link.sub(swap, line)
+def _relink(
+    vault: Vault,
+    path: PurePosixPath,
+    snap: Snapshot,
+    parts: NoteParts,
+    relinks: dict[str, str],
+    flavor: Flavor,
+    report: Report,
+) -> None:
+    """The index note at `path` (as `snap` read it, cut into `parts`) saved with the links of the paper lines
+    of its managed region to a key of `relinks` pointed at its value, as the flavor's link grammar retargets
+    them; nothing else changes. A note saved meanwhile is left alone, and said so."""
+    start = len(snap.text) - len(parts.after) - len(parts.region)
+    region = "".join(
+        flavor.links.retarget(line, relinks) if flavor.tasks.line.match(line) else line
+        for line in parts.region.splitlines(keepends=True)
+    )
+    try:
+        vault.write(path, snap.text[:start] + region + parts.after, snap)
+    except NoteChanged:
+        report.problems.append(f"{path}: changed while doctor was re-linking it — run it again")

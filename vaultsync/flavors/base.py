@@ -11,23 +11,45 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from vaultsync.flavors.layout import Layout
 from vaultsync.text import properties
 from vaultsync.text.tasks import Task, TaskSyntax, restatus, tasks_in
+from vaultsync.text.wikilinks import Wikilinks
 
 if TYPE_CHECKING:
     from vaultsync.flavors.logseq.graph import Journal
 
 
-class NoteFormat(Protocol):
-    """How a note file is read and written: `notefile` (Obsidian), `LogseqPages` (Logseq)."""
+class NoteParts(Protocol):
+    """An existing note of vaultsync's cut into its parts (each format has more); joined they give its text."""
+
+    @property
+    def metadata(self) -> dict[str, Any]: ...  # the frontmatter (Obsidian) or first block's properties (Logseq)
+    @property
+    def region(self) -> str: ...  # what vaultsync manages, as it stands in the text (Obsidian: with its markers)
+    @property
+    def managed(self) -> str: ...  # the region's text
+    @property
+    def after(self) -> str: ...  # the text after the region: the user's
+    @property
+    def checksum(self) -> str | None: ...  # of the region as vaultsync last wrote it, as the note records it
+    @property
+    def edited(self) -> bool: ...  # the region is not what vaultsync last wrote there
+
+
+Parts = TypeVar("Parts", bound=NoteParts)
+
+
+class NoteFormat(Protocol[Parts]):
+    """How a note file is read and written, like python-frontmatter's handlers: `ObsidianNotes` (Obsidian),
+    `LogseqPages` (Logseq). `update` takes back the parts its own `split` gave."""
 
     def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str: ...
-    def split(self, text: str) -> Any: ...
+    def split(self, text: str) -> Parts | None: ...
     def update(
-        self, parts: Any, values: dict[str, Any], managed: str | None, generated: str | None = None
+        self, parts: Parts, values: dict[str, Any], managed: str | None, generated: str | None = None
     ) -> str | properties.Edit: ...  # an Edit when it may leave keys of `values` as the user wrote them
     def identify(self, text: str) -> tuple[str, str, dict[str, Any]] | None: ...
     def checksum(self, managed: str) -> str: ...  # of a managed region, as its note records it
@@ -36,6 +58,7 @@ class NoteFormat(Protocol):
 class Flavor(ABC):
     """One app's vault: its layout and note format (per vault), and what the app fixes (class attributes)."""
 
+    links: ClassVar[Wikilinks]  # how its links are written: read, built and retargeted by the one grammar
     name: ClassVar[str]  # "obsidian", "logseq": in the state store, summaries and the fingerprint of notes
     kind: ClassVar[str]  # "Obsidian vault": what the user is told
     templates: ClassVar[str]  # the folder of its default templates, inside the shipped ones
@@ -62,9 +85,9 @@ class Flavor(ABC):
     def escape(self, markdown: str) -> str:
         """Markdown escaped for Obsidian → escaped for this app."""
 
-    @abstractmethod
     def wikilink(self, target: str, label: str | None = None) -> str:
         """A link to the note `target`, showing `label`."""
+        return self.links.build(target, label)
 
     @abstractmethod
     def author_link(self, name: str) -> str:

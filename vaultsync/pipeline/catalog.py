@@ -13,10 +13,10 @@ from datetime import date
 from pathlib import PurePosixPath
 from typing import Any
 
-from vaultsync.flavors.obsidian.notefile import identify as identify_note
 from vaultsync.records import PaperRecord, from_frontmatter
 from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
 from vaultsync.storage.vault import Vault
+from vaultsync.text.wikilinks import OBSIDIAN
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -56,7 +56,7 @@ def entered(prefix: str, name: str, skip: Collection[str] = ()) -> bool:
 
 def scan(
     vault: Vault,
-    identify: Callable[[str], tuple[str, str, dict[str, Any]] | None] = identify_note,
+    identify: Callable[[str], tuple[str, str, dict[str, Any]] | None],
     skip: Collection[str] = (),
 ) -> dict[tuple[str, str], list[FoundNote]]:
     """Every note of vaultsync's in the vault, by (kind, identity), as `identify` tells them."""
@@ -82,7 +82,7 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
     }
 
     def day_of(link: Any) -> date | None:
-        name = str(link).strip("[]").split("|")[0].split("/")[-1]
+        name = OBSIDIAN.target(str(link)).split("/")[-1]  # Logseq's `digests::` read as `[[page]]` links too
         if name in day_by_name:
             return day_by_name[name]
         match = _DATE.search(name)

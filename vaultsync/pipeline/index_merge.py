@@ -15,8 +15,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from difflib import SequenceMatcher
 
-from vaultsync.flavors.obsidian.notefile import LINK_TARGET
 from vaultsync.text.tasks import CHECKBOX, TaskSyntax
+from vaultsync.text.wikilinks import any_targets
 
 Identify = Callable[[str], "str | None"]
 
@@ -55,9 +55,8 @@ def _suffix(generated: str, line: str, tasks: TaskSyntax) -> str | None:
     """What the user appended to a generated task line, or None if they changed the generated part."""
     match = tasks.line.match(generated)
     assert match
-    pieces = LINK_TARGET.split(generated[match.end("status") :])
     pattern = (
-        re.escape(generated[: match.start("status")]) + tasks.status + LINK_TARGET.pattern.join(map(re.escape, pieces))
+        re.escape(generated[: match.start("status")]) + tasks.status + any_targets(generated[match.end("status") :])
     )
     found = re.match(pattern, line)
     return line[found.end() :] if found else None

@@ -1,6 +1,6 @@
 """A freshly rendered note meets the note already in the vault: the user's part always wins.
 
-- Keys the user added, text around the managed region: kept byte for byte (see `notefile.update`).
+- Keys the user added, text around the managed region: kept byte for byte (see `ObsidianNotes.update`).
 - Keys of ours: set on their own lines only, in the shape the user gave them; one the user wrote in a shape
   that cannot be edited that way (twice, with an anchor, …) is theirs: left as it is, with a warning.
 - `tags`, `topics` and `aliases`: the user's items in their order (a string read as Obsidian reads it: `a, b` is
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaultsync.flavors.base import NoteFormat
-from vaultsync.flavors.obsidian import notefile
 from vaultsync.text import properties
 
 LIST_KEYS = ("tags", "topics", "aliases")
@@ -59,7 +58,7 @@ def reconcile(
     last_written: dict[str, list[Any]],
     *,
     force: bool,
-    notes: NoteFormat = notefile,
+    notes: NoteFormat,
 ) -> Result:
     """The note's new text and what happened to it; `notes`: how its file is read and written."""
     written = {key: rendered.metadata[key] for key in LIST_KEYS if key in rendered.metadata}

@@ -170,7 +170,9 @@ def _join_text_runs(parts: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 # --- Logseq ----------------------------------------------------------------------------------------
 
-_LOGSEQ_MARKER = re.compile(r"^(TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)(?=\s|$)")
+# The task markers of Logseq (a block starting with one is a task): escaped here, read in `text.tasks`.
+LOGSEQ_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
+_LOGSEQ_MARKER = re.compile(rf"^({LOGSEQ_MARKERS})(?=\s|$)")
 # In Logseq `\[` and `\(` open math, so a `[` stays bare: its escaped `\]` already stops links and refs.
 # What Logseq adds: `{{macros}}`, `((block refs))`, `key:: value` properties, task markers. A link's
 # `](url)` is matched first, to be left alone.

@@ -7,32 +7,27 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from vaultsync.text.markup import LOGSEQ_MARKERS
 from vaultsync.text.reading import is_done
+from vaultsync.text.wikilinks import LOGSEQ, OBSIDIAN, Wikilinks
 
 
 @dataclass(frozen=True)
 class TaskSyntax:
     """How a task line is written: `line` matches its start, with the status as group `status`;
-    `status` matches any status; `link` matches a wikilink, with groups `target` and `label` (if any);
-    `done` and `todo`: the statuses vaultsync writes for a paper read and one to read."""
+    `status` matches any status; `link`: the app's link grammar; `done` and `todo`: the statuses vaultsync
+    writes for a paper read and one to read."""
 
     line: re.Pattern[str]
     status: str
-    link: re.Pattern[str]
+    link: Wikilinks
     done: str
     todo: str
 
 
-# Obsidian: `[[target#heading|label]]` or `[[target^block]]`; the target stops at `|`, `#`, `^`.
-_OBSIDIAN_LINK = re.compile(r"\[\[(?P<target>[^\]|#^\n]+)[^\]|\n]*(?:\|(?P<label>[^\]\n]*))?\]\]")
-# Logseq: the whole `[[…]]` is the page name, `#`, `^` and `|` included (a label is `[label]([[page]])`).
-_LOGSEQ_LINK = re.compile(r"\[\[(?P<target>[^\]\n]+)\]\]")
-CHECKBOX = TaskSyntax(  # Obsidian: - [x]
-    re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", _OBSIDIAN_LINK, "x", " "
-)
-_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|IN-PROGRESS)"
+CHECKBOX = TaskSyntax(re.compile(r"[ \t]*[-*+] \[(?P<status>[^\]\n])\]"), r"[^\]\n]", OBSIDIAN, "x", " ")  # - [x]
 MARKER = TaskSyntax(  # Logseq: - DONE
-    re.compile(rf"[ \t]*- (?P<status>{_MARKERS})(?= )"), _MARKERS, _LOGSEQ_LINK, "DONE", "TODO"
+    re.compile(rf"[ \t]*- (?P<status>{LOGSEQ_MARKERS})(?= )"), LOGSEQ_MARKERS, LOGSEQ, "DONE", "TODO"
 )
 
 
@@ -47,8 +42,7 @@ def tasks_in(lines: Iterable[str], tasks: TaskSyntax) -> list[Task]:
             continue
         task, link = tasks.line.match(line), tasks.link.search(line)
         if task and link:
-            target = link["target"]
-            found.append((target, link.groupdict().get("label") or target, is_done(task["status"])))
+            found.append((link["target"], link["label"] or link["target"], is_done(task["status"])))
     return found
 
 

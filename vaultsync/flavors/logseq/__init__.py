@@ -9,11 +9,13 @@ from vaultsync.flavors.base import Flavor
 from vaultsync.flavors.layout import Layout, LogseqLayout
 from vaultsync.flavors.logseq.graph import Journal, is_graph, read_config
 from vaultsync.flavors.logseq.page import LogseqPages
-from vaultsync.text import markup, names
+from vaultsync.text import markup
 from vaultsync.text.tasks import MARKER
+from vaultsync.text.wikilinks import LOGSEQ
 
 
 class Logseq(Flavor):
+    links = LOGSEQ
     name = "logseq"
     kind = "Logseq graph"
     templates = "logseq"
@@ -36,15 +38,8 @@ class Logseq(Flavor):
     def escape(self, markdown: str) -> str:
         return markup.logseq(markdown)
 
-    def wikilink(self, target: str, label: str | None = None) -> str:
-        """`[[page]]`, or `[label]([[page]])` when the label is not the page name (Logseq has no `|`)."""
-        label = names.link_label(label) if label else ""
-        return (
-            f"[{markup.logseq(markup.escape(label))}]([[{target}]])" if label and label != target else f"[[{target}]]"
-        )
-
     def author_link(self, name: str) -> str:
-        return f"[[{name.replace('[', '(').replace(']', ')')}]]"
+        return self.links.build(name.replace("[", "(").replace("]", ")"))
 
     def damage(self, text: str) -> str:
         return (

@@ -32,7 +32,8 @@ from difflib import SequenceMatcher
 from typing import Any
 
 from vaultsync.flavors.logseq.graph import format_date, parse_date
-from vaultsync.flavors.obsidian.notefile import checksum
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+from vaultsync.text.wikilinks import LOGSEQ
 
 NOTES = "- ## Notes"
 CHECKSUM_KEY = "vaultsync"
@@ -62,8 +63,6 @@ _CHECKSUM = re.compile(rf"{STAMP_PREFIX}?(?P<checksum>[0-9a-f]{{8}})")
 # drops its trailing zeros. Pages written before have the bare id, still read.
 ID_PREFIX = "arXiv:"
 REWRITTEN = ("arxiv_id",)  # keys whose older written form is rewritten, though it reads as the same value
-_REF = re.compile(r"\[\[([^\]]+)\]\]")
-_ITEMS = re.compile(r"(?:\[\[[^\]]*\]\]|[^,])+")  # the items of a comma-separated value: `[[a, b]]` is one
 LIST_KEYS = ("tags", "aliases", "categories", "digests")
 DATE_KEYS = ("first_seen", "digest_date")
 NUMBER_KEYS = ("arxiv_version", "paper_count")
@@ -121,7 +120,7 @@ def _is_ui_property(line: str) -> bool:
 
 def managed_checksum(managed: str) -> str:
     """The checksum of managed blocks, blind to the property lines Logseq writes on UI actions."""
-    return checksum("".join(line for line in _LINE.findall(managed) if not _is_ui_property(line)))
+    return ObsidianNotes.checksum("".join(line for line in _LINE.findall(managed) if not _is_ui_property(line)))
 
 
 def _blocks(text: str) -> list[list[str]]:
@@ -175,9 +174,9 @@ class LogseqPages:
         if isinstance(value, bool):
             return "true" if value else "false"  # as Logseq writes a checkbox property
         if isinstance(value, date):
-            return f"[[{format_date(value, self.title_format)}]]"
+            return LOGSEQ.build(format_date(value, self.title_format))
         if isinstance(value, list):  # an item with a comma is one page reference, not two
-            return ", ".join(f"[[{item}]]" if "," in str(item) else str(item) for item in value)
+            return ", ".join(LOGSEQ.build(str(item)) if "," in str(item) else str(item) for item in value)
         if name == "arxiv_id":
             return ID_PREFIX + str(value)
         return str(value)
@@ -185,16 +184,13 @@ class LogseqPages:
     def read_value(self, name: str, raw: str) -> Any:
         raw = raw.strip()
         if name in DATE_KEYS:
-            ref = _REF.fullmatch(raw)
-            return parse_date(ref[1] if ref else raw, self.title_format) or raw
+            return parse_date(LOGSEQ.target(raw), self.title_format) or raw
         if name == "digests":
-            return [f"[[{page}]]" for page in _REF.findall(raw)]
+            return [LOGSEQ.build(link["target"]) for link in LOGSEQ.finditer(raw)]
         if name == "authors":  # names, or `[[page]]` links with `author_links`: kept as written
             return [item.strip() for item in raw.split(",") if item.strip()]
         if name in LIST_KEYS:
-            items = (
-                item.strip().removeprefix("#").removeprefix("[[").removesuffix("]]") for item in _ITEMS.findall(raw)
-            )
+            items = (LOGSEQ.target(item.strip().removeprefix("#")) for item in LOGSEQ.items(raw))
             return [item.strip() for item in items if item.strip()]
         if name in NUMBER_KEYS and raw.isdigit():
             return int(raw)
@@ -305,9 +301,10 @@ class LogseqPages:
 def with_digest_block(journal: str | None, page: str, paper_count: int) -> str | None:
     """The journal page with a block referencing the digest page `page` added at its end, or None if
     it references that page already. The rest of the journal is kept as it is."""
-    if journal is not None and f"[[{page}]]".casefold() in journal.casefold():
+    link = LOGSEQ.build(page)
+    if journal is not None and link.casefold() in journal.casefold():
         return None
-    block = f"- arXiv digest: [[{page}]] ({paper_count} papers)\n"
+    block = f"- arXiv digest: {link} ({paper_count} papers)\n"
     if not journal or not journal.strip() or journal.strip() == "-":
         return block  # a new journal page, or the empty one Logseq creates for today
     return journal + ("" if journal.endswith("\n") else "\n") + block

@@ -7,20 +7,14 @@ from pathlib import Path
 
 from vaultsync.flavors.base import Flavor
 from vaultsync.flavors.layout import Layout
-from vaultsync.flavors.obsidian import notefile
+from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.text import names
 from vaultsync.text.tasks import CHECKBOX
-
-
-class _NoteFile:
-    compose = staticmethod(notefile.compose)
-    split = staticmethod(notefile.split)
-    update = staticmethod(notefile.update)
-    identify = staticmethod(notefile.identify)
-    checksum = staticmethod(notefile.checksum)
+from vaultsync.text.wikilinks import OBSIDIAN
 
 
 class Obsidian(Flavor):
+    links = OBSIDIAN
     name = "obsidian"
     kind = "Obsidian vault"
     templates = ""
@@ -34,7 +28,7 @@ class Obsidian(Flavor):
         return "found .obsidian/" if (vault / ".obsidian").is_dir() else None
 
     def __init__(self, layout: Layout | None = None) -> None:
-        super().__init__(layout or Layout(), _NoteFile())
+        super().__init__(layout or Layout(), ObsidianNotes())
 
     @classmethod
     def open(cls, vault: Path, layout: Layout) -> Obsidian:
@@ -43,18 +37,11 @@ class Obsidian(Flavor):
     def escape(self, markdown: str) -> str:
         return markdown
 
-    def wikilink(self, target: str, label: str | None = None) -> str:
-        """`[[target|label]]`, with the label changed just enough that it cannot end the link early. The
-        label is written even where it is the target: when the user renames the note, Obsidian rewrites the
-        target only, and the link still shows the paper's title."""
-        label = names.link_label(label) if label else ""
-        return f"[[{target}|{label}]]" if label else f"[[{target}]]"
-
     def author_link(self, name: str) -> str:
         target = names.note_name(name)
         if not target:
             return name
-        return f"[[{target}]]" if target == name else f"[[{target}|{names.link_label(name)}]]"
+        return self.links.build(target, None if target == name else name)
 
     def damage(self, text: str) -> str:
-        return notefile.diagnose(text)
+        return ObsidianNotes().diagnose(text)
