@@ -96,7 +96,7 @@ class Flavor(ABC):
         """Called once the index note of the digest of `day` (listing `paper_count` papers) is written at
         `index_note`: what else the app has of that day. Nothing by default."""
 
-    def after_import(self, run: ImportRun) -> None:  # noqa: B027 (a hook: nothing by default)
+    def after_import(self, run: ImportRun) -> None:  # noqa: B027
         """Called after the digests, the sync of reading states and the reading queue: the notes the app
         has of the whole vault. Nothing by default."""
 
