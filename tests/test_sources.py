@@ -3,15 +3,18 @@ CLI on real files, and the small pure helpers (`words`, `Summary.describe`) dire
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import shutil
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import REPO, run_cli
 
+import vaultsync
 from vaultsync.pipeline.sources import subfolder_notice
 from vaultsync.summary import DigestReport, Summary
 from vaultsync.text.words import article, count, plural
@@ -197,6 +200,25 @@ def test_json_counts_each_digest_s_own_paper_notes_only(src, tmp_path):
     assert report["papers"] == 42 and report["paper_notes"]["created"] == 42
     assert summary["papers"]["created"] == 42
     assert (tmp_path / "vault" / "arXiv" / "Reading queue.md").exists()  # written, but no paper of the digest
+
+
+def test_the_run_s_own_notes_are_counted_in_the_run_s_report_and_no_digest_s(src, tmp_path):
+    """The reading states synced, the reading queue, its base and the topic notes are written after the
+    digests: a digest's report, as `progress` hands it out, stays as it was."""
+    vault = tmp_path / "vault"
+    vaultsync.import_digests(src, vault)
+    index = next((vault / "arXiv" / "Digests").iterdir())
+    index.write_text(index.read_text().replace("- [ ] ", "- [x] ", 1))  # one paper read: synced into its note
+    handed: list[DigestReport] = []
+    summary = vaultsync.import_digests(src, vault, progress=lambda report: handed.append(copy.deepcopy(report)))
+    assert summary.digests == handed and set(handed[0].outcomes.values()) == {"unchanged"}
+    queue, base = "arXiv/Reading queue.md", "arXiv/Reading queue.base"
+    assert summary.notes.outcomes[queue] == "updated" and ("updated", queue) in summary.changes
+    topics = len(list((vault / "arXiv" / "Topics").iterdir()))
+    assert (vault / base).exists() and topics > 1
+    # the paper read and the queue updated, the topic notes checked; the base is a file, no note
+    assert Counter(summary.notes.outcomes.values()) == {"updated": 2, "unchanged": topics}
+    assert summary.papers["updated"] == 1 and summary.papers["unchanged"] == 41  # counted once, as it ended
 
 
 def test_an_empty_src_has_nothing_to_import_and_no_state_is_made(tmp_path):

@@ -11,6 +11,7 @@ from conftest import deny_reading, new_graph, run_cli
 from test_reimport import later_digest
 
 from vaultsync.flavors.layout import Layout
+from vaultsync.flavors.obsidian import QUEUE_BASE_TEMPLATE
 from vaultsync.pipeline.render import QUEUE_LIST, Renderer
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
@@ -109,7 +110,9 @@ def test_the_reading_queue_lists_each_unread_paper_once_newest_first_and_can_be_
     assert links[-1] not in text and not any(line[len("- [ ] ") :].split(" · ")[0] in text for line in ticked)
     assert status(vault)["to_read"] == len(papers) - 3 and status(vault)["read"] == 3
     base = vault / "arXiv" / "Reading queue.base"
-    assert base.read_text() == Renderer(Layout()).queue_base()
+    assert base.read_text() == Renderer(Layout()).render(
+        QUEUE_BASE_TEMPLATE, queue={"papers_folder": Layout().papers_folder}
+    )
 
     off = tmp_path / "off"
     (off / ".vaultsync").mkdir(parents=True)

@@ -9,6 +9,7 @@ from typing import Any
 
 from vaultsync.model import Digest, Entry, Section
 from vaultsync.text import names, tex
+from vaultsync.text.wikilinks import OBSIDIAN
 
 
 @dataclass(frozen=True, order=True)
@@ -154,9 +155,10 @@ def from_frontmatter(metadata: dict[str, Any], days: list[date]) -> PaperRecord:
 def _unlinked(name: str) -> str:
     """An author's name from a frontmatter value, written as a link (`[[Ada Lovelace]]`,
     `[[Ada Lovelace|Ada Lovelace]]`) or not."""
-    if name.startswith("[[") and name.endswith("]]"):
-        return name[2:-2].rpartition("|")[2]
-    return name
+    link = OBSIDIAN.parse(name)
+    if link is None:
+        return name
+    return link["label"] if link["label"] is not None else name[2:-2]
 
 
 def retag(digest: Digest, prefix: str, renames: Sequence[tuple[str, str]]) -> Digest:

@@ -40,7 +40,7 @@ from vaultsync.pipeline.render import TemplateProblem
 from vaultsync.pipeline.run import Options, import_digests
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
 from vaultsync.storage.lock import Held, VaultMoved
-from vaultsync.summary import DigestReport
+from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.words import article, count
 
 log = logging.getLogger("vaultsync.watch")
@@ -256,9 +256,11 @@ class _Daemon:
         if attempts := self.retries.succeeded(path):
             log.info("%s: imported after %s", path, count(attempts, "failed attempt"))
         papers = report.paper_outcomes()
-        counts = ", ".join(f"{papers[outcome]} {outcome}" for outcome in ("created", "updated") if papers[outcome])
+        counts = ", ".join(
+            f"{papers[outcome]} {outcome}" for outcome in (Outcome.CREATED, Outcome.UPDATED) if papers[outcome]
+        )
         index = report.index_outcome
-        if counts or index in ("created", "updated"):
+        if counts or index in (Outcome.CREATED, Outcome.UPDATED):
             log.info(
                 "imported %s (%s): %s%s; index note %s %s",
                 path.name,

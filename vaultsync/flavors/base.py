@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from pathlib import Path
+from datetime import date
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeVar
 
 from vaultsync.flavors.layout import Layout
@@ -20,6 +21,7 @@ from vaultsync.text.wikilinks import Wikilinks
 
 if TYPE_CHECKING:
     from vaultsync.flavors.logseq.graph import Journal
+    from vaultsync.storage.state import StateStore
 
 
 class NoteParts(Protocol):
@@ -112,3 +114,43 @@ class Flavor(ABC):
         start = text.find(parts.region)
         end = start + len(parts.region)
         return text[:start] + restatus(parts.region, wanted, self.tasks) + text[end:]
+
+    def after_digest(self, run: ImportRun, day: date, index_note: PurePosixPath, paper_count: int) -> None:  # noqa: B027
+        """Called once the index note of the digest of `day` (listing `paper_count` papers) is written at
+        `index_note`: what else the app has of that day. Nothing by default."""
+
+    def after_import(self, run: ImportRun) -> None:  # noqa: B027
+        """Called after the digests, the sync of reading states and the reading queue: the notes the app
+        has of the whole vault. Nothing by default."""
+
+
+class ImportRun(Protocol):
+    """What a flavor's hooks may do in the import in progress: the pipeline passes it, so flavors never
+    import the pipeline. Kinds and identities are the state's (`storage.state`), paths the vault's."""
+
+    state: StateStore
+    reading_queue: bool  # whether this import wrote the reading queue
+    topic_notes: bool  # whether paper notes link to topic notes (the flavor has them and the settings want them)
+
+    def render(self, name: str, about: str = "", **context: Any) -> str:
+        """Template `name` (the user's, else the flavor's default) rendered with `context`; `about`
+        names what it was rendered for in a TemplateProblem."""
+        ...
+
+    def save_note(
+        self, kind: str, identity: str, metadata: dict[str, Any], region: str, path: PurePosixPath
+    ) -> PurePosixPath | None:
+        """Create or update a note of vaultsync's with `metadata` and the managed `region` (merged with what
+        the user wrote, as every note is): at `path`, or numbered if another note has that name. Its path;
+        None if the user deleted it."""
+        ...
+
+    def keep_file(self, kind: str, identity: str, path: PurePosixPath, text: str) -> None:
+        """Write the whole file `text` at `path` while it is still as vaultsync last wrote it: one the user
+        edited is theirs, one they deleted stays deleted."""
+        ...
+
+    def amend(self, kind: str, identity: str, path: PurePosixPath, edit: Callable[[str | None], str | None]) -> None:
+        """Apply `edit` (the file's text, None if there is none → its new text, None: as it is) to the file at
+        `path` once ever: what the user removes of it afterwards stays removed."""
+        ...

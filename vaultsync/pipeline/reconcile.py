@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vaultsync.flavors.base import NoteFormat
+from vaultsync.summary import Outcome
 from vaultsync.text import properties
 
 LIST_KEYS = ("tags", "topics", "aliases")
@@ -40,7 +41,7 @@ class Rendered:
 @dataclass(frozen=True)
 class Result:
     text: str | None  # None: not a note vaultsync can update (markers or frontmatter damaged)
-    outcome: str  # created, updated, unchanged, kept (edited by the user), damaged
+    outcome: Outcome
     written: dict[str, list[Any]]  # the list values vaultsync now stands for, to remember
     warnings: tuple[str, ...] = ()  # keys of ours left as the user wrote them, and why
 
@@ -63,10 +64,10 @@ def reconcile(
     """The note's new text and what happened to it; `notes`: how its file is read and written."""
     written = {key: rendered.metadata[key] for key in LIST_KEYS if key in rendered.metadata}
     if existing is None:
-        return Result(notes.compose(rendered.metadata, rendered.managed or "", rendered.tail), "created", written)
+        return Result(notes.compose(rendered.metadata, rendered.managed or "", rendered.tail), Outcome.CREATED, written)
     parts = notes.split(existing)
     if parts is None:
-        return Result(None, "damaged", last_written)
+        return Result(None, Outcome.DAMAGED, last_written)
     values = dict(rendered.metadata)
     for key in LIST_KEYS:
         if key in values:
@@ -82,7 +83,7 @@ def reconcile(
         managed = rendered.merge_region(parts.managed)
     elif managed is not None and parts.edited and not force and managed.strip("\n") != parts.managed.strip("\n"):
         if notes.checksum(managed) != parts.checksum:
-            outcome = "kept"  # an update is held back
+            outcome = Outcome.KEPT  # an update is held back
         managed = None
     updated = notes.update(parts, values, managed, rendered.managed)
     text, left = (updated, {}) if isinstance(updated, str) else updated
@@ -92,4 +93,4 @@ def reconcile(
         else:
             del written[key]
     warnings = tuple(f"property {key!r} left as you wrote it: {why}" for key, why in left.items())
-    return Result(text, outcome or ("unchanged" if text == existing else "updated"), written, warnings)
+    return Result(text, outcome or (Outcome.UNCHANGED if text == existing else Outcome.UPDATED), written, warnings)

@@ -29,9 +29,6 @@ DIGEST_TEMPLATE = "digest.md.j2"
 DIGEST_TAG = "arxiv-digest"
 QUEUE_TAG = "arxiv-reading-queue"
 QUEUE_TEMPLATE = "queue.md.j2"
-TOPIC_TEMPLATE = "topic.md.j2"
-TOPIC_TAG = "arxiv-topic"
-QUEUE_BASE_TEMPLATE = "queue.base.j2"
 QUEUE_LIST = 20  # the plain list stops here: the queries list them all, and the note is no hub of the graph
 
 
@@ -115,10 +112,10 @@ class Renderer:
         section = Section(_SAMPLE.listings[0].keyword, _SAMPLE.listings[0].tag, ())
         line = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, None, PurePosixPath("P/N.md"))
         gone = IndexLine(_SAMPLE.arxiv_id, _SAMPLE.title, 2, True, _SAMPLE.paper_url, _SAMPLE.code_url, None)
-        self._render(PAPER_TEMPLATE, paper=self._paper_context(_SAMPLE, {}))
-        self._render(DIGEST_TEMPLATE, digest=self._digest_context(day, [(section, [line, gone])], frozenset()))
+        self.render(PAPER_TEMPLATE, paper=self._paper_context(_SAMPLE, {}))
+        self.render(DIGEST_TEMPLATE, digest=self._digest_context(day, [(section, [line, gone])], frozenset()))
 
-    def _render(self, name: str, about: str = "", **context: Any) -> str:
+    def render(self, name: str, about: str = "", **context: Any) -> str:
         """Template `name` rendered with `context`. Any failure (a syntax error, a missing include, an
         exception while rendering: a template is code, `{{ 1/0 }}` raises) is one TemplateProblem naming
         the template that failed (the included one if it failed there), its line, and `about` if given."""
@@ -181,11 +178,11 @@ class Renderer:
             "doi": doi(paper.arxiv_id),
             "categories": list(paper.categories),
             "tags": paper.tags,
-            **({"topics": [f"[[{target}]]" for target in topics]} if topics is not None else {}),
+            **({"topics": [self.flavor.links.build(target) for target in topics]} if topics is not None else {}),
             "paper_url": paper.paper_url,
             "pdf_url": paper.pdf_url,
             "code_url": paper.code_url,
-            "digests": [f"[[{self.index_link(day, index_links)}]]" for day in paper.days],
+            "digests": [self.flavor.links.build(self.index_link(day, index_links)) for day in paper.days],
             "first_seen": paper.first_seen,
             "read": read,
             "aliases": [paper.arxiv_id, *titles.aliases],
@@ -202,7 +199,7 @@ class Renderer:
     def paper_body(self, paper: PaperRecord, index_links: Mapping[date, str]) -> str:
         """The managed part of a paper note (TemplateProblem, naming the paper, if the template fails on it)."""
         context = self._paper_context(paper, index_links)
-        return self._render(PAPER_TEMPLATE, f"on paper {paper.arxiv_id}", paper=context)
+        return self.render(PAPER_TEMPLATE, f"on paper {paper.arxiv_id}", paper=context)
 
     def _paper_context(self, paper: PaperRecord, index_links: Mapping[date, str]) -> dict[str, Any]:
         listings = [
@@ -242,7 +239,7 @@ class Renderer:
         """The managed part of a day's index note; `shared`: the note names the vault has more than once,
         linked by path."""
         context = self._digest_context(day, sections, shared)
-        return self._render(DIGEST_TEMPLATE, f"on the index note of {day}", digest=context)
+        return self.render(DIGEST_TEMPLATE, f"on the index note of {day}", digest=context)
 
     def _digest_context(
         self, day: date, sections: Sequence[tuple[Section, Sequence[IndexLine]]], shared: Container[str]
@@ -269,15 +266,4 @@ class Renderer:
         (at most QUEUE_LIST). `count` papers to read; `newest`: (link target, title, first seen)."""
         papers = [{"note": note, "title": title, "first_seen": day} for note, title, day in newest[:QUEUE_LIST]]
         queue = {"count": count, "papers": papers, "papers_folder": self.layout.papers_folder}
-        return self._render(QUEUE_TEMPLATE, "on the reading queue", queue=queue)
-
-    def topic_body(self, tag: str) -> str:
-        """A topic's note: queries of the papers with its tag, newest first (no list kept by hand)."""
-        topic = {"tag": tag, "papers_folder": self.layout.papers_folder}
-        return self._render(TOPIC_TEMPLATE, f"on the topic {tag}", topic=topic)
-
-    def queue_base(self) -> str:
-        """The reading queue as an Obsidian base (`.base`, YAML): unread papers, newest first, and by tag."""
-        return self._render(
-            QUEUE_BASE_TEMPLATE, "on the reading queue", queue={"papers_folder": self.layout.papers_folder}
-        )
+        return self.render(QUEUE_TEMPLATE, "on the reading queue", queue=queue)

@@ -3,12 +3,14 @@ and a block in the journal page of each digest's day."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from datetime import date
+from pathlib import Path, PurePosixPath
 
-from vaultsync.flavors.base import Flavor
+from vaultsync.flavors.base import Flavor, ImportRun
 from vaultsync.flavors.layout import Layout, LogseqLayout
 from vaultsync.flavors.logseq.graph import Journal, is_graph, read_config
-from vaultsync.flavors.logseq.page import LogseqPages
+from vaultsync.flavors.logseq.page import LogseqPages, with_digest_block
+from vaultsync.storage.state import JOURNAL
 from vaultsync.text import markup
 from vaultsync.text.tasks import MARKER
 from vaultsync.text.wikilinks import LOGSEQ
@@ -45,4 +47,14 @@ class Logseq(Flavor):
         return (
             "its first block of properties or its `- ## Notes` block cannot be read — repair them; imports leave"
             " the page as it is until then"
+        )
+
+    def after_digest(self, run: ImportRun, day: date, index_note: PurePosixPath, paper_count: int) -> None:
+        """Reference the digest page from the day's journal page, once: a block the user removed stays
+        removed."""
+        if self.journal is None:
+            return
+        page = self.layout.page_name(index_note)
+        run.amend(
+            JOURNAL, day.isoformat(), self.journal.path(day), lambda text: with_digest_block(text, page, paper_count)
         )

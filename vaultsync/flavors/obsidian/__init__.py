@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vaultsync.flavors.base import Flavor
+from vaultsync.flavors.base import Flavor, ImportRun
 from vaultsync.flavors.layout import Layout
 from vaultsync.flavors.obsidian.notefile import ObsidianNotes
+from vaultsync.storage.state import QUEUE, TOPIC
 from vaultsync.text import names
 from vaultsync.text.tasks import CHECKBOX
 from vaultsync.text.wikilinks import OBSIDIAN
+
+QUEUE_BASE_TEMPLATE = "queue.base.j2"
+TOPIC_TEMPLATE = "topic.md.j2"
+TOPIC_TAG = "arxiv-topic"
 
 
 class Obsidian(Flavor):
@@ -45,3 +50,17 @@ class Obsidian(Flavor):
 
     def damage(self, text: str) -> str:
         return ObsidianNotes().diagnose(text)
+
+    def after_import(self, run: ImportRun) -> None:
+        """The reading queue as a base, beside the reading-queue note; a note per keyword tag of the papers
+        (in `arXiv/Topics/<tag>.md`): queries of its papers, so the graph clusters papers by topic."""
+        papers_folder = self.layout.papers_folder
+        if run.reading_queue:
+            base = run.render(QUEUE_BASE_TEMPLATE, "on the reading queue", queue={"papers_folder": papers_folder})
+            run.keep_file(QUEUE, "base", self.layout.queue_base_path, base)
+        if run.topic_notes:
+            for tag in sorted(run.state.tags()):
+                region = run.render(
+                    TOPIC_TEMPLATE, f"on the topic {tag}", topic={"tag": tag, "papers_folder": papers_folder}
+                )
+                run.save_note(TOPIC, tag, {"topic": tag, "tags": [TOPIC_TAG]}, region, self.layout.topic_path(tag))
