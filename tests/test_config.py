@@ -11,7 +11,7 @@ import frontmatter
 import pytest
 from conftest import REPO, run_cli, vault_files
 
-from vaultsync.settings import FETCH_KEYS, KEYS, default_text, parse
+from vaultsync.settings import FETCH, SETTINGS, default_text, parse
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
 
@@ -29,9 +29,9 @@ def test_the_default_file_sets_every_key_to_its_default():
     settings = re.compile(r"# (\w+ = .*|\[tag_map\]|\[fetch\])")
     uncommented = "\n".join(line[2:] for line in text.splitlines() if settings.fullmatch(line))
     values = parse(uncommented.replace('flavor = "logseq"\n', ""), Path("x"))
-    assert values == {key: default for key, (default, _, _) in KEYS.items() if key != "flavor"} | {
+    assert values == {key: setting.default for key, setting in SETTINGS.items() if key != "flavor"} | {
         "tag_map": {"exlainability": "explainability"},
-        "fetch": {key: default for key, (default, _, _) in FETCH_KEYS.items()},
+        "fetch": {key: setting.default for key, setting in FETCH.items()},
     }
 
 
