@@ -16,7 +16,7 @@ what writes to the vault holds its one-writer lock, waiting up to the `wait` set
 - `doctor(vault, fix=False)` → Report (`fix`: repairs, holding the lock);
 - `watch(src, vault, stop=None, once=False, **settings)` → exit code (`vaultsync watch`, holding the lock);
 - `fetch(target, **fetch_settings)` → Outcome (`vaultsync fetch`);
-- `parse_digest(text)` → Digest (of Sections of Entries), or NotADigestError.
+- `parse_digest(text)` → Digest (its Section and Entry objects), or NotADigestError.
 
 Errors users can act on are ArgumentError (an argument, setting or settings file that cannot be used),
 TemplateProblem, VaultBusy, VaultMoved (`watch`: the vault's folder moved away), StateError (the state

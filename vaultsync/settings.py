@@ -1,9 +1,10 @@
-"""The vault's settings, each declared once (`Setting`: name, type, default, help, and the commands that
-take it as an option), and the settings file, `VAULT/.vaultsync/config.toml` (or `--config PATH`), that
-sets them. From the one declaration come the file's validation (`parse`), its commented template
-(`default_text`, for `vaultsync init`) and the command line's options (`vaultsync.cli`), which override
-the file. Read with the standard library's `tomllib`; an unknown key or a value of the wrong type is an
-error naming the key and the file.
+"""The vault's settings and the command line's options, each declared once (`Setting`: name, type,
+default, help, and the commands that take it as an option), and the settings file,
+`VAULT/.vaultsync/config.toml` (or `--config PATH`), that sets the settings. From the one declaration come
+the file's validation (`parse`), its commented template (`default_text`, for `vaultsync init`) and the
+commands' options (`vaultsync.cli`), which override the file: `SETTINGS` (the file's keys), `FETCH` (its
+`[fetch]` table) and `RUN` (options about one run only, which have no key). Read with the standard
+library's `tomllib`; an unknown key or a value of the wrong type is an error naming the key and the file.
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ Kind = type | tuple[type, ...]
 
 @dataclass(frozen=True)
 class Setting:
-    """One setting: its key in the settings file, the type of its value there, its default, and its help
-    (the file's comment and the option's help alike). `commands` take it as an option, spelt `flags`
-    (default: --the-key), with `metavar` and, for numbers, the least value `minimum`; `choices` are offered
-    by shell completion."""
+    """One setting (or, in `RUN`, one option about one run): its key in the settings file, the type of its
+    value there, its default, and its help (the file's comment and the option's help alike). `commands`
+    take it as an option, spelt `flags` (default: --the-key), with `metavar` and, for numbers, the least
+    value `minimum` (checked on the command line only); `choices` are offered by shell completion."""
 
     name: str
     kind: Kind
@@ -159,6 +160,7 @@ RUN = _declare(
     Setting("once", bool, False, "Catch up on new or changed digests, then exit (1 if an import failed). A digest"
             " still being written is waited for at most the settle window plus 3 more (at least 5 s), then skipped"
             " with a warning: the next run takes it.", ("watch",)),
+    Setting("name", str, "vaultsync", "Service name.", ("service",), metavar="NAME"),
     Setting("config", str, None, "Settings file (default: VAULT/.vaultsync/config.toml).",
             (*IMPORTING, "fetch", "service"), metavar="PATH"),
     Setting("timeout", (int, float), 30.0, "Give up on a silent server.", ("fetch",), metavar="SECONDS",
@@ -170,10 +172,9 @@ RUN = _declare(
     Setting("fix", bool, False, "Repair what can be repaired without touching your text: a damaged, outdated or"
             " missing state store is set aside and rebuilt from the notes (as an import does), moved and deleted"
             " notes are recorded, broken or ambiguous index links re-linked.", ("doctor",)),
-    Setting("name", str, "vaultsync", "Service name.", ("service",), metavar="NAME"),
-    Setting("fetch", bool, False, "Instead: run `vaultsync fetch VAULT` daily after arXiv's refresh (midnight US"
+    Setting("daily_fetch", bool, False, "Instead: run `vaultsync fetch VAULT` daily after arXiv's refresh (midnight US"
             " Eastern), a random delay later (VAULT's settings name the source and the [fetch] categories).",
-            ("service",)),
+            ("service",), flags=("--fetch",)),
     Setting("timer", bool, False, "With --fetch, systemd: print the .timer instead.", ("service",)),
 )  # fmt: skip
 FILE = Path(STATE_DIR, "config.toml")

@@ -1,5 +1,6 @@
 """`vaultsync fetch`: the day's arXiv feed over HTTP, written as a digest file (the imperative shell
-around `feed`).
+around `feed`). `fetch` is the command's promise (a vault's `source` folder and `[fetch]` table, the
+arguments over them); `fetch_into` does the fetch.
 
 One request per fetch (plus bounded retries on 429 and 5xx, honouring `Retry-After`), with a User-Agent
 naming vaultsync and a timeout. The feed's `ETag` and `Last-Modified` are remembered per feed URL in

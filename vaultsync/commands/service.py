@@ -147,18 +147,18 @@ def definition(
     arguments: list[str],
     name: str = "vaultsync",
     config: str | os.PathLike[str] | None = None,
-    fetch: bool = False,
+    daily_fetch: bool = False,
     timer: bool = False,
 ) -> tuple[str, str]:
     """The definition `vaultsync service KIND ARGUMENTS` prints (ARGUMENTS: `[SRC] VAULT [-- WATCH
-    OPTIONS]`; with `fetch`, VAULT alone and `fetch` options; `timer`: systemd's .timer of the fetch), and
+    OPTIONS]`; with `daily_fetch`, VAULT alone and `fetch` options; `timer`: systemd's .timer of it), and
     how to install it. Raises ArgumentError for what the service could not run with."""
     if kind not in KINDS:
         raise ArgumentError(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
     split = next((index for index, item in enumerate(arguments) if item.startswith("-")), len(arguments))
     paths = [Path(item).expanduser().absolute() for item in arguments[:split]]
     file = Path(config).absolute() if config is not None else None
-    if fetch or timer:
+    if daily_fetch or timer:
         return _fetch_definition(kind, paths, arguments[split:], f"{name}-fetch", config, timer)
     if len(paths) not in (1, 2):
         raise ArgumentError("give SRC and VAULT, or VAULT alone when its settings name the source")
