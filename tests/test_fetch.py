@@ -26,10 +26,10 @@ import frontmatter
 import pytest
 from conftest import REPO, new_graph, parse, run_cli, vault_files
 from test_watch import Daemon
-from vaultsync.commands.service import local_fetch_time
 
 from vaultsync import parse_digest
 from vaultsync.commands import feed
+from vaultsync.commands.service import local_fetch_time
 from vaultsync.flavors.logseq.page import LogseqPages
 from vaultsync.model import Section
 from vaultsync.pipeline.reader import decode

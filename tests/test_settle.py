@@ -12,8 +12,8 @@ import pytest
 from conftest import run_cli
 from hypothesis import given
 from hypothesis import strategies as st
-from vaultsync.commands.service import launchd_plist, systemd_unit
 
+from vaultsync.commands.service import launchd_plist, systemd_unit
 from vaultsync.daemon.settle import Settler
 from vaultsync.pipeline.sources import find_digests, is_digest
 
