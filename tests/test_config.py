@@ -9,9 +9,11 @@ from pathlib import Path
 
 import frontmatter
 import pytest
+import typer
 from conftest import REPO, run_cli, vault_files
 
-from vaultsync.settings import FETCH_KEYS, KEYS, default_text, parse
+from vaultsync.cli import app
+from vaultsync.settings import FETCH, RUN, SETTINGS, ConfigError, default_text, parse
 
 EXAMPLE = REPO / "examples" / "digests" / "2024-01-18.md"
 
@@ -29,9 +31,9 @@ def test_the_default_file_sets_every_key_to_its_default():
     settings = re.compile(r"# (\w+ = .*|\[tag_map\]|\[fetch\])")
     uncommented = "\n".join(line[2:] for line in text.splitlines() if settings.fullmatch(line))
     values = parse(uncommented.replace('flavor = "logseq"\n', ""), Path("x"))
-    assert values == {key: default for key, (default, _, _) in KEYS.items() if key != "flavor"} | {
+    assert values == {key: setting.default for key, setting in SETTINGS.items() if key != "flavor"} | {
         "tag_map": {"exlainability": "explainability"},
-        "fetch": {key: default for key, (default, _, _) in FETCH_KEYS.items()},
+        "fetch": {key: setting.default for key, setting in FETCH.items()},
     }
 
 
@@ -117,3 +119,40 @@ def test_a_vault_whose_settings_name_the_source_is_all_the_commands_need(tmp_pat
     settings_file(vault, 'source = "../digests"\n')  # relative to the vault
     (tmp_path / "digests").mkdir()
     assert run_cli("import", vault, check=True).stdout == "Nothing to import: no digests found.\n"
+
+
+def test_every_option_and_key_comes_from_its_one_declaration():
+    """Each setting is a key of the settings file, checked by its declared type, and the option of each command
+    its declaration names, with its flags and help; no command has an option declared anywhere else."""
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    wrong = {str: 1, bool: "yes", int: "many", float: "long", list: "x", dict: 1}
+    for table, where in ((SETTINGS, ""), (FETCH, "[fetch]\n")):
+        for name, setting in table.items():
+            parsed = parse(where + tomli_w(name, setting.default), Path("f"))
+            assert (parsed["fetch"] if where else parsed)[name] == setting.default, name
+            kind = setting.kind[0] if isinstance(setting.kind, tuple) else setting.kind
+            with pytest.raises(ConfigError, match=f"{'fetch.' if where else ''}{name} must be"):
+                parse(where + tomli_w(name, wrong[kind]), Path("f"))
+    declared = {(command, setting.name) for table in (SETTINGS, FETCH, RUN) for setting in table.values()
+                for command in setting.commands}  # fmt: skip
+    options = {(name, param.name) for name, command in commands.items() for param in command.params}
+    assert {(name, param) for name, param in options if param != "help"} - arguments() == declared
+    for table in (SETTINGS, FETCH, RUN):
+        for setting in table.values():
+            for command in setting.commands:
+                [param] = [param for param in commands[command].params if param.name == setting.name]
+                assert param.help == setting.help and setting.option_flags[0].split("/")[0] in param.opts
+    assert not set(SETTINGS) & set(RUN) and not set(FETCH) & (set(SETTINGS) | set(RUN))
+
+
+def arguments() -> set[tuple[str, str]]:
+    """The commands' arguments (SRC, VAULT…): no options."""
+    commands = typer.main.get_command(app).commands  # type: ignore[attr-defined]
+    return {(name, p.name) for name, c in commands.items() for p in c.params if p.param_type_name == "argument"}
+
+
+def tomli_w(key: str, value: object) -> str:
+    """`key = value` as TOML (a table for a dict)."""
+    if isinstance(value, dict):
+        return f"[{key}]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in value.items())
+    return f"{key} = {json.dumps(value)}\n"

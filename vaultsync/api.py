@@ -8,7 +8,8 @@ for (or refuses to run beside) a `watch` or another import.
     print(summary.describe())
 
 `plan` then `run` are the same in two steps, for callers that want to know the digests first (the
-command line, for its progress bar).
+command line, for its progress bar). `load_options` (the settings), `existing_vault`, `source` and
+`writer` (the lock) are the promises the other commands keep too (`commands`, `daemon`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from vaultsync.pipeline.render import Renderer, TemplateProblem
 from vaultsync.pipeline.run import Options
 from vaultsync.pipeline.run import import_digests as _import
 from vaultsync.pipeline.sources import file_kind, find_digests, subfolder_notice
-from vaultsync.settings import KEYS, ConfigError
+from vaultsync.settings import SETTINGS, ConfigError
 from vaultsync.settings import load as load_file
 from vaultsync.storage import lock
 from vaultsync.storage.vault import STATE_DIR
@@ -51,16 +52,31 @@ def check_vault(vault: Path) -> None:
         raise ArgumentError(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
 
 
-def settings(vault: Path, config: Path | None = None, **given: Any) -> dict[str, Any]:
-    """The settings for `vault`: its settings file (or `config`), with the `given` values (None: not
-    given) over them. `templates` and `source` from the file are relative to the vault."""
-    unknown = given.keys() - KEYS.keys()
+def existing_vault(vault: Path) -> None:
+    """A vault that is there, for the commands that only read or repair it (`status`, `doctor`)."""
+    try:
+        mode = vault.stat().st_mode
+    except OSError:
+        raise ArgumentError(f"{vault} does not exist — give the vault's folder") from None
+    if not stat.S_ISDIR(mode):
+        raise ArgumentError(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
+
+
+def load_options(
+    vault: str | os.PathLike[str], config: str | os.PathLike[str] | None = None, **given: Any
+) -> dict[str, Any]:
+    """The settings for `vault`, by their config.toml names: its settings file (or `config`), with the
+    `given` values (None: not given) over them, as options override it on the command line. `templates`
+    and `source` from the file are relative to the vault. Raises ArgumentError."""
+    root = Path(vault).expanduser()
+    file = Path(config).expanduser() if config is not None else None
+    unknown = given.keys() - SETTINGS.keys()
     if unknown:
-        raise ArgumentError(f"unknown setting {', '.join(sorted(unknown))} — known: {', '.join(KEYS)}")
-    if config is not None and not config.is_file():
+        raise ArgumentError(f"unknown setting {', '.join(sorted(unknown))} — known: {', '.join(SETTINGS)}")
+    if file is not None and not file.is_file():
         raise ArgumentError(f"--config {config} does not exist — give the settings file, or leave --config out")
     try:
-        values = load_file(vault, config).values
+        values = load_file(root, file).values
     except ConfigError as error:
         raise ArgumentError(f"{error} — fix the file, or see the README's Configuration section") from None
     if given.get("quiet") and given.get("verbose"):
@@ -71,7 +87,7 @@ def settings(vault: Path, config: Path | None = None, **given: Any) -> dict[str,
             merged[other] = False
     for key in ("templates", "source"):
         if given.get(key) is None and merged[key]:
-            merged[key] = vault / Path(merged[key]).expanduser()
+            merged[key] = root / Path(merged[key]).expanduser()
     return merged
 
 
@@ -95,7 +111,7 @@ def source(src: Path | None, vault: Path, values: dict[str, Any]) -> Path:
 
 
 def options(vault: Path, values: dict[str, Any]) -> tuple[Options, bool]:
-    """The import options from `settings(…)`, and whether a template of the user's replaces a default.
+    """The import options from `load_options(…)`, and whether a template of the user's replaces a default.
     Raises ArgumentError for a bad layout or flavor, TemplateProblem for a template that does not load."""
     templates = Path(values["templates"]) if values["templates"] else None
     if templates is not None and not templates.is_dir():
@@ -164,7 +180,7 @@ def plan(
     by their config.toml name, over the file's. Raises ArgumentError or TemplateProblem."""
     root = Path(vault).expanduser()
     check_vault(root)
-    values = settings(root, Path(config).expanduser() if config is not None else None, **given)
+    values = load_options(root, config, **given)
     folder = source(Path(src).expanduser() if src is not None else None, root, values)
     built, customized = options(root, values)
     built = replace(built, day=day, dry_run=dry_run, force=force, restore_deleted=restore_deleted)
@@ -205,15 +221,24 @@ def run(
 
 
 @contextmanager
-def writer(vault: Path, command: str, wait: float, on_wait: Callable[[str], None] | None = None) -> Iterator[lock.Held]:
-    """Hold the vault's one-writer lock for `command` (see `lock.hold`: VaultBusy past `wait` seconds); a
-    vault folder or lock that cannot be created is an ArgumentError."""
+def writer(
+    vault: Path,
+    command: str,
+    wait: float,
+    on_wait: Callable[[str], None] | None = None,
+    on_take_over: Callable[[str], None] | None = None,
+) -> Iterator[lock.Held]:
+    """Hold the vault's one-writer lock for `command` (see `lock.hold`: VaultBusy past `wait` seconds;
+    `on_wait` is told who holds it, `on_take_over` who stopped without releasing it); a vault folder or
+    lock that cannot be created is an ArgumentError."""
     with ExitStack() as stack:
         try:
             held = stack.enter_context(lock.hold(vault, command, wait, on_wait))
         except OSError as error:
             reason = error.strerror or error
             raise ArgumentError(f"{vault}: cannot create the vault folder or its lock ({reason})") from None
+        if held.left_behind and on_take_over:
+            on_take_over(f"{held.left_behind.describe()} stopped without releasing {vault}")
         yield held
 
 

@@ -1,4 +1,5 @@
-"""The `vaultsync` command: parses options, calls the library, prints the outcome.
+"""The `vaultsync` command: parses options, calls the library (`api`, `commands`, `daemon`), prints the
+outcome. Every option comes from its one declaration in `settings` (`_options`).
 
 Exit codes: 0 done; 1 some file or note failed (the rest was imported); 2 bad usage (missing SRC,
 SRC neither a file nor a folder, VAULT is a file or, for status and doctor, missing, a template that does not
@@ -9,18 +10,15 @@ interrupted by Ctrl-C.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
-import logging
-import logging.handlers
-import random
-import shutil
-import stat
 import sys
 import threading
 import traceback
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from datetime import date, datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -29,19 +27,12 @@ from typer.core import TyperArgument, TyperCommand
 
 from vaultsync import api
 from vaultsync._version import __version__
-from vaultsync.commands import service
-from vaultsync.flavors import FLAVORS, KINDS, resolve
-from vaultsync.flavors.layout import Layout
-from vaultsync.flavors.logseq.graph import CONFIG, ConfigNotEdited, hide_property
-from vaultsync.flavors.logseq.page import CHECKSUM_KEY
-from vaultsync.pipeline.render import TemplateProblem, default_templates
-from vaultsync.pipeline.run import Options
-from vaultsync.pipeline.sources import file_kind
-from vaultsync.settings import FILE as CONFIG_FILE
-from vaultsync.settings import default_text as default_settings
+from vaultsync.commands import init, service
+from vaultsync.flavors.logseq.graph import ConfigNotEdited
+from vaultsync.pipeline.render import TemplateProblem
+from vaultsync.settings import FETCH, RUN, SETTINGS, Setting
 from vaultsync.storage import lock
 from vaultsync.storage.state import StateError
-from vaultsync.storage.vault import STATE_DIR
 from vaultsync.summary import Summary
 from vaultsync.text.words import count
 
@@ -75,6 +66,43 @@ def _completing(values: tuple[str, ...]) -> Any:
     return lambda incomplete: [value for value in values if value.startswith(incomplete)]
 
 
+def _option(setting: Setting, default: Any) -> Any:
+    """The option of `setting`, as its declaration says, with its `default` (None: the settings file's)."""
+    kind = float if isinstance(setting.kind, tuple) else {bool: bool, int: int, list: list[str]}.get(setting.kind, str)
+    details = {"metavar": setting.metavar, "min": setting.minimum, "help": setting.help}
+    details["autocompletion"] = _completing(setting.choices) if setting.choices else None
+    return Annotated[kind if default is not None else kind | None, typer.Option(*setting.option_flags, **details)]
+
+
+def _options(command: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options `command` takes, each from its one declaration (like sqlite-utils' shared option
+    decorators): those about one run (`settings.RUN`), then the settings (None: not given, the settings
+    file's value). They follow the function's own parameters (its arguments); it gets them as `given`."""
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        taken = [(setting, setting.default) for setting in RUN.values() if command in setting.commands]
+        taken += [
+            (setting, None) for table in (SETTINGS, FETCH) for setting in table.values() if command in setting.commands
+        ]
+        signature = inspect.signature(function, eval_str=True)
+        own = [parameter for name, parameter in signature.parameters.items() if name != "given"]
+        kind = inspect.Parameter.KEYWORD_ONLY
+        added = [
+            inspect.Parameter(setting.name, kind, default=value, annotation=_option(setting, value))
+            for setting, value in taken
+        ]
+
+        @functools.wraps(function)
+        def with_given(*args: Any, **kwargs: Any) -> None:
+            function(*args, given={setting.name: kwargs.pop(setting.name, value) for setting, value in taken}, **kwargs)
+
+        with_given.__signature__ = signature.replace(parameters=[*own, *added])  # type: ignore[attr-defined]
+        with_given.__annotations__ = {parameter.name: parameter.annotation for parameter in [*own, *added]}
+        return with_given
+
+    return decorate
+
+
 app = typer.Typer(
     help="Turn arXiv-daily digests into notes in an Obsidian vault or a Logseq graph: one note per paper, one"
     " index note per day.",
@@ -84,7 +112,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-# Option sets shared by the commands that import (defined once, used by `import` and `watch`).
+# The arguments (the options are declared in `settings`).
 SrcVault = Annotated[
     list[Path],
     typer.Argument(
@@ -94,60 +122,7 @@ SrcVault = Annotated[
         show_default=False,
     ),
 ]
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Write nothing; print what would be created or updated.")]
-JsonOut = Annotated[bool, typer.Option("--json", help="Print a machine-readable summary on stdout.")]
-Quiet = Annotated[bool | None, typer.Option("--quiet", "-q", help="Print only errors.")]
-Verbose = Annotated[bool | None, typer.Option("--verbose", "-v", help="Print every note written, and tracebacks.")]
-Config = Annotated[
-    Path | None,
-    typer.Option("--config", metavar="PATH", help="Settings file (default: VAULT/.vaultsync/config.toml)."),
-]
-DigestDate = Annotated[
-    str | None,
-    typer.Option("--date", metavar="YYYY-MM-DD", help="Date of digests whose file name has none (else: file time)."),
-]
-Templates = Annotated[
-    Path | None,
-    typer.Option("--templates", metavar="DIR", help="Folder of templates overriding the defaults file by file."),
-]
-Force = Annotated[
-    bool,
-    typer.Option(
-        "--force",
-        help="Regenerate managed regions you edited (index notes keep their ticks, not your lines in them).",
-    ),
-]
-RestoreDeleted = Annotated[bool, typer.Option("--restore-deleted", help="Re-create notes you deleted.")]
-PapersFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of paper notes.")]
-DigestsFolder = Annotated[str | None, typer.Option(metavar="FOLDER", help="Vault folder of daily index notes.")]
-PaperName = Annotated[
-    str | None, typer.Option(metavar="PATTERN", help="Paper note name: {title}, {arxiv_id}, {category}.")
-]
-DigestName = Annotated[str | None, typer.Option(metavar="PATTERN", help="Index note name; must contain {date}.")]
-FlavorOption = Annotated[
-    str | None,
-    typer.Option(
-        "--flavor",
-        metavar="auto|obsidian|logseq",
-        autocompletion=_completing(("auto", *FLAVORS)),
-        help="Write an Obsidian vault or a Logseq graph (auto: Logseq if VAULT has logseq/config.edn).",
-    ),
-]
-Recursive = Annotated[
-    bool | None, typer.Option("--recursive/--no-recursive", "-r", help="Also digests in sub-folders (not hidden ones).")
-]
-Jobs = Annotated[
-    int | None,
-    typer.Option(
-        "--jobs", "-j", metavar="N", help="Processes to use: 2 or more parse digests ahead on other cores (1: none)."
-    ),
-]
-Wait = Annotated[
-    float | None,
-    typer.Option(
-        "--wait", metavar="SECONDS", min=0, help="How long to wait while another vaultsync writes to VAULT (exit 3)."
-    ),
-]
+Vault = Annotated[Path, typer.Argument(help="The vault folder.")]
 
 
 def _fail(message: str, code: int = EXIT_USAGE) -> NoReturn:
@@ -172,81 +147,20 @@ def _main(
 
 
 @app.command("import", cls=_Command, short_help="Import digests once: paper notes and daily index notes.")
-def import_command(
-    paths: SrcVault,
-    dry_run: DryRun = False,
-    json_out: JsonOut = False,
-    quiet: Quiet = None,
-    verbose: Verbose = None,
-    day: DigestDate = None,
-    recursive: Recursive = None,
-    wait: Wait = None,
-    jobs: Jobs = None,
-    flavor: FlavorOption = None,
-    config: Config = None,
-    templates: Templates = None,
-    force: Force = False,
-    restore_deleted: RestoreDeleted = False,
-    papers_folder: PapersFolder = None,
-    digests_folder: DigestsFolder = None,
-    paper_name: PaperName = None,
-    digest_name: DigestName = None,
-) -> None:
+@_options("import")
+def import_command(paths: SrcVault, *, given: dict[str, Any]) -> None:
     """Import digests once: create or update paper notes and daily index notes.
 
     Example: vaultsync import ~/arxiv-daily/rss ~/Notes --dry-run
     """
-    given = dict(quiet=quiet, verbose=verbose, recursive=recursive, wait=wait, flavor=flavor, templates=templates)
-    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name, jobs=jobs)
     src, vault = _src_vault(paths)
-    try:
-        fallback_day = date.fromisoformat(day) if day else None
-    except ValueError:
-        _fail(f"--date {day!r} is not a date like 2024-01-18")
-    with _import_errors(verbose):
-        planned = api.plan(
-            src, vault, config=config, day=fallback_day, dry_run=dry_run, force=force, restore_deleted=restore_deleted,
-            digest_name=digest_name, **given,
-        )  # fmt: skip
-        quiet, verbose = planned.settings["quiet"], planned.settings["verbose"]
-        summary = _run_import(planned, show_progress=not (quiet or json_out))
-    _report(summary, dry_run=dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
-    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+    given["day"] = _date(given["day"])
+    _import(src, vault, given)
 
 
 @app.command("watch", cls=_Command, short_help="Import each new or changed digest as soon as it is complete.")
-def watch_command(
-    paths: SrcVault,
-    settle: Annotated[
-        float | None, typer.Option(metavar="SECONDS", min=0, help="Import a file once unchanged for this long.")
-    ] = None,
-    recursive: Recursive = None,
-    poll: Annotated[
-        bool | None,
-        typer.Option("--poll/--no-poll", help="Look for changes by polling (network drives, WSL, Docker volumes)."),
-    ] = None,
-    poll_interval: Annotated[float | None, typer.Option(metavar="SECONDS", min=0.1, help="Time between polls.")] = None,
-    once: Annotated[
-        bool,
-        typer.Option(
-            "--once",
-            help="Catch up on new or changed digests, then exit (1 if an import failed). A digest still being"
-            " written is waited for at most the settle window plus 3 more (at least 5 s), then skipped with a"
-            " warning: the next run takes it.",
-        ),
-    ] = False,
-    wait: Wait = None,
-    flavor: FlavorOption = None,
-    config: Config = None,
-    log_file: Annotated[Path | None, typer.Option(metavar="PATH", help="Also append the log to this file.")] = None,
-    quiet: Annotated[bool | None, typer.Option("--quiet", "-q", help="Log only warnings and errors.")] = None,
-    verbose: Annotated[bool | None, typer.Option("--verbose", "-v", help="Log every file event too.")] = None,
-    templates: Templates = None,
-    papers_folder: PapersFolder = None,
-    digests_folder: DigestsFolder = None,
-    paper_name: PaperName = None,
-    digest_name: DigestName = None,
-) -> None:
+@_options("watch")
+def watch_command(paths: SrcVault, *, given: dict[str, Any]) -> None:
     """Import every new or changed digest, then each one that lands in SRC as soon as it is complete.
 
     Runs until stopped (Ctrl-C or SIGTERM: the file in hand is finished, exit 0), or until VAULT is moved,
@@ -254,37 +168,21 @@ def watch_command(
 
     Example: vaultsync watch ~/arxiv-daily/rss ~/Notes --log-file ~/watch.log
     """
-    from vaultsync.daemon.watch import WatchOptions, stop_on_signals, watch
+    from vaultsync.daemon.watch import configure_logging, prepare, stop_on_signals  # watchdog: only for `watch`
 
-    given = dict(settle=settle, recursive=recursive, poll=poll, poll_interval=poll_interval, wait=wait)
-    given |= dict(flavor=flavor, log_file=log_file, quiet=quiet, verbose=verbose, templates=templates)
-    given |= dict(papers_folder=papers_folder, digests_folder=digests_folder, paper_name=paper_name)
-    src, vault, settings = _locate(paths, config, digest_name=digest_name, **given)
-    options = _options(vault, settings)
-    settings_for_watch = WatchOptions(
-        settle=settings["settle"],
-        recursive=settings["recursive"],
-        poll=settings["poll"],
-        poll_interval=settings["poll_interval"],
-        once=once,
-        patterns=options.patterns,
-    )
-    log_to = Path(settings["log_file"]).expanduser() if settings["log_file"] else None
-    _configure_logging(settings["verbose"], settings["quiet"], log_to)
+    src, vault = _src_vault(paths)
     stop = threading.Event()
-    with stop_on_signals(stop), _writer(vault, "watch", settings["wait"]) as held:
-        try:
-            code = watch(src, vault, options, settings_for_watch, stop, held)
-        except lock.VaultMoved as error:
-            _fail(str(error), EXIT_VAULT_MOVED)
-        except Exception as error:
-            if settings["verbose"]:
-                traceback.print_exc()
-            _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
+    with _errors(given):
+        planned = prepare(src, vault, **given)
+        given["verbose"] = planned.settings["verbose"]
+        configure_logging(planned.settings)
+        with stop_on_signals(stop):
+            code = planned.run(stop, _waiting, _taking_over)
     raise typer.Exit(code)
 
 
 @app.command("fetch", cls=_Command, short_help="Write today's digest from arXiv's RSS feed.")
+@_options("fetch")
 def fetch_command(
     target: Annotated[
         Path,
@@ -294,31 +192,8 @@ def fetch_command(
             " and a [fetch] table.",
         ),
     ],
-    category: Annotated[
-        list[str] | None,
-        typer.Option("--category", metavar="CAT", help="arXiv category, repeatable (cs.CV); one request for all."),
-    ] = None,
-    keyword: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--keyword",
-            metavar="WORD",
-            help="Section keyword, repeatable, in order: a paper goes under the first found in its title, else"
-            " in its abstract; papers matching none are left out. None: a section per primary category.",
-        ),
-    ] = None,
-    updated: Annotated[
-        bool | None, typer.Option("--updated/--no-updated", help="Also list new versions of papers (UPDATED).")
-    ] = None,
-    feed_url: Annotated[
-        str | None, typer.Option(metavar="URL", help="The feed's base URL (default https://rss.arxiv.org/rss/).")
-    ] = None,
-    timeout: Annotated[float, typer.Option(metavar="SECONDS", min=0.1, help="Give up on a silent server.")] = 30.0,
-    import_to: Annotated[
-        Path | None, typer.Option("--import", metavar="VAULT", help="Import the digest into VAULT right after.")
-    ] = None,
-    quiet: Quiet = None,
-    config: Config = None,
+    *,
+    given: dict[str, Any],
 ) -> None:
     """Write the day's digest, OUT_DIR/YYYY-MM-DD.md, from arXiv's RSS feed, in the format `import` reads.
 
@@ -327,50 +202,21 @@ def fetch_command(
 
     Example: vaultsync fetch ~/arxiv-daily --category cs.CV --keyword diffusion
     """
-    from vaultsync.commands.fetch import FetchError, fetch, options_from
+    from vaultsync.commands.fetch import FetchError, fetch  # feedparser: only for `fetch`
 
-    settings: dict[str, Any] = {}
-    out_dir = target
-    if config is not None or (target / CONFIG_FILE).is_file():  # a vault: the folder and the feed from its settings
-        settings = _settings(target, config)
-        if not settings["source"]:
-            _fail(f"{target} has no `source` setting — give the folder to write into, or set `source` in it")
-        out_dir = Path(settings["source"])
-    given = dict(categories=category, keywords=keyword, updated=updated, feed_url=feed_url, timeout=timeout)
-    options = options_from(settings.get("fetch", {}), given)
-    if not options.categories:
-        _fail("no category — give --category cs.CV (repeatable), or set categories in the vault's [fetch] table")
-    if out_dir.exists() and not out_dir.is_dir():
-        _fail(f"{out_dir} is not a folder — give the folder to write the digest into")
-    try:
-        outcome = fetch(out_dir, options)
-    except FetchError as error:
-        _fail(str(error), EXIT_FAILED)
-    except OSError as error:
-        _fail(f"{out_dir}: cannot write the digest ({error.strerror or error}) — check the folder", EXIT_FAILED)
+    quiet, import_to = given.pop("quiet"), given.pop("import_to")
+    with _errors(None, failed=(FetchError,)):
+        outcome = fetch(target, **given)
     if not quiet:
-        typer.echo(outcome.describe(options.url))
+        typer.echo(outcome.describe())
     if import_to is not None and outcome.path is not None:
-        import_command([outcome.path, import_to], quiet=quiet)
+        _import(outcome.path, Path(import_to), {"quiet": quiet})
 
 
 @app.command("init", cls=_Command, short_help="Write a settings file and the default templates, to edit.")
+@_options("init")
 def init_command(
-    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")],
-    flavor: FlavorOption = None,
-    source: Annotated[
-        Path | None,
-        typer.Option(
-            metavar="SRC", help="The folder the digests land in: then `import`, `watch`, `service` need only VAULT."
-        ),
-    ] = None,
-    hide_stamp: Annotated[
-        bool,
-        typer.Option(
-            "--hide-stamp",
-            help="Logseq: add vaultsync's own `vaultsync::` property to :block-hidden-properties in logseq/config.edn.",
-        ),
-    ] = False,
+    vault: Annotated[Path, typer.Argument(help="The vault folder (created if missing).")], *, given: dict[str, Any]
 ) -> None:
     """Write a commented settings file and the default templates into VAULT/.vaultsync/, to edit.
 
@@ -379,44 +225,15 @@ def init_command(
 
     Example: vaultsync init ~/Notes --source ~/arxiv-daily/rss
     """
-    _check_vault(vault)
-    if source is not None and not source.expanduser().is_dir():
-        _fail(f"--source {source} is not a folder — give the folder the digests land in")
-    try:
-        chosen, reason = resolve(flavor or "auto", vault, Layout())
-    except ValueError as error:
-        _fail(str(error))
-    if hide_stamp and chosen.name != "logseq":
-        _fail("--hide-stamp is for Logseq graphs (with logseq/config.edn): an Obsidian note's stamp is a comment")
-    folder = vault / STATE_DIR
-    where = str(source.expanduser().absolute()) if source else ""
-    files = {folder / "config.toml": default_settings(chosen.name, where)}
-    defaults = default_templates() / chosen.templates
-    files |= {folder / "templates" / template.name: template.read_text() for template in sorted(defaults.glob("*.j2"))}
-    typer.echo(f"{KINDS[chosen.name]} ({reason})")
-    for path, text in files.items():
-        if path.exists():
-            hint = f' — set source = "{where}" in it yourself' if where and path.name == "config.toml" else ""
-            typer.echo(f"kept (it exists): {path}{hint}")
-            continue
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
-        typer.echo(f"written: {path}")
-    typer.echo("Edit them; `import` and `watch` use them from now on (command-line options still win).")
-    if hide_stamp:
-        try:
-            added = hide_property(vault, CHECKSUM_KEY)
-        except ConfigNotEdited as error:
-            _fail(str(error), EXIT_FAILED)
-        where = vault / CONFIG
-        typer.echo(f"{'hidden' if added else 'already hidden'}: :{CHECKSUM_KEY} in :block-hidden-properties of {where}")
+    with _errors(None):
+        typer.echo(init.init(vault, **given).describe())
+        if given["hide_stamp"]:
+            typer.echo(init.hide_stamp(vault))
 
 
 @app.command("status", cls=_Command, short_help="Show what is in the vault.")
-def status_command(
-    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
-    json_out: JsonOut = False,
-) -> None:
+@_options("status")
+def status_command(vault: Vault, *, given: dict[str, Any]) -> None:
     """Show what is in the vault: papers, digests, the reading queue, tags, notes kept or deleted.
 
     Exit 1, with one line saying so, if the state store is damaged, outdated or missing (the next import
@@ -426,57 +243,34 @@ def status_command(
     """
     from vaultsync.commands.status import status
 
-    _existing_vault(vault)
-    try:
+    with _errors(None):
         result = status(vault)
-    except StateError as error:
-        _fail(str(error), EXIT_FAILED)
-    if result is None:
-        _fail(f"{vault}: nothing imported here yet — run `vaultsync import SRC {vault}` first")
     for message in result.warnings:
         typer.echo(f"Warning: {message}", err=True)
-    if json_out:
-        typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
-    else:
-        typer.echo(result.describe(vault))
+    json_out = json.dumps(result.to_json(), indent=2, ensure_ascii=False)
+    typer.echo(json_out if given["json_out"] else result.describe(vault))
 
 
 @app.command("doctor", cls=_Command, short_help="Check the vault against the vault contract.")
-def doctor_command(
-    vault: Annotated[Path, typer.Argument(help="The vault folder.")],
-    fix: Annotated[
-        bool,
-        typer.Option(
-            "--fix",
-            help="Repair what can be repaired without touching your text: a damaged, outdated or missing state"
-            " store is set aside and rebuilt from the notes (as an import does), moved and deleted notes are"
-            " recorded, broken or ambiguous index links re-linked.",
-        ),
-    ] = False,
-) -> None:
+@_options("doctor")
+def doctor_command(vault: Vault, *, given: dict[str, Any]) -> None:
     """Check the vault against the vault contract; exit 0 if healthy, 1 if problems remain.
 
     Example: vaultsync doctor ~/Notes --fix
     """
-    from vaultsync.commands.doctor import doctor
+    from vaultsync.commands.checkup import doctor
 
-    _existing_vault(vault)
-    with _writer(vault, "doctor", 10, enabled=fix):
-        try:
-            report = doctor(vault, fix=fix)
-        except StateError as error:
-            _fail(str(error), EXIT_FAILED)
-    for message in report.fixed:
-        typer.echo(f"fixed: {message}")
-    for message in report.problems:
-        typer.echo(f"problem: {message}")
-    for message in report.warnings:
-        typer.echo(f"warning: {message}")
+    with _errors(None):
+        report = doctor(vault, given["fix"], on_wait=_waiting, on_take_over=_taking_over)
+    for kind, messages in (("fixed", report.fixed), ("problem", report.problems), ("warning", report.warnings)):
+        for message in messages:
+            typer.echo(f"{kind}: {message}")
     typer.echo("healthy" if report.healthy else f"{count(len(report.problems), 'problem')} remain")
     raise typer.Exit(EXIT_OK if report.healthy else EXIT_FAILED)
 
 
 @app.command("service", cls=_Command, short_help="Print a systemd or launchd service that runs `watch`.")
+@_options("service")
 def service_command(
     kind: Annotated[
         str,
@@ -494,86 +288,17 @@ def service_command(
             show_default=False,
         ),
     ],
-    name: Annotated[str, typer.Option(metavar="NAME", help="Service name.")] = "vaultsync",
-    config: Config = None,
-    fetch: Annotated[
-        bool,
-        typer.Option(
-            "--fetch",
-            help="Instead: run `vaultsync fetch VAULT` daily after arXiv's refresh (midnight US Eastern), a"
-            " random delay later (VAULT's settings name the source and the [fetch] categories).",
-        ),
-    ] = False,
-    timer: Annotated[bool, typer.Option("--timer", help="With --fetch, systemd: print the .timer instead.")] = False,
+    *,
+    given: dict[str, Any],
 ) -> None:
     """Print a service definition that runs `vaultsync watch` for the vault at login and keeps it running.
 
     Example: vaultsync service systemd ~/Notes -- --settle 5 > vaultsync.service
     """
-    if kind not in service.KINDS:
-        _fail(f"{kind!r} is not a kind of service — give systemd (Linux) or launchd (macOS)")
-    split = next((index for index, item in enumerate(arguments) if item.startswith("-")), len(arguments))
-    paths = [Path(item).expanduser().absolute() for item in arguments[:split]]
-    if fetch or timer:
-        _fetch_service(kind, paths, arguments[split:], f"{name}-fetch", config, timer)
-        return
-    src, vault, _ = _locate(paths, config)
-    if not src.is_dir():
-        _fail(f"{src} is not a folder — give the folder the digests land in")
-    executable = shutil.which("vaultsync") or sys.argv[0]
-    command = [str(Path(executable).absolute()), "watch", *map(str, paths)]
-    command += ["--config", str(config.absolute())] if config else []
-    command += arguments[split:]
-    if kind == "systemd":
-        text = service.systemd_unit(command, f"vaultsync: import arXiv digests from {src} into {vault}")
-    else:
-        log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
-        text = service.launchd_plist(command, f"org.vaultsync.{name}", log_file)
+    with _errors(None):
+        text, steps = service.definition(kind, arguments, **given)
     typer.echo(text, nl=False)
-    typer.echo(service.install_steps(kind, name), err=True)
-
-
-def _fetch_service(
-    kind: str, paths: list[Path], options: list[str], name: str, config: Path | None, timer: bool
-) -> None:
-    """Print the definitions that run `vaultsync fetch VAULT` daily (`timer`: systemd's .timer)."""
-    if len(paths) != 1:
-        _fail("--fetch takes VAULT alone: its settings name the source folder and the [fetch] categories")
-    vault = paths[0]
-    settings = _settings(vault, config)
-    if not settings["source"] or not settings["fetch"].get("categories"):
-        _fail(f"{vault}: set `source` and `categories` in its [fetch] table first (see `vaultsync init`)")
-    executable = shutil.which("vaultsync") or sys.argv[0]
-    command = [str(Path(executable).absolute()), "fetch", str(vault)]
-    command += ["--config", str(config.absolute())] if config else []
-    command += options
-    about = f"vaultsync: fetch today's arXiv digest for {vault}"
-    if kind == "systemd":
-        text = service.systemd_fetch_timer(about) if timer else service.systemd_fetch_unit(command, about)
-    else:
-        at = service.local_fetch_time(datetime.now().astimezone(), random.randrange(service.FETCH_DELAY // 60))
-        log_file = Path.home() / "Library" / "Logs" / f"{name}.log"
-        text = service.launchd_fetch_plist(command, f"org.vaultsync.{name}", log_file, at)
-    typer.echo(text, nl=False)
-    typer.echo(service.install_steps(kind, name, timer=True), err=True)
-
-
-def _check_vault(vault: Path) -> None:
-    """A vault that does not exist yet is fine (it is created); a file (or FIFO, device…) in its place is not."""
-    try:
-        api.check_vault(vault)
-    except api.ArgumentError as error:
-        _fail(str(error))
-
-
-def _existing_vault(vault: Path) -> None:
-    """`status` and `doctor` need a vault that is there."""
-    try:
-        mode = vault.stat().st_mode
-    except OSError:
-        _fail(f"{vault} does not exist — give the vault's folder")
-    if not stat.S_ISDIR(mode):
-        _fail(f"{vault} is {file_kind(mode)}, not a vault folder — give the vault's folder")
+    typer.echo(steps, err=True)
 
 
 def _src_vault(paths: list[Path]) -> tuple[Path | None, Path]:
@@ -583,95 +308,64 @@ def _src_vault(paths: list[Path]) -> tuple[Path | None, Path]:
     return (paths[0] if len(paths) == 2 else None), paths[-1]
 
 
-def _locate(paths: list[Path], config: Path | None, **given: Any) -> tuple[Path, Path, dict[str, Any]]:
-    """SRC, VAULT and the settings, from `[SRC] VAULT` (SRC from the vault's settings when not given)."""
-    src, vault = _src_vault(paths)
-    _check_vault(vault)
-    settings = _settings(vault, config, **given)
+def _date(day: str | None) -> date | None:
+    """The `--date` given (exit 2 if it is no date)."""
     try:
-        return api.source(src, vault, settings), vault, settings
-    except api.ArgumentError as error:
-        _fail(str(error))
-
-
-def _settings(vault: Path, config: Path | None, **given: Any) -> dict[str, Any]:
-    """The vault's settings with the options given (exit 2 if they cannot be used)."""
-    try:
-        return api.settings(vault, config, **given)
-    except api.ArgumentError as error:
-        _fail(str(error))
-
-
-def _options(vault: Path, settings: dict[str, Any]) -> Options:
-    """The import options for `watch` (exit 2 if a setting or template cannot be used)."""
-    try:
-        return api.options(vault, settings)[0]
-    except (api.ArgumentError, TemplateProblem) as error:
-        _fail(str(error))
+        return date.fromisoformat(day) if day else None
+    except ValueError:
+        _fail(f"--date {day!r} is not a date like 2024-01-18")
 
 
 def _waiting(holder: str) -> None:
     typer.echo(f"Waiting for {holder}…", err=True)
 
 
-@contextmanager
-def _writer(vault: Path, command: str, wait: float, enabled: bool = True) -> Iterator[lock.Held | None]:
-    """Hold the vault's one-writer lock (exit 3 if another vaultsync keeps it beyond `wait`); yields it,
-    or None when not `enabled`."""
-    held: lock.Held | None = None
-    with ExitStack() as stack:
-        if enabled:
-            try:
-                held = stack.enter_context(api.writer(vault, command, wait, _waiting))
-            except lock.VaultBusy as error:
-                _fail(str(error), EXIT_BUSY)
-            except api.ArgumentError as error:
-                _fail(str(error))
-            if held.left_behind:
-                typer.echo(
-                    f"Note: {held.left_behind.describe()} stopped without releasing {vault}; taking over", err=True
-                )
-        yield held
-
-
-def _configure_logging(verbose: bool, quiet: bool, log_file: Path | None) -> None:
-    """Log lines with their time on stderr, and appended to `log_file` (reopened if it is rotated)."""
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
-    if log_file:
-        try:
-            handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
-        except OSError as error:
-            _fail(f"--log-file {log_file}: cannot open it ({error.strerror or error})")
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", handlers=handlers
-    )
-    for noisy in ("watchdog", "filelock"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+def _taking_over(message: str) -> None:
+    typer.echo(f"Note: {message}; taking over", err=True)
 
 
 @contextmanager
-def _import_errors(verbose: bool) -> Iterator[None]:
-    """An import's failure as one `Error:` line and its exit code; the traceback only with --verbose."""
+def _errors(
+    given: dict[str, Any] | None, interrupted: str | None = None, failed: tuple[type[Exception], ...] = ()
+) -> Iterator[None]:
+    """A command's failure as one `Error:` line and its exit code (`failed`: more errors of exit code 1). An
+    unexpected exception too, for the commands with --verbose (`given`, read when it happens: then with the
+    traceback), and Ctrl-C when `interrupted` says what it leaves."""
     try:
         yield
     except (api.ArgumentError, TemplateProblem) as error:
         _fail(str(error))
     except lock.VaultBusy as error:
         _fail(str(error), EXIT_BUSY)
-    except StateError as error:
+    except lock.VaultMoved as error:
+        _fail(str(error), EXIT_VAULT_MOVED)
+    except (StateError, ConfigNotEdited, *failed) as error:
         _fail(str(error), EXIT_FAILED)
     except KeyboardInterrupt:
-        _fail("interrupted — every note written is complete; import again to finish", EXIT_INTERRUPTED)
+        if interrupted is None:
+            raise
+        _fail(interrupted, EXIT_INTERRUPTED)
     except Exception as error:  # an unexpected bug: one line, the traceback only on request
-        if verbose:
+        if given is None:
+            raise
+        if given.get("verbose"):
             traceback.print_exc()
         _fail(f"{type(error).__name__}: {error} (run with --verbose for details)", EXIT_FAILED)
 
 
+def _import(src: Path | None, vault: Path, given: dict[str, Any]) -> None:
+    """Import as `vaultsync import` does (`given`: its options), print the outcome and exit."""
+    json_out = given.pop("json_out", False)
+    with _errors(given, "interrupted — every note written is complete; import again to finish"):
+        planned = api.plan(src, vault, **given)
+        quiet, verbose = planned.settings["quiet"], planned.settings["verbose"]
+        summary = _run_import(planned, show_progress=not (quiet or json_out))
+    _report(summary, dry_run=planned.options.dry_run, json_out=json_out, quiet=quiet, verbose=verbose)
+    raise typer.Exit(EXIT_OK if summary.ok else EXIT_FAILED)
+
+
 def _run_import(planned: api.Plan, *, show_progress: bool) -> Summary:
     """The import, with a progress bar on stderr when that is a terminal and there is more than one digest."""
-
     if not (show_progress and len(planned.paths) > 1 and sys.stderr.isatty()):
         return api.run(planned, on_wait=_waiting)
     from rich.console import Console
@@ -693,13 +387,10 @@ def _report(summary: Summary, *, dry_run: bool, json_out: bool, quiet: bool, ver
     for message in summary.warnings:
         typer.echo(f"Warning: {message}", err=True)
     if dry_run or verbose:
-        verb = {
-            "created": "would create" if dry_run else "created",
-            "updated": "would update" if dry_run else "updated",
-            "moved": "found moved",
-        }
+        verb = {"created": "would create", "updated": "would update"} if dry_run else {}
+        verb |= {"moved": "found moved"}
         for action, note in summary.changes:
-            typer.echo(f"{verb[action]}: {note}")
+            typer.echo(f"{verb.get(action, action)}: {note}")
     typer.echo(summary.describe(dry_run=dry_run))
 
 

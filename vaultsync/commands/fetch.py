@@ -1,5 +1,6 @@
 """`vaultsync fetch`: the day's arXiv feed over HTTP, written as a digest file (the imperative shell
-around `feed`).
+around `feed`). `fetch` is the command's promise (a vault's `source` folder and `[fetch]` table, the
+arguments over them); `fetch_into` does the fetch.
 
 One request per fetch (plus bounded retries on 429 and 5xx, honouring `Retry-After`), with a User-Agent
 naming vaultsync and a timeout. The feed's `ETag` and `Last-Modified` are remembered per feed URL in
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import http.client
 import json
+import os
 import time
 import urllib.error
 import urllib.request
@@ -23,7 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from vaultsync._version import __version__
+from vaultsync.api import ArgumentError, load_options
 from vaultsync.commands.feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
+from vaultsync.settings import FETCH, FILE
 from vaultsync.storage.vault import write_whole
 
 CACHE_FILE = ".vaultsync-fetch.json"
@@ -67,10 +71,11 @@ class Outcome:
 
     status: str
     path: Path | None
+    url: str
     papers: int = 0
 
-    def describe(self, url: str) -> str:
-        where = f" {self.path}" if self.path else ""
+    def describe(self) -> str:
+        url, where = self.url, f" {self.path}" if self.path else ""
         return {
             "written": f"Fetched {self.papers} papers from {url}: wrote{where}",
             "unchanged": f"Fetched {self.papers} papers from {url}:{where} already holds them, left as it is",
@@ -80,7 +85,42 @@ class Outcome:
         }[self.status]
 
 
-def fetch(out_dir: Path, options: FetchOptions, sleep: Callable[[float], None] = time.sleep) -> Outcome:
+def fetch(
+    target: str | os.PathLike[str],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    timeout: float = 30.0,
+    **given: Any,
+) -> Outcome:
+    """Write the day's digest from arXiv's RSS feed, as `vaultsync fetch` does: into `target`, or, when
+    `target` is a vault with a settings file (or `config` is given), into its `source` folder. `given`:
+    `categories`, `keywords`, `updated`, `feed_url`, over the vault's `[fetch]` table. Raises ArgumentError
+    (no category, nowhere to write), FetchError (nothing written: the feed failed, or the folder)."""
+    unknown = given.keys() - FETCH.keys()
+    if unknown:
+        raise ArgumentError(f"unknown fetch setting {', '.join(sorted(unknown))} — known: {', '.join(FETCH)}")
+    out_dir, settings = Path(target).expanduser(), {}
+    if config is not None or (out_dir / FILE).is_file():  # a vault: the folder and the feed from its settings
+        settings = load_options(out_dir, config)
+        if not settings["source"]:
+            raise ArgumentError(
+                f"{target} has no `source` setting — give the folder to write into, or set `source` in it"
+            )
+        out_dir = Path(settings["source"])
+    options = options_from(settings.get("fetch", {}), given | {"timeout": timeout})
+    if not options.categories:
+        raise ArgumentError(
+            "no category — give --category cs.CV (repeatable), or set categories in the vault's [fetch] table"
+        )
+    if out_dir.exists() and not out_dir.is_dir():
+        raise ArgumentError(f"{out_dir} is not a folder — give the folder to write the digest into")
+    try:
+        return fetch_into(out_dir, options)
+    except OSError as error:
+        raise FetchError(f"{out_dir}: cannot write the digest ({error.strerror or error}) — check the folder") from None
+
+
+def fetch_into(out_dir: Path, options: FetchOptions, sleep: Callable[[float], None] = time.sleep) -> Outcome:
     """Fetch the feed of `options` and write its digest into `out_dir` (created if missing). Raises
     FetchError, having written nothing, when the request fails or the feed cannot be read."""
     url = options.url
@@ -92,7 +132,7 @@ def fetch(out_dir: Path, options: FetchOptions, sleep: Callable[[float], None] =
     status, data, headers = _get(url, options.timeout, remembered if usable else {}, sleep)
     if status == 304:
         digest = remembered.get("digest")
-        return Outcome("not-modified", out_dir / digest if digest else None)
+        return Outcome("not-modified", out_dir / digest if digest else None, url)
     try:
         announcement = parse_feed(data)
     except FeedError as error:
@@ -101,12 +141,12 @@ def fetch(out_dir: Path, options: FetchOptions, sleep: Callable[[float], None] =
     papers = sum(len(papers) for _, papers in grouped)
     path = out_dir / f"{announcement.day.isoformat()}.md"
     if not announcement.papers:
-        outcome = Outcome("empty", None)
+        outcome = Outcome("empty", None, url)
     elif not papers:
-        outcome = Outcome("no-match", None)
+        outcome = Outcome("no-match", None, url)
     else:
         text = digest_text(grouped).encode("utf-8")
-        outcome = Outcome("unchanged" if _same(path, text) else "written", path, papers)
+        outcome = Outcome("unchanged" if _same(path, text) else "written", path, url, papers)
         if outcome.status == "written":
             out_dir.mkdir(parents=True, exist_ok=True)
             write_whole(path, text)

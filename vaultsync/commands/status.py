@@ -5,12 +5,14 @@ error saying the next import rebuilds it."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vaultsync.api import ArgumentError, existing_vault
 from vaultsync.commands.doctor import unreadable
 from vaultsync.flavors import KINDS, Flavor, resolve
 from vaultsync.flavors.layout import Layout
@@ -58,27 +60,30 @@ class Status:
         )
 
 
-def status(vault_root: Path, flavor: str = "auto") -> Status | None:
-    """The vault's status, or None if vaultsync never imported into it. Raises StateError, saying so, if
-    the state store is damaged or from an older vaultsync, or missing while the vault has vaultsync's notes
-    (then saying how many: counted as empty, they would look lost)."""
-    vault = Vault(vault_root, dry_run=True)
-    if not vault.state_file.is_file():
-        chosen, _ = resolve(flavor, vault_root, Layout())
-        found = catalog.scan(vault, chosen.notes.identify, chosen.skip_folders)
+def status(vault: str | os.PathLike[str], flavor: str = "auto") -> Status:
+    """The vault's status, as `vaultsync status` prints it (`to_json()`: with `--json`). Raises
+    ArgumentError if `vault` is not a folder or vaultsync never imported into it; StateError, saying so,
+    if the state store is damaged or from an older vaultsync, or missing while the vault has vaultsync's
+    notes (then saying how many: counted as empty, they would look lost)."""
+    root = Path(vault).expanduser()
+    existing_vault(root)
+    notes = Vault(root, dry_run=True)
+    if not notes.state_file.is_file():
+        chosen, _ = resolve(flavor, root, Layout())
+        found = catalog.scan(notes, chosen.notes.identify, chosen.skip_folders)
         if found:
-            count = sum(len(notes) for notes in found.values())
+            count = sum(len(listed) for listed in found.values())
             raise StateError(
-                f"no state store ({vault.state_file} is missing): {count} note{'s' if count != 1 else ''} of"
+                f"no state store ({notes.state_file} is missing): {count} note{'s' if count != 1 else ''} of"
                 " vaultsync's found — run `vaultsync import` to rebuild it from them"
             )
-        return None
-    store, problem = StateStore.open(vault.state_file, dry_run=True)
+        raise ArgumentError(f"{root}: nothing imported here yet — run `vaultsync import SRC {root}` first")
+    store, problem = StateStore.open(notes.state_file, dry_run=True)
     with store as state:
         if problem:
             raise StateError(f"{problem} — {REBUILDS}")
         try:
-            return _counts(state, vault, flavor)
+            return _counts(state, notes, flavor)
         except sqlite3.Error as error:
             raise state.failure(error) from None
 

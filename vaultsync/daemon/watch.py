@@ -21,17 +21,23 @@ are skipped with one warning line each and do not change the exit code: the next
 from __future__ import annotations
 
 import logging
+import logging.handlers
 import math
+import os
 import queue
 import signal
 import stat
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from vaultsync.api import ArgumentError, check_vault, load_options, source, writer
+from vaultsync.api import options as import_options
 from vaultsync.daemon.observe import Observing
 from vaultsync.daemon.retry import Retries
 from vaultsync.daemon.settle import Settler, Signature
@@ -62,15 +68,90 @@ class WatchOptions:
     patterns: tuple[str, ...] = DIGEST_PATTERNS
 
 
-def watch(
-    src: Path, vault: Path, options: Options, settings: WatchOptions, stop: threading.Event, held: Held | None = None
-) -> int:
-    """Catch up, then import digests as they land in `src` until `stop` is set (by a signal, say).
+@dataclass(frozen=True)
+class Watch:
+    """A watch about to run (`prepare`): where from and to, the settings it was given, how to import and how
+    to watch."""
 
-    Returns the exit code: 0, or with `settings.once` 1 if an import failed. Given the vault's lock `held`,
-    raises VaultMoved as soon as the vault's folder is no longer at its path.
-    """
-    return _Daemon(src, vault, options, settings, stop, held).run()
+    src: Path
+    vault: Path
+    settings: dict[str, Any]
+    options: Options
+    how: WatchOptions
+
+    def run(
+        self,
+        stop: threading.Event,
+        on_wait: Callable[[str], None] | None = None,
+        on_take_over: Callable[[str], None] | None = None,
+    ) -> int:
+        """Hold the vault's lock (waiting up to the `wait` setting: see `api.writer`), catch up, then import
+        digests as they land until `stop` is set (by a signal, say). Returns the exit code: 0, or with
+        `once` 1 if an import failed. Raises lock.VaultBusy, or VaultMoved as soon as the vault's folder is
+        no longer at its path."""
+        with writer(self.vault, "watch", self.settings["wait"], on_wait, on_take_over) as held:
+            return _Daemon(self.src, self.vault, self.options, self.how, stop, held).run()
+
+
+def prepare(
+    src: str | os.PathLike[str] | None,
+    vault: str | os.PathLike[str],
+    *,
+    config: str | os.PathLike[str] | None = None,
+    once: bool = False,
+    **given: Any,
+) -> Watch:
+    """Settle what a watch of `src` (None: the `source` setting) into `vault` will do, as `vaultsync watch`
+    does: the vault's settings file (or `config`), `given` settings by their config.toml name over it.
+    Raises ArgumentError, or TemplateProblem for a template that does not load."""
+    root = Path(vault).expanduser()
+    check_vault(root)
+    settings = load_options(root, config, **given)
+    found = source(Path(src).expanduser() if src is not None else None, root, settings)
+    options, _ = import_options(root, settings)
+    how = WatchOptions(
+        settle=settings["settle"],
+        recursive=settings["recursive"],
+        poll=settings["poll"],
+        poll_interval=settings["poll_interval"],
+        once=once,
+        patterns=options.patterns,
+    )
+    return Watch(found, root, settings, options, how)
+
+
+def watch(
+    src: str | os.PathLike[str] | None,
+    vault: str | os.PathLike[str],
+    *,
+    stop: threading.Event | None = None,
+    config: str | os.PathLike[str] | None = None,
+    once: bool = False,
+    **given: Any,
+) -> int:
+    """Import every new or changed digest at `src` into `vault`, then each one that lands there, until
+    `stop` is set (with `once`: catch up and return), as `vaultsync watch` does: the vault's settings
+    apply, `given` override them, and the vault's lock is held throughout. Returns the exit code (see
+    `Watch.run`); raises ArgumentError, TemplateProblem, lock.VaultBusy or VaultMoved."""
+    return prepare(src, vault, config=config, once=once, **given).run(stop or threading.Event())
+
+
+def configure_logging(settings: dict[str, Any]) -> None:
+    """The log of `vaultsync watch`, by its settings: lines with their time on stderr, and appended to the
+    `log_file` (reopened if it is rotated). Raises ArgumentError for a log file that cannot be opened."""
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if settings["log_file"]:
+        log_file = Path(settings["log_file"]).expanduser()
+        try:
+            handlers.append(logging.handlers.WatchedFileHandler(log_file, encoding="utf-8"))
+        except OSError as error:
+            raise ArgumentError(f"--log-file {log_file}: cannot open it ({error.strerror or error})") from None
+    level = logging.DEBUG if settings["verbose"] else logging.WARNING if settings["quiet"] else logging.INFO
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(message)s", datefmt="%Y-%m-%d %H:%M:%S", handlers=handlers
+    )
+    for noisy in ("watchdog", "filelock"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 def once_grace(settle: float) -> float:
