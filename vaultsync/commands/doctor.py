@@ -27,7 +27,7 @@ from pathlib import Path, PurePosixPath
 from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.pipeline import catalog
-from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import NoteChanged, Vault, VaultError
 from vaultsync.text import words
 from vaultsync.text.names import link_label
@@ -60,7 +60,7 @@ def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
             if state.fresh and (problem or found):
                 _rebuild(state, chosen, found, problem, fix, report)
             files = list(catalog.markdown_files(vault, chosen.skip_folders))
-            known = {note.path for kind in (PAPER, DIGEST) for _, note in state.notes(kind)}
+            known = {note.path for kind in (NoteKind.PAPER, NoteKind.DIGEST) for _, note in state.notes(kind)}
             _duplicates(found, report)
             _folders_outside(vault, chosen.skip_folders, report)
             _damaged(vault, chosen, files, known, report)
@@ -149,7 +149,7 @@ def _state(
     state: StateStore, found: dict[tuple[str, str], list[catalog.FoundNote]], vault: Vault, fix: bool, report: Report
 ) -> None:
     """Notes the state store has at a path where they no longer are."""
-    for kind in (PAPER, DIGEST):
+    for kind in (NoteKind.PAPER, NoteKind.DIGEST):
         for identity, note in state.notes(kind):
             if note.deleted or vault.stamp(note.path) is not None:
                 continue
@@ -192,12 +192,12 @@ def _links(
     pages = {layout.page_name(path).casefold() for path in files}
     papers: dict[str, list[PurePosixPath]] = {}  # by name and by title
     for (kind, _), notes in found.items():
-        for note in notes if kind == PAPER else ():
+        for note in notes if kind == NoteKind.PAPER else ():
             keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
             for key in keys - {""}:
                 papers.setdefault(key.casefold(), []).append(note.path)
     for (kind, identity), notes in sorted(found.items()):
-        if kind != DIGEST:
+        if kind != NoteKind.DIGEST:
             continue
         written = _written(state, identity, flavor)
         for note in notes:

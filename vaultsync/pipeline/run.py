@@ -34,7 +34,7 @@ from vaultsync.pipeline.reconcile import Rendered, reconcile
 from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
 from vaultsync.records import merge
-from vaultsync.storage.state import DIGEST, JOURNAL, PAPER, QUEUE, TOPIC, DigestState, NoteState, StateStore
+from vaultsync.storage.state import DigestState, NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
 from vaultsync.summary import DigestReport, Summary
 from vaultsync.text import names, words
@@ -114,7 +114,7 @@ def import_digests(
             run.papers_by_link = {}  # needed while importing digests only: free for the rest
             run.report = summary.notes  # the reading states and the queue are no digest's notes
             reading = run.sync_reading()
-            if options.reading_queue and (reading or state.note(QUEUE, "queue")):
+            if options.reading_queue and (reading or state.note(NoteKind.QUEUE, "queue")):
                 run.reading_queue(reading)
             if run.topics:
                 run.topic_notes(state.tags())
@@ -298,8 +298,8 @@ class _Run:
         known = self.state.digest(day)
         if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
             return False
-        notes = [(DIGEST, day.isoformat(), self.summary.index_notes)]
-        notes += [(PAPER, arxiv_id, self.summary.papers) for arxiv_id in known.papers]
+        notes = [(NoteKind.DIGEST, day.isoformat(), self.summary.index_notes)]
+        notes += [(NoteKind.PAPER, arxiv_id, self.summary.papers) for arxiv_id in known.papers]
         states = [self.state.note(kind, identity) for kind, identity, _ in notes]
         if not all(note and (self.still_deleted(note) if note.deleted else self.untouched(note)) for note in states):
             return False
@@ -326,12 +326,12 @@ class _Run:
         assert report.day is not None
         day = report.day
         self.processed = True
-        note = self.state.note(DIGEST, day.isoformat())
+        note = self.state.note(NoteKind.DIGEST, day.isoformat())
         if note and not note.deleted and self.vault.stamp(note.path) is None:
             # Follow a moved index note first: its papers link to it by name.
-            moved = self.moved_to(DIGEST, day.isoformat(), note)
+            moved = self.moved_to(NoteKind.DIGEST, day.isoformat(), note)
             if moved:
-                self.state.put_note(DIGEST, day.isoformat(), NoteState(moved, note.written))
+                self.state.put_note(NoteKind.DIGEST, day.isoformat(), NoteState(moved, note.written))
         if report.date_source != "file name":  # a file dated by its name is never re-dated
             self.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
@@ -370,7 +370,7 @@ class _Run:
                     self.state.put_record(replace(record, listings=listings))
                 elif record:  # listed on that day only: the paper starts again from this digest's entry
                     self.state.forget_record(arxiv_id)
-            note = self.state.note(DIGEST, other.isoformat())
+            note = self.state.note(NoteKind.DIGEST, other.isoformat())
             self.state.forget_digest(other)
             if note is None or note.deleted:
                 continue
@@ -387,7 +387,7 @@ class _Run:
         """Reference the digest page from the day's journal page, once: a block the user removed
         stays removed."""
         assert self.flavor.journal
-        if self.state.note(JOURNAL, day.isoformat()):
+        if self.state.note(NoteKind.JOURNAL, day.isoformat()):
             return
         path = self.flavor.journal.path(day)
         for _ in range(ATTEMPTS):
@@ -402,7 +402,7 @@ class _Run:
             except VaultError as error:
                 self.note_error(error)
                 return
-            self.state.put_note(JOURNAL, day.isoformat(), NoteState(path))
+            self.state.put_note(NoteKind.JOURNAL, day.isoformat(), NoteState(path))
             return
         self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
 
@@ -415,14 +415,14 @@ class _Run:
 
         Only what changed since is read: index notes' lines are cached by file signature, and a paper
         note untouched since vaultsync wrote or synced it still says what was synced."""
-        papers = dict(self.state.signatures(PAPER))  # light: a note is read only where it changed
+        papers = dict(self.state.signatures(NoteKind.PAPER))  # light: a note is read only where it changed
         by_name = {self.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
 
         def paper_of(target: str) -> str | None:
             return by_name.get(target.rsplit("/", 1)[-1].casefold())
 
         lines: dict[str, list[tuple[str, bool]]] = {}  # arXiv id → (day, done) of each of its index lines
-        index_notes = {day: note for day, note in self.state.notes(DIGEST) if not note.deleted}
+        index_notes = {day: note for day, note in self.state.notes(NoteKind.DIGEST) if not note.deleted}
         for day, note in index_notes.items():
             try:
                 tasks = self.tasks(day, note.path)
@@ -445,7 +445,7 @@ class _Run:
                 in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
-            full = self.state.note(PAPER, identity) if in_note != read else None
+            full = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
             if full and not self.set_read(identity, full, read):
                 states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
                 continue  # not synced: its index lines stay as they are, and so does the memory
@@ -483,7 +483,7 @@ class _Run:
                 return None
             return text
 
-        return self.edit_note(PAPER, identity, note, edit, self.summary.papers)
+        return self.edit_note(NoteKind.PAPER, identity, note, edit, self.summary.papers)
 
     def restatus_index(self, day: str, note: NoteState, wanted: Callable[[str], bool | None]) -> None:
         """Tick (Logseq: DONE) or untick (TODO) the lines of an index note as `wanted(link target)` says."""
@@ -496,7 +496,7 @@ class _Run:
                 text = self.flavor.index_restatus(snap.text, wanted)
                 if text == snap.text:
                     return
-                self.write_synced(DIGEST, day, note, snap, text, self.summary.index_notes)
+                self.write_synced(NoteKind.DIGEST, day, note, snap, text, self.summary.index_notes)
                 stamp = self.vault.stamp(note.path)
                 if stamp:
                     self.state.put_tasks(day, stamp, self.flavor.index_tasks(text))
@@ -555,7 +555,7 @@ class _Run:
         unread.sort(key=lambda paper: (-paper[1].toordinal(), paper[2].casefold()))
         newest, shared = [], self.shared_names() if unread else frozenset()
         for arxiv_id, first_seen, title in unread[:QUEUE_LIST]:
-            note = self.state.note(PAPER, arxiv_id)
+            note = self.state.note(NoteKind.PAPER, arxiv_id)
             if note:
                 newest.append((self.layout.link_target(note.path, shared), title, first_seen))
         region = self.renderer.queue_body(len(unread), newest)
@@ -565,9 +565,9 @@ class _Run:
             return Rendered({"tags": [QUEUE_TAG]}, region)
 
         def claim() -> PurePosixPath:
-            return self.claim(self.numbered(self.layout.queue_path), QUEUE, "queue")
+            return self.claim(self.numbered(self.layout.queue_path), NoteKind.QUEUE, "queue")
 
-        self.save(QUEUE, "queue", inputs, render, claim)
+        self.save(NoteKind.QUEUE, "queue", inputs, render, claim)
         if self.flavor.name == "obsidian":
             self.queue_base()
 
@@ -581,15 +581,15 @@ class _Run:
                 return Rendered({"topic": tag, "tags": [TOPIC_TAG]}, region)
 
             def claim(tag: str = tag) -> PurePosixPath:
-                return self.claim(self.numbered(self.layout.topic_path(tag)), TOPIC, tag)
+                return self.claim(self.numbered(self.layout.topic_path(tag)), NoteKind.TOPIC, tag)
 
-            self.save(TOPIC, tag, _hash(self.fingerprint, region), render, claim)
+            self.save(NoteKind.TOPIC, tag, _hash(self.fingerprint, region), render, claim)
 
     def queue_base(self) -> None:
         """Write `Reading queue.base` if it is not there yet, or still as vaultsync last wrote it: a base
         the user edited is theirs, one they deleted stays deleted."""
         path, text = self.layout.queue_base_path, self.renderer.queue_base()
-        known = self.state.note(QUEUE, "base")
+        known = self.state.note(NoteKind.QUEUE, "base")
         try:
             snap = self.vault.snapshot(known.path if known else path)
             if known and snap is None:
@@ -603,7 +603,7 @@ class _Run:
             if isinstance(error, VaultError):
                 self.note_error(error)
             return
-        self.state.put_note(QUEUE, "base", NoteState(known.path if known else path, {"sha": [_hash(text)]}))
+        self.state.put_note(NoteKind.QUEUE, "base", NoteState(known.path if known else path, {"sha": [_hash(text)]}))
 
     # --- paper notes -----------------------------------------------------------------------------
 
@@ -620,8 +620,8 @@ class _Run:
             metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
             return Rendered(metadata, managed, self.flavor.paper_tail, retracted=frozenset(self.retracted))
 
-        before = self.state.note(PAPER, entry.arxiv_id)
-        path = self.save(PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
+        before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
+        path = self.save(NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.claim_paper_path(entry))
         for note in (before.path if before else None, path):  # an index line may link to either, by name or path
             if note:
                 self.papers_by_link[self.layout.page_name(note)] = entry.arxiv_id
@@ -633,7 +633,7 @@ class _Run:
 
     def topic_link(self, tag: str) -> str:
         """The link target of a topic's note: its name, or its path where another note has the name."""
-        note = self.state.note(TOPIC, tag)
+        note = self.state.note(NoteKind.TOPIC, tag)
         path = note.path if note and not note.deleted else self.layout.topic_path(tag)
         shared = self.shared_names()
         if note is None and self.names and self.vault.stamp(path) is None:
@@ -643,7 +643,7 @@ class _Run:
     def index_link(self, day: date) -> str | None:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
         or linked by path because another note has its name."""
-        note = self.state.note(DIGEST, day.isoformat())
+        note = self.state.note(NoteKind.DIGEST, day.isoformat())
         path = note.path if note else self.new_index_path(day)
         shared = self.shared_names()
         if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
@@ -655,7 +655,9 @@ class _Run:
         """Where the day's index note goes if it has none: its name, numbered if a note of the user's has
         it (claimed once per run, so its papers link to where it will be)."""
         if day not in self.index_paths:
-            self.index_paths[day] = self.claim(self.numbered(self.layout.digest_path(day)), DIGEST, day.isoformat())
+            self.index_paths[day] = self.claim(
+                self.numbered(self.layout.digest_path(day)), NoteKind.DIGEST, day.isoformat()
+            )
         return self.index_paths[day]
 
     def shared_names(self) -> Container[str]:
@@ -670,7 +672,7 @@ class _Run:
 
     def claim_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        return self.claim(self.paper_path_candidates(entry), PAPER, entry.arxiv_id)
+        return self.claim(self.paper_path_candidates(entry), NoteKind.PAPER, entry.arxiv_id)
 
     def paper_path_candidates(self, entry: Entry) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
@@ -705,9 +707,9 @@ class _Run:
         return not text or self.is_note_of(text, kind, identity)
 
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
-        if kind == QUEUE:  # one of a kind: a note of ours at its place is it
+        if kind == NoteKind.QUEUE:  # one of a kind: a note of ours at its place is it
             return self.flavor.notes.split(text) is not None
-        if kind == TOPIC:  # a topic's note says which topic
+        if kind == NoteKind.TOPIC:  # a topic's note says which topic
             parts = self.flavor.notes.split(text)
             return parts is not None and parts.metadata.get("topic") == identity
         found = self.flavor.notes.identify(text)
@@ -742,7 +744,7 @@ class _Run:
         def claim() -> PurePosixPath:
             return self.new_index_path(day)
 
-        return self.save(DIGEST, day.isoformat(), inputs, render, claim)
+        return self.save(NoteKind.DIGEST, day.isoformat(), inputs, render, claim)
 
     # --- any note ----------------------------------------------------------------------------------
 
@@ -759,7 +761,13 @@ class _Run:
         The note is read, merged and written only if it still is what was read; if it changed meanwhile
         (the user saved it), all over again. A note that cannot be read or written is an error of its own:
         the digest's other notes go on."""
-        counter = self.summary.papers if kind == PAPER else self.summary.index_notes if kind == DIGEST else Counter()
+        counter = (
+            self.summary.papers
+            if kind == NoteKind.PAPER
+            else self.summary.index_notes
+            if kind == NoteKind.DIGEST
+            else Counter()
+        )
         note = self.state.note(kind, identity)
         if note and not note.deleted and not self.options.force and self.untouched(note, inputs):
             self.count(note.path, "unchanged", counter)
