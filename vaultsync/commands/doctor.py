@@ -27,8 +27,9 @@ from pathlib import Path, PurePosixPath
 from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.pipeline import catalog
+from vaultsync.storage.snapshot import NoteChanged, VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateStore
-from vaultsync.storage.vault import NoteChanged, Vault, VaultError
+from vaultsync.storage.vault import Vault
 from vaultsync.text import words
 from vaultsync.text.names import link_label
 from vaultsync.text.tasks import tasks_in

@@ -24,7 +24,7 @@ from typing import Any
 
 from vaultsync._version import __version__
 from vaultsync.commands.feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
-from vaultsync.storage.vault import write_whole
+from vaultsync.storage.atomic import write_whole
 
 CACHE_FILE = ".vaultsync-fetch.json"
 USER_AGENT = f"vaultsync/{__version__} (arXiv digests into Obsidian and Logseq notes)"

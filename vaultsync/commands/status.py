@@ -15,8 +15,9 @@ from vaultsync.commands.doctor import unreadable
 from vaultsync.flavors import KINDS, Flavor, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline import catalog
+from vaultsync.storage.snapshot import VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateError, StateStore
-from vaultsync.storage.vault import Vault, VaultError
+from vaultsync.storage.vault import Vault
 from vaultsync.text.reading import decide, in_index
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"

@@ -34,8 +34,9 @@ from vaultsync.pipeline.reconcile import Rendered, reconcile
 from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, TOPIC_TAG, IndexLine, Renderer
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
 from vaultsync.records import merge
+from vaultsync.storage.snapshot import QUIET, NoteBusy, NoteChanged, Snapshot, VaultError
 from vaultsync.storage.state import DigestState, NoteKind, NoteState, StateStore
-from vaultsync.storage.vault import QUIET, STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.storage.vault import STATE_DIR, Vault
 from vaultsync.summary import DigestReport, Summary
 from vaultsync.text import names, words
 from vaultsync.text.reading import decide, in_index

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from vaultsync.text import properties
+from vaultsync.text import properties, yaml_style
 
 BEGIN = "%% vaultsync:begin"
 END = "%% vaultsync:end %%"
@@ -60,7 +60,7 @@ def region(managed: str, generated: str | None = None) -> str:
 
 def dump_frontmatter(metadata: dict[str, Any]) -> str:
     """`---` YAML `---` lines for `metadata`, in its key order."""
-    return f"---\n{properties.dump(metadata)}---\n"
+    return f"---\n{yaml_style.dump(metadata)}---\n"
 
 
 def compose(metadata: dict[str, Any], managed: str, tail: str = "") -> str:
@@ -94,7 +94,7 @@ def split(text: str) -> NoteParts | None:
     if not head:
         return None
     try:
-        metadata = properties.load(head["yaml"])
+        metadata = yaml_style.load(head["yaml"])
     except (yaml.YAMLError, ValueError):
         return None
     body = text[head.end() :]  # a title may hold the marker text: the frontmatter is not searched
@@ -149,7 +149,7 @@ def identify(text: str) -> tuple[str, str, dict[str, Any]] | None:
     if not _ID_KEY.search(yaml_text):
         return None
     try:
-        metadata = properties.load(yaml_text) if head else {}
+        metadata = yaml_style.load(yaml_text) if head else {}
     except (yaml.YAMLError, ValueError):
         metadata = {}
     written = {match[1]: match["value"] for match in _ID_LINE.finditer(yaml_text)}
