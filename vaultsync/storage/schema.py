@@ -42,7 +42,8 @@ DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a sto
 
 class Migration(NamedTuple):
     """A table added to the schema after stores of `SCHEMA_VERSION` were in use: created (empty) in a store
-    that lacks it, which then runs `then`."""
+    that lacks it, which then runs `then`. The next change of the schema is one more entry of `MIGRATIONS`
+    (a column added would name its table's new column, and `fault` would accept the table without it)."""
 
     table: str
     then: str = ""  # SQL for a store that lacked the table
