@@ -159,14 +159,14 @@ def deny_reading(monkeypatch: pytest.MonkeyPatch, note: Path) -> None:
     for whom permissions are not enforced)."""
     from vaultsync.storage import vault
 
-    open_note = vault._open
+    open_note = vault.open_file
 
     def denied(path: Path) -> object:
         if Path(path) == note.resolve():
             raise PermissionError(13, "Permission denied", str(path))
         return open_note(path)
 
-    monkeypatch.setattr(vault, "_open", denied)
+    monkeypatch.setattr(vault, "open_file", denied)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.pipeline.index_merge import merge_region
 from vaultsync.pipeline.reconcile import Rendered, merge_list, reconcile
-from vaultsync.text import properties
+from vaultsync.text import properties, yaml_style
 from vaultsync.text.reading import decide, in_index
 from vaultsync.text.tasks import CHECKBOX, MARKER, restatus, tasks_in
 
@@ -31,7 +31,7 @@ USER_YAML = (
 
 
 def test_setting_managed_keys_keeps_every_user_line():
-    current = properties.load(USER_YAML)
+    current = yaml_style.load(USER_YAML)
     result = properties.set_values(USER_YAML, current, {"title": "New", "tags": ["diffusion", "to-read", "gan"]})
     assert result.text == USER_YAML.replace("title: Old\n", "title: New\n").replace(
         "  - 'to-read'\n", "  - 'to-read'\n  - gan\n"
@@ -40,7 +40,7 @@ def test_setting_managed_keys_keeps_every_user_line():
 
 
 def test_equal_values_are_not_rewritten_and_new_keys_follow_their_predecessor():
-    current = properties.load(USER_YAML)
+    current = yaml_style.load(USER_YAML)
     unchanged = {"title": "Old", "tags": ["diffusion", "to-read"], "first_seen": date(2024, 1, 18)}
     assert properties.set_values(USER_YAML, current, unchanged).text == USER_YAML
     result = properties.set_values(USER_YAML, current, {"title": "Old", "arxiv_id": "2401.00001"}).text
@@ -49,7 +49,7 @@ def test_equal_values_are_not_rewritten_and_new_keys_follow_their_predecessor():
 
 def test_unusual_yaml_keeps_its_lines():
     text = "title: Old\nflow: {a: 1,\nb: 2}\n"
-    result = properties.set_values(text, properties.load(text), {"title": "New"})
+    result = properties.set_values(text, yaml_style.load(text), {"title": "New"})
     assert result == ("title: New\nflow: {a: 1,\nb: 2}\n", {})
 
 
@@ -60,19 +60,19 @@ user_keys = st.from_regex(r"[a-z][a-z_]{0,10}", fullmatch=True).filter(lambda ke
 @pytest.mark.slow
 @given(st.dictionaries(user_keys, user_values, max_size=5), st.text(max_size=40), st.lists(st.text(max_size=12)))
 def test_any_user_keys_survive_byte_for_byte(user, title, tags):
-    text = properties.dump({"title": "Old", **user, "tags": ["a"]})
-    result = properties.set_values(text, properties.load(text), {"title": title, "tags": tags}).text
-    assert properties.same(properties.load(result), {"title": title, **user, "tags": tags})
+    text = yaml_style.dump({"title": "Old", **user, "tags": ["a"]})
+    result = properties.set_values(text, yaml_style.load(text), {"title": title, "tags": tags}).text
+    assert yaml_style.same(yaml_style.load(result), {"title": title, **user, "tags": tags})
     for key, value in user.items():
-        assert properties.dump({key: value}) in result
+        assert yaml_style.dump({key: value}) in result
 
 
 def test_merge_list_remembers_what_the_user_removed():
     assert merge_list(["a", "mine"], ["a", "b", "c"], ["a", "b"]) == ["a", "mine", "c"]
     assert merge_list([], ["a"], None) == ["a"]
-    assert merge_list(properties.items("tags", "single"), ["A", "single"], []) == ["single", "A"]
-    assert merge_list(properties.items("tags", "a, b c"), ["c", "d"], []) == ["a", "b", "c", "d"]  # as Obsidian reads
-    assert merge_list(properties.items("aliases", "My paper, 2401.08640"), ["2401.08640"], []) == [
+    assert merge_list(yaml_style.items("tags", "single"), ["A", "single"], []) == ["single", "A"]
+    assert merge_list(yaml_style.items("tags", "a, b c"), ["c", "d"], []) == ["a", "b", "c", "d"]  # as Obsidian reads
+    assert merge_list(yaml_style.items("aliases", "My paper, 2401.08640"), ["2401.08640"], []) == [
         "My paper",
         "2401.08640",
     ]
@@ -192,10 +192,10 @@ def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metad
     """The fast emitter gives back every value, in the very text of the pure-Python one."""
     import yaml
 
-    text = properties.dump(metadata)
-    assert properties.load(text) == metadata
+    text = yaml_style.dump(metadata)
+    assert yaml_style.load(text) == metadata
     slow = yaml.dump(
-        metadata, Dumper=properties._Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
     )
     assert text == slow
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from vaultsync.flavors.obsidian.notefile import ObsidianNotes
 from vaultsync.pipeline.reconcile import Rendered, reconcile
-from vaultsync.text import properties
+from vaultsync.text import yaml_style
 
 NOTES = ObsidianNotes()
 
@@ -38,7 +38,7 @@ AGAIN = {
     "digests": ["[[arXiv 2024-01-18]]", "[[arXiv 2024-01-19]]"],
 }
 WRITTEN = {"tags": ["diffusion"], "aliases": ["2401.08640"]}
-OURS = properties.dump(META)  # the frontmatter as vaultsync wrote it
+OURS = yaml_style.dump(META)  # the frontmatter as vaultsync wrote it
 NEW_TAG, NEW_DIGEST = "  - generative-models\n", '  - "[[arXiv 2024-01-19]]"\n'
 
 
@@ -360,7 +360,7 @@ def test_user_lines_mixed_with_ours_survive_a_merge_in_order(data, tags, comment
     for entry in user_entries:
         entries.insert(data.draw(st.integers(0, len(entries))), entry)
     mine = first + "".join(entries)
-    current = properties.load(mine)
+    current = yaml_style.load(mine)
     code = "https://github.com/x/y"
     changes = {"title": "A New Title", "arxiv_version": 2, "categories": ["cs.LG", "cs.CV"], "code_url": code}
     result = merge(mine, {**AGAIN, **changes})
@@ -372,9 +372,9 @@ def test_user_lines_mixed_with_ours_survive_a_merge_in_order(data, tags, comment
     kept = user_entries + grown
     user_lines = [line for entry in entries if entry in kept for line in entry.splitlines(keepends=True)]
     assert _in_order([first] * bool(first) + user_lines, merged)
-    values = properties.load(merged)
+    values = yaml_style.load(merged)
     for key in current.keys() - META.keys():
-        assert properties.same(values[key], current[key])
+        assert yaml_style.same(values[key], current[key])
     assert all(values[key] == value for key, value in changes.items())
-    assert properties.items("tags", values["tags"]) == ["diffusion", "generative-models"]
+    assert yaml_style.items("tags", values["tags"]) == ["diffusion", "generative-models"]
     assert values["digests"] == AGAIN["digests"]

@@ -11,11 +11,13 @@ import sqlite3
 import subprocess
 import sys
 from contextlib import closing
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import imported_copy, run_cli, vault_files
 from test_reimport import later_digest
+
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
 
 SET = ["2022-07-11.md", "2023-01-09.md", "2024-01-18.md"]
 ASIDE = re.compile(r"set aside as (state\.sqlite\.(damaged|older)-\d{8}-\d{6})\b")
@@ -144,6 +146,26 @@ def test_a_store_without_the_later_added_cache_table_is_used_as_it_is(corpus, tm
     result, summary = import_json(src, vault)
     assert result.returncode == 0 and summary["state_rebuilt"] is None and set_aside(vault) == []
     assert summary["papers"]["deleted"] == 1 and not gone.exists()
+
+
+def test_note_kinds_are_stored_as_the_text_they_always_were(corpus, tmp_path):
+    """`NoteKind` is a StrEnum: its members are the stored names, so a store keeps the rows (and their JSON)
+    byte for byte, and rows written as plain text are found by the members."""
+    names = ["paper", "digest", "journal", "queue", "topic"]
+    assert [kind.value for kind in NoteKind] == names and [str(kind) for kind in NoteKind] == names
+    _, vault = imported(corpus, tmp_path)
+    with closing(sqlite3.connect(state_file(vault))) as db:
+        stored = set(db.execute("SELECT DISTINCT kind, typeof(kind) FROM notes"))
+    assert {("paper", "text"), ("digest", "text")} <= stored <= {(name, "text") for name in names}
+    file = tmp_path / "kinds.sqlite"
+    with StateStore.open(file)[0] as state:
+        for kind in NoteKind:
+            state.put_note(kind, kind, NoteState(PurePosixPath(f"{kind}.md"), {"kinds": [kind]}))
+        state.commit()
+        assert [dict(state.notes(name)) for name in names] == [dict(state.notes(kind)) for kind in NoteKind]
+    with closing(sqlite3.connect(file)) as db:
+        rows = db.execute("SELECT kind, typeof(kind), identity, path, written FROM notes ORDER BY rowid").fetchall()
+    assert rows == [(name, "text", name, f"{name}.md", f'{{"kinds": ["{name}"]}}') for name in names]
 
 
 def test_a_commit_left_unfinished_by_a_killed_writer_is_rolled_back_not_set_aside(corpus, tmp_path):

@@ -27,8 +27,9 @@ from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.base import NoteParts
 from vaultsync.flavors.layout import Layout, NoteNames
 from vaultsync.pipeline import catalog
-from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
-from vaultsync.storage.vault import NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.storage.snapshot import NoteChanged, Snapshot, VaultError
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
+from vaultsync.storage.vault import Vault
 from vaultsync.text import words
 from vaultsync.text.names import link_label
 from vaultsync.text.tasks import tasks_in
@@ -60,7 +61,7 @@ def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
             if state.fresh and (problem or found):
                 _rebuild(state, chosen, found, problem, fix, report)
             files = list(catalog.markdown_files(vault, chosen.skip_folders))
-            known = {note.path for kind in (PAPER, DIGEST) for _, note in state.notes(kind)}
+            known = {note.path for kind in (NoteKind.PAPER, NoteKind.DIGEST) for _, note in state.notes(kind)}
             _duplicates(found, report)
             _folders_outside(vault, chosen.skip_folders, report)
             _damaged(vault, chosen, files, known, report)
@@ -149,7 +150,7 @@ def _state(
     state: StateStore, found: dict[tuple[str, str], list[catalog.FoundNote]], vault: Vault, fix: bool, report: Report
 ) -> None:
     """Notes the state store has at a path where they no longer are."""
-    for kind in (PAPER, DIGEST):
+    for kind in (NoteKind.PAPER, NoteKind.DIGEST):
         for identity, note in state.notes(kind):
             if note.deleted or vault.stamp(note.path) is not None:
                 continue
@@ -192,7 +193,7 @@ def _links(
     pages = {layout.page_name(path).casefold() for path in files}
     papers = _papers(layout, found)
     for (kind, identity), notes in sorted(found.items()):
-        if kind != DIGEST:
+        if kind != NoteKind.DIGEST:
             continue
         written = _written(state, identity, flavor)
         for note in notes:
@@ -233,7 +234,7 @@ def _papers(layout: Layout, found: dict[tuple[str, str], list[catalog.FoundNote]
     """The paper notes by the keys an index link may name them by: their name and their title (casefolded)."""
     papers: dict[str, list[PurePosixPath]] = {}
     for (kind, _), notes in found.items():
-        for note in notes if kind == PAPER else ():
+        for note in notes if kind == NoteKind.PAPER else ():
             keys = {layout.page_name(note.path), link_label(str(note.metadata.get("title", "")))}
             for key in keys - {""}:
                 papers.setdefault(key.casefold(), []).append(note.path)

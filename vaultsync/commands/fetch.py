@@ -28,7 +28,7 @@ from vaultsync._version import __version__
 from vaultsync.api import ArgumentError, load_options
 from vaultsync.commands.feed import DEFAULT_FEED_URL, FeedError, digest_text, feed_url, parse_feed, sections
 from vaultsync.settings import FETCH, FILE
-from vaultsync.storage.vault import write_whole
+from vaultsync.storage.atomic import write_whole
 
 CACHE_FILE = ".vaultsync-fetch.json"
 USER_AGENT = f"vaultsync/{__version__} (arXiv digests into Obsidian and Logseq notes)"

@@ -17,8 +17,9 @@ from vaultsync.commands.doctor import unreadable
 from vaultsync.flavors import KINDS, Flavor, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline import catalog
-from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateError, StateStore
-from vaultsync.storage.vault import Vault, VaultError
+from vaultsync.storage.snapshot import VaultError
+from vaultsync.storage.state import NoteKind, NoteState, StateError, StateStore
+from vaultsync.storage.vault import Vault
 from vaultsync.text.reading import decide, in_index
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
@@ -92,8 +93,8 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
     """The counts from a state store that opened as sound; an index note that cannot be read is a warning."""
     chosen, _ = resolve(state.meta("flavor") or flavor, vault.root, Layout())
     result = Status(flavor=chosen.name, last_import=state.meta("last_import"))
-    papers = list(state.notes(PAPER))
-    digests = list(state.notes(DIGEST))
+    papers = list(state.notes(NoteKind.PAPER))
+    digests = list(state.notes(NoteKind.DIGEST))
     result.papers = sum(1 for _, note in papers if not note.deleted)
     result.deleted_by_you = sum(1 for _, note in papers + digests if note.deleted)
     result.kept_edited = sum(1 for _, note in papers + digests if note.edited and not note.deleted)

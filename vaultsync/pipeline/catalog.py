@@ -14,7 +14,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from vaultsync.records import PaperRecord, from_frontmatter
-from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import Vault
 from vaultsync.text.wikilinks import OBSIDIAN
 
@@ -23,7 +23,7 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 @dataclass(frozen=True)
 class FoundNote:
-    kind: str  # PAPER or DIGEST
+    kind: str  # NoteKind.PAPER or NoteKind.DIGEST
     identity: str  # arXiv id, or the day as YYYY-MM-DD
     path: PurePosixPath
     metadata: dict[str, Any]
@@ -78,7 +78,9 @@ def scan(
 def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) -> int:
     """Fill a fresh state store from the notes found; the number of notes it now knows."""
     day_by_name = {
-        note.path.stem: date.fromisoformat(note.identity) for (kind, _), [note, *_] in notes.items() if kind == DIGEST
+        note.path.stem: date.fromisoformat(note.identity)
+        for (kind, _), [note, *_] in notes.items()
+        if kind == NoteKind.DIGEST
     }
 
     def day_of(link: Any) -> date | None:
@@ -95,7 +97,7 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
     for (kind, identity), [note, *_] in sorted(notes.items()):
         if state.path_owner(note.path):
             continue
-        if kind == PAPER:
+        if kind == NoteKind.PAPER:
             try:
                 days = [day for day in map(day_of, note.metadata.get("digests") or ()) if day]
                 record: PaperRecord = from_frontmatter(note.metadata, days)

@@ -11,8 +11,8 @@ from typing import Any
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter, fingerprint
 from vaultsync.pipeline.reconcile import Rendered
 from vaultsync.pipeline.render import Renderer
+from vaultsync.storage.snapshot import NoteChanged, VaultError
 from vaultsync.storage.state import NoteState
-from vaultsync.storage.vault import NoteChanged, VaultError
 from vaultsync.summary import DigestReport
 
 

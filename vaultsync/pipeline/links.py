@@ -19,7 +19,7 @@ from vaultsync.model import Entry
 from vaultsync.pipeline import catalog
 from vaultsync.pipeline.places import numbered
 from vaultsync.records import PaperRecord
-from vaultsync.storage.state import DIGEST, PAPER, TOPIC, StateStore
+from vaultsync.storage.state import NoteKind, StateStore
 from vaultsync.storage.vault import Vault
 from vaultsync.text import names
 
@@ -55,7 +55,7 @@ class LinkIndex:
 
     def topic_link(self, tag: str) -> str:
         """The link target of a topic's note: its name, or its path where another note has the name."""
-        note = self.state.note(TOPIC, tag)
+        note = self.state.note(NoteKind.TOPIC, tag)
         path = note.path if note and not note.deleted else self.layout.topic_path(tag)
         shared = self.shared_names()
         if note is None and self.names and self.vault.stamp(path) is None:
@@ -65,7 +65,7 @@ class LinkIndex:
     def index_link(self, day: date) -> str | None:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
         or linked by path because another note has its name."""
-        note = self.state.note(DIGEST, day.isoformat())
+        note = self.state.note(NoteKind.DIGEST, day.isoformat())
         path = note.path if note else self.new_index_path(day)
         shared = self.shared_names()
         if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
@@ -77,12 +77,12 @@ class LinkIndex:
         """Where the day's index note goes if it has none: its name, numbered if a note of the user's has
         it (claimed once per run, so its papers link to where it will be)."""
         if day not in self.index_paths:
-            self.index_paths[day] = self.claim(numbered(self.layout.digest_path(day)), DIGEST, day.isoformat())
+            self.index_paths[day] = self.claim(numbered(self.layout.digest_path(day)), NoteKind.DIGEST, day.isoformat())
         return self.index_paths[day]
 
     def new_paper_path(self, entry: Entry) -> PurePosixPath:
         """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        return self.claim(self._paper_paths(entry), PAPER, entry.arxiv_id)
+        return self.claim(self._paper_paths(entry), NoteKind.PAPER, entry.arxiv_id)
 
     def _paper_paths(self, entry: Entry) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""

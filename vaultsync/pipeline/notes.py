@@ -20,8 +20,9 @@ from pathlib import Path, PurePosixPath
 from vaultsync.flavors import Flavor
 from vaultsync.pipeline.places import Places, numbered, written_stamp
 from vaultsync.pipeline.reconcile import Rendered, reconcile
-from vaultsync.storage.state import DIGEST, PAPER, NoteState, StateStore
-from vaultsync.storage.vault import STATE_DIR, NoteBusy, NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.storage.snapshot import NoteBusy, NoteChanged, Snapshot, VaultError
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
+from vaultsync.storage.vault import STATE_DIR, Vault
 from vaultsync.summary import DigestReport, Outcome, Summary
 
 ATTEMPTS = 5  # reads and merges of one note before it is left for the next import, if it keeps changing
@@ -56,7 +57,13 @@ class Tally:
         """A note touched twice in one run (or digest) counts once: as it first was, unless it was unchanged
         then. Paper and index notes are counted by outcome in the summary; every note created or updated
         is listed in its changes."""
-        counter = self.summary.papers if kind == PAPER else self.summary.index_notes if kind == DIGEST else None
+        counter = (
+            self.summary.papers
+            if kind == NoteKind.PAPER
+            else self.summary.index_notes
+            if kind == NoteKind.DIGEST
+            else None
+        )
         in_digest = report.outcomes.get(str(path))
         if in_digest is None or (in_digest == Outcome.UNCHANGED and outcome != Outcome.UNCHANGED):
             report.outcomes[str(path)] = outcome

@@ -14,8 +14,9 @@ from pathlib import PurePosixPath
 
 from vaultsync.flavors import Flavor
 from vaultsync.pipeline import catalog
-from vaultsync.storage.state import QUEUE, TOPIC, NoteState, StateStore
-from vaultsync.storage.vault import QUIET, NoteChanged, Snapshot, Vault, VaultError
+from vaultsync.storage.snapshot import QUIET, NoteChanged, Snapshot, VaultError
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
+from vaultsync.storage.vault import Vault
 from vaultsync.summary import Summary
 
 
@@ -124,9 +125,9 @@ class Places:
 
     def is_note_of(self, text: str, kind: str, identity: str) -> bool:
         """Whether `text` is vaultsync's note of that kind and identity."""
-        if kind == QUEUE:  # one of a kind: a note of ours at its place is it
+        if kind == NoteKind.QUEUE:  # one of a kind: a note of ours at its place is it
             return self.flavor.notes.split(text) is not None
-        if kind == TOPIC:  # a topic's note says which topic
+        if kind == NoteKind.TOPIC:  # a topic's note says which topic
             parts = self.flavor.notes.split(text)
             return parts is not None and parts.metadata.get("topic") == identity
         found = self.flavor.notes.identify(text)

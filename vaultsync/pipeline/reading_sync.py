@@ -11,8 +11,8 @@ from collections.abc import Callable
 from typing import Any
 
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
-from vaultsync.storage.state import DIGEST, PAPER, NoteState
-from vaultsync.storage.vault import NoteChanged, VaultError
+from vaultsync.storage.snapshot import NoteChanged, VaultError
+from vaultsync.storage.state import NoteKind, NoteState
 from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.reading import decide, in_index
 from vaultsync.text.tasks import Task
@@ -31,14 +31,14 @@ class ReadingSync:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
         `reading.decide`): the note and the index lines that disagree with the outcome are updated, and
         the outcome remembered. The reading state of every paper that has a note, by arXiv id."""
-        papers = dict(self.state.signatures(PAPER))  # light: a note is read only where it changed
+        papers = dict(self.state.signatures(NoteKind.PAPER))  # light: a note is read only where it changed
         by_name = {self.flavor.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
 
         def paper_of(target: str) -> str | None:
             return by_name.get(target.rsplit("/", 1)[-1].casefold())
 
         lines: dict[str, list[tuple[str, bool]]] = {}  # arXiv id → (day, done) of each of its index lines
-        index_notes = {day: note for day, note in self.state.notes(DIGEST) if not note.deleted}
+        index_notes = {day: note for day, note in self.state.notes(NoteKind.DIGEST) if not note.deleted}
         for day, note in index_notes.items():
             try:
                 tasks = self.tasks(day, note)
@@ -62,7 +62,7 @@ class ReadingSync:
                 in_note = self.note_read(note) if fresh else synced
             listed = lines.get(identity, [])
             read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
-            full = self.state.note(PAPER, identity) if in_note != read else None
+            full = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
             if full and not self.set_read(identity, full, read):
                 states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
                 continue  # not synced: its index lines stay as they are, and so does the memory
@@ -110,7 +110,7 @@ class ReadingSync:
                 return None
             return text
 
-        return self.edit_note(PAPER, identity, note, edit)
+        return self.edit_note(NoteKind.PAPER, identity, note, edit)
 
     def edit_note(self, kind: str, identity: str, note: NoteState, edit: Callable[[Any], str | None]) -> bool:
         """Apply `edit` (the note's parts → its new text, None: not possible) to a note of vaultsync's, by
@@ -147,7 +147,7 @@ class ReadingSync:
                 text = self.flavor.index_restatus(snap.text, wanted)
                 if text == snap.text:
                     return
-                self.writer.write_synced(self.report, DIGEST, day, note, snap, text)
+                self.writer.write_synced(self.report, NoteKind.DIGEST, day, note, snap, text)
                 stamp = self.vault.stamp(note.path)
                 if stamp:
                     self.state.put_tasks(day, stamp, self.flavor.index_tasks(text))

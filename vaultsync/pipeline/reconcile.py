@@ -20,7 +20,7 @@ from typing import Any
 
 from vaultsync.flavors.base import NoteFormat
 from vaultsync.summary import Outcome
-from vaultsync.text import properties
+from vaultsync.text import yaml_style
 
 LIST_KEYS = ("tags", "topics", "aliases")
 WRITE_ONCE_KEYS = ("first_seen",)
@@ -71,7 +71,7 @@ def reconcile(
     values = dict(rendered.metadata)
     for key in LIST_KEYS:
         if key in values:
-            values[key] = merge_list(properties.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
+            values[key] = merge_list(yaml_style.items(key, parts.metadata.get(key)), values[key], last_written.get(key))
     for key in WRITE_ONCE_KEYS:
         if parts.metadata.get(key) is not None and parts.metadata[key] not in rendered.retracted:
             values[key] = parts.metadata[key]

@@ -34,8 +34,9 @@ from vaultsync.pipeline.reconcile import Rendered
 from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
 from vaultsync.records import merge
-from vaultsync.storage.state import DIGEST, PAPER, QUEUE, DigestState, NoteState, StateStore
-from vaultsync.storage.vault import Vault, VaultError
+from vaultsync.storage.snapshot import VaultError
+from vaultsync.storage.state import DigestState, NoteKind, NoteState, StateStore
+from vaultsync.storage.vault import Vault
 from vaultsync.summary import DigestReport, Outcome, Summary
 from vaultsync.text import words
 
@@ -172,7 +173,7 @@ class _Dates:
                     self.state.put_record(replace(record, listings=listings))
                 elif record:  # listed on that day only: the paper starts again from this digest's entry
                     self.state.forget_record(arxiv_id)
-            note = self.state.note(DIGEST, other.isoformat())
+            note = self.state.note(NoteKind.DIGEST, other.isoformat())
             self.state.forget_digest(other)
             if note is None or note.deleted:
                 continue
@@ -222,7 +223,7 @@ class _Run:
         vault; their outcomes and problems go in `report`."""
         self.links.papers_by_link = {}  # needed while importing digests only: free for the rest
         reading = ReadingSync(self.writer, self.synced, report).sync()
-        queue = self.options.reading_queue and bool(reading or self.state.note(QUEUE, "queue"))
+        queue = self.options.reading_queue and bool(reading or self.state.note(NoteKind.QUEUE, "queue"))
         if queue:
             self.reading_queue(reading, report)
         hooks = Hooks(
@@ -272,7 +273,7 @@ class _Run:
         known = self.state.digest(day)
         if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
             return False
-        notes = [(DIGEST, day.isoformat())] + [(PAPER, arxiv_id) for arxiv_id in known.papers]
+        notes = [(NoteKind.DIGEST, day.isoformat())] + [(NoteKind.PAPER, arxiv_id) for arxiv_id in known.papers]
         states = [self.state.note(kind, identity) for kind, identity in notes]
         untouched, exists = self.writer.untouched, self.vault.exists
         if not all(note and (not exists(note.path) if note.deleted else untouched(note)) for note in states):
@@ -289,12 +290,12 @@ class _Run:
         """Write the notes of a digest read and dated: its papers', then its index note's."""
         assert report.day is not None
         day = report.day
-        note = self.state.note(DIGEST, day.isoformat())
+        note = self.state.note(NoteKind.DIGEST, day.isoformat())
         if note and not note.deleted and self.vault.stamp(note.path) is None:
             # Follow a moved index note first: its papers link to it by name.
-            moved = self.writer.places.moved_to(DIGEST, day.isoformat(), note)
+            moved = self.writer.places.moved_to(NoteKind.DIGEST, day.isoformat(), note)
             if moved:
-                self.state.put_note(DIGEST, day.isoformat(), NoteState(moved, note.written))
+                self.state.put_note(NoteKind.DIGEST, day.isoformat(), NoteState(moved, note.written))
         if report.date_source != "file name":  # a file dated by its name is never re-dated
             self.dates.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
@@ -339,7 +340,9 @@ class _Run:
         def render(path: PurePosixPath) -> Rendered:
             return Rendered(self.renderer.digest_metadata(day, count), region, merge_region=merged)
 
-        return self.writer.save(report, DIGEST, day.isoformat(), inputs, render, lambda: self.links.new_index_path(day))
+        return self.writer.save(
+            report, NoteKind.DIGEST, day.isoformat(), inputs, render, lambda: self.links.new_index_path(day)
+        )
 
     def paper(self, report: DigestReport, entry: Entry, day: date, section: Section) -> IndexLine:
         """Write the note of a paper as a digest lists it (merged with what the earlier listings said)."""
@@ -355,8 +358,10 @@ class _Run:
             metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
             return Rendered(metadata, managed, self.flavor.paper_tail, retracted=frozenset(self.dates.retracted))
 
-        before = self.state.note(PAPER, entry.arxiv_id)
-        path = self.writer.save(report, PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry))
+        before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
+        path = self.writer.save(
+            report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry)
+        )
         self.links.add_paper(entry, record, (before.path if before else None, path))
         return IndexLine(
             entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path, read
@@ -371,11 +376,11 @@ class _Run:
         unread.sort(key=lambda paper: (-paper[1].toordinal(), paper[2].casefold()))
         newest, shared = [], self.links.shared_names() if unread else frozenset()
         for arxiv_id, first_seen, title in unread[:QUEUE_LIST]:
-            note = self.state.note(PAPER, arxiv_id)
+            note = self.state.note(NoteKind.PAPER, arxiv_id)
             if note:
                 newest.append((self.layout.link_target(note.path, shared), title, first_seen))
         region = self.renderer.queue_body(len(unread), newest)
         queue = Rendered({"tags": [QUEUE_TAG]}, region)
         self.writer.save_page(
-            report, QUEUE, "queue", fingerprint(self.fingerprint, region), queue, self.layout.queue_path
+            report, NoteKind.QUEUE, "queue", fingerprint(self.fingerprint, region), queue, self.layout.queue_path
         )

@@ -13,59 +13,36 @@ happen once per digest.
 Damage is looked for when the store is opened (its schema, then SQLite's `PRAGMA quick_check`: 5 ms for
 the shared corpus, 0.15 s for 100k papers) and wherever a read fails: SQLite's "malformed" or "not a
 database", or a stored value that does not decode. A full disk, a lock or a failing disk is not damage:
-the store is kept and the error says what to do.
+the store is kept and the error says what to do. The tables, the version and the migrations are in
+`schema`; the file's in-memory copy (a dry run) and its setting aside, in `store_file`.
 """
 
 from __future__ import annotations
 
-import errno
-import functools
 import json
-import shutil
 import sqlite3
-import tempfile
-import time
 from collections.abc import Iterator
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any
 
 from vaultsync.records import PaperRecord
+from vaultsync.storage import schema
+from vaultsync.storage.schema import DAMAGED, NEWER
+from vaultsync.storage.store_file import advice, copy_of, is_damage, set_aside
 
-SCHEMA_VERSION = 2
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS notes (
-    kind TEXT NOT NULL,
-    identity TEXT NOT NULL,
-    path TEXT NOT NULL,
-    path_key TEXT NOT NULL UNIQUE,
-    written TEXT NOT NULL,
-    signature TEXT,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    edited INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (kind, identity)
-);
-CREATE TABLE IF NOT EXISTS papers (arxiv_id TEXT PRIMARY KEY, record TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS digests (
-    day TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    inputs TEXT NOT NULL,
-    region TEXT,
-    papers TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS reading (arxiv_id TEXT PRIMARY KEY, read INTEGER NOT NULL);
-"""
-_CACHES = ("tasks", "reading")  # tables added after schema 2 was in use: a store may lack them (created empty)
-DAMAGED, OLDER = "damaged", "older"  # why a store is set aside: `state.sqlite.damaged-<time>`
-PAPER, DIGEST = "paper", "digest"
-JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
-QUEUE = "queue"  # the reading-queue note
-TOPIC = "topic"  # a topic's note, by its tag
+
+class NoteKind(StrEnum):
+    """What a note is to vaultsync, as the store names it (the values are the stored text)."""
+
+    PAPER = "paper"
+    DIGEST = "digest"  # a day's index note
+    JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
+    QUEUE = "queue"  # the reading-queue note
+    TOPIC = "topic"  # a topic's note, by its tag
 
 
 class StateError(RuntimeError):
@@ -78,25 +55,6 @@ class DamagedValue(sqlite3.DatabaseError):
 
     sqlite_errorcode = sqlite3.SQLITE_CORRUPT
     sqlite_errorname = "SQLITE_CORRUPT"
-
-
-def is_damage(error: BaseException) -> bool:
-    """Whether the error means the store's file is damaged (not a full disk, a lock or a failing disk)."""
-    return _code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
-
-
-def _code(error: BaseException) -> int:
-    """SQLite's primary result code for the error (0 if it is not SQLite's)."""
-    return (getattr(error, "sqlite_errorcode", None) or 0) & 0xFF
-
-
-def _advice(error: BaseException) -> str:
-    """What to do when the store cannot be opened, read or saved for another reason than damage."""
-    if _code(error) == sqlite3.SQLITE_FULL or getattr(error, "errno", None) == errno.ENOSPC:
-        return "free some space; every note written is whole"
-    if _code(error) in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
-        return "another program is using it; try again when it is done"
-    return "check the disk and the permissions of its folder"
 
 
 def _key(path: PurePosixPath) -> str:
@@ -126,18 +84,14 @@ class DigestState:
 
 
 class StateStore:
-    """Notes by identity (arXiv id, digest day), not by path. `fresh`: nothing was remembered. `file`: where
-    the store is kept; `copy`: this is an in-memory copy of it (a dry run), never written back."""
+    """Notes by identity (arXiv id, digest day), not by path, over a connection `open` made. `fresh`: nothing
+    was remembered. `file`: where the store is kept; `copy`: this is an in-memory copy of it (a dry run), never
+    written back."""
 
     def __init__(
         self, connection: sqlite3.Connection, *, fresh: bool = False, file: Path | None = None, copy: bool = False
     ) -> None:
         self.db, self.fresh, self.file, self.copy = connection, fresh, file, copy
-        upgrade = not _columns(self.db, "reading")
-        self.db.executescript(_SCHEMA)
-        if upgrade:  # a store from before `read`: its cached index lines took a cancelled paper for unread
-            self.db.execute("DELETE FROM tasks")
-        self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
     @classmethod
     def open(cls, file: Path, *, dry_run: bool = False, thorough: bool = False) -> tuple[StateStore, str | None]:
@@ -150,31 +104,14 @@ class StateStore:
         A newer schema, or a store that cannot be read for another reason (a lock, a failing disk), raises
         StateError.
         """
-        existed = file.exists()
-        try:
-            if not dry_run:
-                file.parent.mkdir(parents=True, exist_ok=True)
-            db, why = _existing(file, dry_run, thorough) if existed else (None, None)
-            if why is None:
-                db = db or sqlite3.connect(":memory:" if dry_run else file)
-                return cls(db, fresh=not existed, file=file, copy=dry_run), None
-            kind, detail = why
-            what = "damaged" if kind == DAMAGED else "from an older vaultsync"
-            if dry_run:
-                problem = f"the state store {file} is {what} ({detail})"
-                return cls(sqlite3.connect(":memory:"), fresh=True, file=file, copy=True), problem
-            aside = _set_aside(file, kind)
-            problem = f"the state store was {what} ({detail}); set aside as {aside.name}"
-            return cls(sqlite3.connect(file), fresh=True, file=file), problem
-        except (OSError, sqlite3.Error) as error:
-            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            raise StateError(f"{file}: cannot open the state store ({reason}) — {_advice(error)}") from None
+        db, fresh, problem = _connect(file, dry_run, thorough)
+        return cls(db, fresh=fresh, file=file, copy=dry_run), problem
 
     def failure(self, error: sqlite3.Error) -> StateError:
         """What to tell the user when reading or saving the store failed after it was opened. A damaged
         store is closed and set aside at once (not a dry run's copy), so the next run rebuilds it."""
         if not is_damage(error):
-            return StateError(f"{self.file}: cannot read or save the state store ({error}) — {_advice(error)}")
+            return StateError(f"{self.file}: cannot read or save the state store ({error}) — {advice(error)}")
         self.db.close()
         if self.copy or self.file is None:
             return StateError(
@@ -182,7 +119,7 @@ class StateStore:
                 " rebuilds it from the notes"
             )
         try:
-            aside = _set_aside(self.file, DAMAGED)
+            aside = set_aside(self.file, DAMAGED)
         except OSError as move:
             return StateError(f"the state store {self.file} is damaged ({error}) and cannot be set aside ({move})")
         return StateError(
@@ -316,7 +253,7 @@ class StateStore:
     def forget_digest(self, day: date) -> None:
         """Forget the day's import and its index note (the day was wrong: see `sync`'s re-dating)."""
         self.db.execute("DELETE FROM digests WHERE day = ?", (day.isoformat(),))
-        self.db.execute("DELETE FROM notes WHERE kind = ? AND identity = ?", (DIGEST, day.isoformat()))
+        self.db.execute("DELETE FROM notes WHERE kind = ? AND identity = ?", (NoteKind.DIGEST, day.isoformat()))
 
     def put_digest(self, day: date, digest: DigestState) -> None:
         self.db.execute(
@@ -375,35 +312,43 @@ def _tasks(data: Any) -> list[tuple[str, str, bool]]:
         raise DamagedValue("a stored index line does not decode") from None
 
 
-def _copy(file: Path) -> sqlite3.Connection:
-    """An in-memory copy of the store at `file`, made without writing to it. A commit a killed run left
-    unfinished (a hot journal) is rolled back, as opening the store for writing does, in a temporary copy."""
-    memory = sqlite3.connect(":memory:")
+def _connect(file: Path, dry_run: bool, thorough: bool) -> tuple[sqlite3.Connection, bool, str | None]:
+    """A connection to the store at `file`, brought up to date (see `StateStore.open`); whether it starts
+    afresh, and why if it does though the file existed."""
+    existed = file.exists()
     try:
-        with closing(sqlite3.connect(f"{file.as_uri()}?mode=ro", uri=True)) as source:
-            source.execute("BEGIN")  # read in one transaction, taken here: a lock held elsewhere is an error
-            source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # after 5 s, not a wait forever
-            source.backup(memory)
-    except sqlite3.Error as error:
-        if error.sqlite_errorcode != sqlite3.SQLITE_READONLY_ROLLBACK:
-            raise
-        with tempfile.TemporaryDirectory() as folder:
-            copy = Path(folder, file.name)
-            for suffix in ("", "-journal"):
-                shutil.copyfile(f"{file}{suffix}", f"{copy}{suffix}")
-            with closing(sqlite3.connect(copy)) as source:
-                source.backup(memory)
-    return memory
+        if not dry_run:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        db, why = _existing(file, dry_run, thorough) if existed else (None, None)
+        fresh, problem = not existed, None
+        if why is not None:
+            kind, detail = why
+            what = "damaged" if kind == DAMAGED else "from an older vaultsync"
+            fresh, problem = True, f"the state store {file} is {what} ({detail})"
+            if not dry_run:
+                aside = set_aside(file, kind)
+                problem = f"the state store was {what} ({detail}); set aside as {aside.name}"
+        db = db or sqlite3.connect(":memory:" if dry_run else file)
+        schema.migrate(db)
+        return db, fresh, problem
+    except (OSError, sqlite3.Error) as error:
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+        raise StateError(f"{file}: cannot open the state store ({reason}) — {advice(error)}") from None
 
 
 def _existing(file: Path, dry_run: bool, thorough: bool) -> tuple[sqlite3.Connection | None, tuple[str, str] | None]:
     """A connection to the store at `file` (an in-memory copy for a dry run) if it can be used as it is;
     else None and why not: (DAMAGED or OLDER, what is wrong). Raises sqlite3.Error if it cannot be read for
-    another reason than damage (a lock, a failing disk)."""
+    another reason than damage (a lock, a failing disk), StateError if it is from a newer vaultsync.
+    `thorough`: every row is read too."""
     db = None
     try:
-        db = _copy(file) if dry_run else sqlite3.connect(file)
-        why = _check(db, file, thorough)
+        db = copy_of(file) if dry_run else sqlite3.connect(file)
+        why = schema.fault(db, thorough)
+        if why and why[0] == NEWER:
+            raise StateError(f"{file}: state store is from a newer vaultsync ({why[1]}); upgrade vaultsync")
+        if why is None and thorough:
+            _read_every_row(db)
     except BaseException as error:
         if db is not None:
             db.close()
@@ -416,69 +361,13 @@ def _existing(file: Path, dry_run: bool, thorough: bool) -> tuple[sqlite3.Connec
     return db, None
 
 
-def _check(db: sqlite3.Connection, file: Path, thorough: bool = False) -> tuple[str, str] | None:
-    """Why the store cannot be used as it is: (DAMAGED or OLDER, what is wrong), or None. Raises
-    sqlite3.Error as reading the store does; a newer schema is a StateError, not a reset. `thorough`: every
-    row read, and the full integrity check (indexes against tables) instead of the quick one."""
-    found = {table: _columns(db, table) for table in _tables()}
-    wrong = {table: columns for table, columns in found.items() if columns != _tables()[table]}
-    if "meta" not in wrong:
-        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        version = int(row[0]) if row and str(row[0]).isdigit() else 0
-        if version > SCHEMA_VERSION:
-            raise StateError(f"{file}: state store is from a newer vaultsync (schema {version}); upgrade vaultsync")
-        if version < SCHEMA_VERSION:
-            return OLDER, f"schema {version}"
-    for table, columns in wrong.items():
-        if columns:
-            return DAMAGED, f"its table {table} has the columns {', '.join(columns)}, not {', '.join(_tables()[table])}"
-        if table not in _CACHES:
-            return DAMAGED, f"it has no table {table}"
-    check = db.execute(f"PRAGMA {'integrity_check' if thorough else 'quick_check'}(1)").fetchone()[0]
-    if check != "ok":
-        return DAMAGED, _one_line(check)
-    if thorough:
-        for row in db.execute("SELECT path, written, signature, deleted, edited FROM notes"):
-            _note(*row)
-        for (data,) in db.execute("SELECT record FROM papers"):
-            _record(data)
-        for row in db.execute("SELECT source, inputs, region, papers FROM digests"):
-            _digest(*row)
-        for (tasks,) in db.execute("SELECT tasks FROM tasks"):
-            _tasks(tasks)
-    return None
-
-
-def _one_line(check: str) -> str:
-    """What SQLite's quick or integrity check found, without its `*** in database main ***` header lines."""
-    return "; ".join(line for line in check.splitlines() if not line.startswith("***"))
-
-
-@functools.cache
-def _tables() -> dict[str, list[str]]:
-    """The tables of the schema and their columns, in order."""
-    with closing(sqlite3.connect(":memory:")) as db:
-        db.executescript(_SCHEMA)
-        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {name: _columns(db, name) for name in names}
-
-
-def _columns(db: sqlite3.Connection, table: str) -> list[str]:
-    """The columns of `table` (one of the schema's), in order; none if there is no such table."""
-    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]
-
-
-def _set_aside(file: Path, why: str) -> Path:
-    """Move the store, with its journal if a killed run left one, to `<file>.<why>-<YYYYmmdd-HHMMSS>` beside
-    it (SQLite finds a journal by the store's name); the new name."""
-    stamp = time.strftime("%Y%m%d-%H%M%S")
-    aside = file.with_name(f"{file.name}.{why}-{stamp}")
-    for number in range(2, 1000):
-        if not aside.exists():
-            break
-        aside = file.with_name(f"{file.name}.{why}-{stamp}-{number}")
-    file.replace(aside)
-    journal = file.with_name(f"{file.name}-journal")
-    if journal.exists():
-        journal.replace(aside.with_name(f"{aside.name}-journal"))
-    return aside
+def _read_every_row(db: sqlite3.Connection) -> None:
+    """Decode every stored value; DamagedValue at the first that does not decode."""
+    for row in db.execute("SELECT path, written, signature, deleted, edited FROM notes"):
+        _note(*row)
+    for (data,) in db.execute("SELECT record FROM papers"):
+        _record(data)
+    for row in db.execute("SELECT source, inputs, region, papers FROM digests"):
+        _digest(*row)
+    for (tasks,) in db.execute("SELECT tasks FROM tasks"):
+        _tasks(tasks)

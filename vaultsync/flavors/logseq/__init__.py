@@ -10,7 +10,7 @@ from vaultsync.flavors.base import Flavor, ImportRun
 from vaultsync.flavors.layout import Layout, LogseqLayout
 from vaultsync.flavors.logseq.graph import Journal, is_graph, read_config
 from vaultsync.flavors.logseq.page import LogseqPages, with_digest_block
-from vaultsync.storage.state import JOURNAL
+from vaultsync.storage.state import NoteKind
 from vaultsync.text import markup
 from vaultsync.text.tasks import MARKER
 from vaultsync.text.wikilinks import LOGSEQ
@@ -56,5 +56,8 @@ class Logseq(Flavor):
             return
         page = self.layout.page_name(index_note)
         run.amend(
-            JOURNAL, day.isoformat(), self.journal.path(day), lambda text: with_digest_block(text, page, paper_count)
+            NoteKind.JOURNAL,
+            day.isoformat(),
+            self.journal.path(day),
+            lambda text: with_digest_block(text, page, paper_count),
         )

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from vaultsync.storage.vault import NoteChanged, Vault, VaultError
+from vaultsync.storage.snapshot import NoteChanged, VaultError
+from vaultsync.storage.vault import Vault
 
 CONFIG = Path("logseq", "config.edn")
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from vaultsync.flavors.base import Flavor, ImportRun
 from vaultsync.flavors.layout import Layout
 from vaultsync.flavors.obsidian.notefile import ObsidianNotes
-from vaultsync.storage.state import QUEUE, TOPIC
+from vaultsync.storage.state import NoteKind
 from vaultsync.text import names
 from vaultsync.text.tasks import CHECKBOX
 from vaultsync.text.wikilinks import OBSIDIAN
@@ -57,10 +57,12 @@ class Obsidian(Flavor):
         papers_folder = self.layout.papers_folder
         if run.reading_queue:
             base = run.render(QUEUE_BASE_TEMPLATE, "on the reading queue", queue={"papers_folder": papers_folder})
-            run.keep_file(QUEUE, "base", self.layout.queue_base_path, base)
+            run.keep_file(NoteKind.QUEUE, "base", self.layout.queue_base_path, base)
         if run.topic_notes:
             for tag in sorted(run.state.tags()):
                 region = run.render(
                     TOPIC_TEMPLATE, f"on the topic {tag}", topic={"tag": tag, "papers_folder": papers_folder}
                 )
-                run.save_note(TOPIC, tag, {"topic": tag, "tags": [TOPIC_TAG]}, region, self.layout.topic_path(tag))
+                run.save_note(
+                    NoteKind.TOPIC, tag, {"topic": tag, "tags": [TOPIC_TAG]}, region, self.layout.topic_path(tag)
+                )

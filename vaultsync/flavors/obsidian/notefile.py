@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from vaultsync.text import properties
+from vaultsync.text import properties, yaml_style
 from vaultsync.text.wikilinks import without_targets
 
 BEGIN = "%% vaultsync:begin"
@@ -82,7 +82,7 @@ class ObsidianNotes:
 
     def dump_frontmatter(self, metadata: dict[str, Any]) -> str:
         """`---` YAML `---` lines for `metadata`, in its key order."""
-        return f"---\n{properties.dump(metadata)}---\n"
+        return f"---\n{yaml_style.dump(metadata)}---\n"
 
     def compose(self, metadata: dict[str, Any], managed: str, tail: str = "") -> str:
         """A whole new note."""
@@ -94,7 +94,7 @@ class ObsidianNotes:
         if not head:
             return None
         try:
-            metadata = properties.load(head["yaml"])
+            metadata = yaml_style.load(head["yaml"])
         except (yaml.YAMLError, ValueError):
             return None
         body = text[head.end() :]  # a title may hold the marker text: the frontmatter is not searched
@@ -147,7 +147,7 @@ class ObsidianNotes:
         if not _ID_KEY.search(yaml_text):
             return None
         try:
-            metadata = properties.load(yaml_text) if head else {}
+            metadata = yaml_style.load(yaml_text) if head else {}
         except (yaml.YAMLError, ValueError):
             metadata = {}
         written = {match[1]: match["value"] for match in _ID_LINE.finditer(yaml_text)}

@@ -1,0 +1,110 @@
+"""The state store's schema: its tables, the version a store carries, the changes made since stores of that
+version were in use (one `Migration` each), and the check that tells a store fit for use from one to set aside.
+
+A store whose version is older than `SCHEMA_VERSION` is set aside and rebuilt from the notes; a change that
+need not cost that rebuild is a `Migration`: a store that lacks it is brought up to date where it is opened.
+"""
+
+from __future__ import annotations
+
+import functools
+import sqlite3
+from contextlib import closing
+from typing import NamedTuple
+
+SCHEMA_VERSION = 2
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS notes (
+    kind TEXT NOT NULL,
+    identity TEXT NOT NULL,
+    path TEXT NOT NULL,
+    path_key TEXT NOT NULL UNIQUE,
+    written TEXT NOT NULL,
+    signature TEXT,
+    deleted INTEGER NOT NULL DEFAULT 0,
+    edited INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (kind, identity)
+);
+CREATE TABLE IF NOT EXISTS papers (arxiv_id TEXT PRIMARY KEY, record TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS digests (
+    day TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    inputs TEXT NOT NULL,
+    region TEXT,
+    papers TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reading (arxiv_id TEXT PRIMARY KEY, read INTEGER NOT NULL);
+"""
+DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a store set aside is named by the first two
+
+
+class Migration(NamedTuple):
+    """A table added to the schema after stores of `SCHEMA_VERSION` were in use: created (empty) in a store
+    that lacks it, which then runs `then`. The next change of the schema is one more entry of `MIGRATIONS`
+    (a column added would name its table's new column, and `fault` would accept the table without it)."""
+
+    table: str
+    then: str = ""  # SQL for a store that lacked the table
+
+
+MIGRATIONS = (
+    Migration("tasks"),
+    # A store from before `reading`: its cached index lines took a cancelled paper for unread.
+    Migration("reading", "DELETE FROM tasks"),
+)
+
+
+def migrate(db: sqlite3.Connection) -> None:
+    """Bring the store up to date: the tables of the schema created where missing, each migration the store
+    lacks applied, its version recorded if it had none."""
+    missing = [migration for migration in MIGRATIONS if not columns(db, migration.table)]
+    db.executescript(SCHEMA)
+    for migration in missing:
+        if migration.then:
+            db.execute(migration.then)
+    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+
+
+def fault(db: sqlite3.Connection, thorough: bool = False) -> tuple[str, str] | None:
+    """What keeps the store from being used as it is: (DAMAGED, OLDER or NEWER, what is wrong), or None.
+    Raises sqlite3.Error as reading the store does. `thorough`: SQLite's full integrity check (indexes
+    against tables) instead of the quick one."""
+    found = {table: columns(db, table) for table in tables()}
+    wrong = {table: names for table, names in found.items() if names != tables()[table]}
+    if "meta" not in wrong:
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        version = int(row[0]) if row and str(row[0]).isdigit() else 0
+        if version > SCHEMA_VERSION:
+            return NEWER, f"schema {version}"
+        if version < SCHEMA_VERSION:
+            return OLDER, f"schema {version}"
+    for table, names in wrong.items():
+        if names:
+            return DAMAGED, f"its table {table} has the columns {', '.join(names)}, not {', '.join(tables()[table])}"
+        if table not in {migration.table for migration in MIGRATIONS}:
+            return DAMAGED, f"it has no table {table}"
+    check = db.execute(f"PRAGMA {'integrity_check' if thorough else 'quick_check'}(1)").fetchone()[0]
+    if check != "ok":
+        return DAMAGED, _one_line(check)
+    return None
+
+
+def _one_line(check: str) -> str:
+    """What SQLite's quick or integrity check found, without its `*** in database main ***` header lines."""
+    return "; ".join(line for line in check.splitlines() if not line.startswith("***"))
+
+
+@functools.cache
+def tables() -> dict[str, list[str]]:
+    """The tables of the schema and their columns, in order."""
+    with closing(sqlite3.connect(":memory:")) as db:
+        db.executescript(SCHEMA)
+        names = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {name: columns(db, name) for name in names}
+
+
+def columns(db: sqlite3.Connection, table: str) -> list[str]:
+    """The columns of `table` (one of the schema's), in order; none if there is no such table."""
+    return [row[1] for row in db.execute(f"PRAGMA table_info({table})")]

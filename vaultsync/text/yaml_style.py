@@ -1,0 +1,115 @@
+"""Frontmatter values in vaultsync's YAML: written in Obsidian's own style (`dump`, and one value at a time for
+an edit: `scalar`, `block`, `flow`), read as python-frontmatter reads them (`load`), compared as YAML values
+(`same`), and list properties read as Obsidian reads them (`items`: `tags: a, b` is two tags)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import frontmatter
+import yaml
+
+_HANDLER = frontmatter.YAMLHandler()  # python-frontmatter's loader: libyaml's when installed
+LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")  # YAML's line breaks
+
+
+class Dumper(yaml.SafeDumper):
+    """Obsidian's own style: list items indented under their key, double quotes where quotes are needed."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+    def choose_scalar_style(self) -> str:
+        style = super().choose_scalar_style()
+        return '"' if style == "'" else style
+
+
+_CDumper: type = getattr(yaml, "CSafeDumper", None)  # libyaml's emitter, when installed
+# In what libyaml writes for flat values, a quoted scalar starts a line (a key or a list item) or ends it.
+_SINGLE_QUOTED = re.compile(r"^( *(?:- )?)'((?:[^'\n]|'')*)'(?=: |:$|$)|(: )'((?:[^'\n]|'')*)'$", re.MULTILINE)
+_INDENTLESS_ITEM = re.compile(r"^- ", re.MULTILINE)
+
+
+def _double_quoted(match: re.Match[str]) -> str:
+    lead, text = (match[1], match[2]) if match[2] is not None else (match[3], match[4])
+    text = text.replace("''", "'").replace("\\", "\\\\").replace('"', '\\"')
+    return f'{lead}"{text}"'
+
+
+def dump(metadata: dict[str, Any]) -> str:
+    """YAML lines for `metadata`, in its key order; any string value parses back unchanged."""
+    if not metadata:
+        return ""
+    options: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "default_flow_style": False}
+    if _CDumper and all(map(_simple, metadata.values())):
+        # Flat values (vaultsync's own): libyaml's emitter, in Obsidian's style: double quotes, indented lists.
+        text = yaml.dump(metadata, Dumper=_CDumper, width=-1, **options)
+        if "\\U" not in text:  # libyaml escapes characters beyond the BMP; the Python emitter writes them
+            return _INDENTLESS_ITEM.sub("  - ", _SINGLE_QUOTED.sub(_double_quoted, text))
+    return yaml.dump(metadata, Dumper=Dumper, width=float("inf"), **options)
+
+
+def _simple(value: Any) -> bool:
+    """A one-line scalar, or a non-empty list of them: what libyaml writes as the Python emitter does."""
+    if isinstance(value, list):
+        return bool(value) and all(not isinstance(item, dict | list) and _simple(item) for item in value)
+    return not isinstance(value, dict) and not (isinstance(value, str) and LINE_BREAK.search(value))
+
+
+def scalar(key: str, value: Any) -> str | None:
+    """`value` as vaultsync writes it after `key: `, if that is one line."""
+    line = dump({key: value})
+    return line[len(key) + 2 : -1] if line.startswith(f"{key}: ") and line.count("\n") == 1 else None
+
+
+def block(item: Any) -> str | None:
+    """`item` as vaultsync writes it after `- `, if that is one line."""
+    lines = dump({"k": [item]}).split("\n")
+    return lines[1].removeprefix("  - ") if len(lines) == 3 else None
+
+
+def flow(item: Any) -> str:
+    """`item` as an entry of a flow list `[…]`."""
+    return yaml.dump([item], Dumper=Dumper, default_flow_style=True, width=float("inf"), allow_unicode=True)[1:-2]
+
+
+def load(text: str) -> dict[str, Any]:
+    """The mapping a frontmatter's YAML text holds; raises yaml.YAMLError or ValueError if it holds none."""
+    data = _HANDLER.load(text) if text.strip() else {}
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ValueError("frontmatter is not a mapping of keys to values")
+    return data
+
+
+def same(a: Any, b: Any) -> bool:
+    """Equal as YAML values: `1` is not `true`, a date is not a string, `.nan` is `.nan`."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same(a[key], b[key]) for key in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(map(same, a, b))
+    return type(a) is type(b) and (a == b or a != a and b != b)
+
+
+SPLIT = {"tags": re.compile(r"[,\s]+"), "aliases": re.compile(",")}  # list properties Obsidian reads from a string
+
+
+def items(key: str, value: Any) -> list[Any]:
+    """The list Obsidian reads from a list property written as `value`: a string of tags is split at commas
+    and spaces, a string of aliases at commas (`tags: a, b` is two tags); any other scalar is one item."""
+    if isinstance(value, list):
+        return value
+    if value is None or value == "":
+        return []
+    if isinstance(value, str) and key in SPLIT:
+        return [item.strip() for item in SPLIT[key].split(value) if item.strip()]
+    return [value]
+
+
+def reads_as(key: str, parsed: Any, value: Any) -> bool:
+    """`parsed` is `value`, or the same list written as a string Obsidian splits (`tags: a, b`)."""
+    if same(parsed, value):
+        return True
+    return isinstance(parsed, str) and key in SPLIT and isinstance(value, list) and same(items(key, parsed), value)
