@@ -10,12 +10,15 @@ import signal
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 from real_clients import ROOT as REAL_CLIENTS
 from real_clients import RealClients, install
+
+from vaultsync.pipeline.reader import date_from_name
 
 # Property tests (marked `slow`) run 200 examples each in the default run and 2,000 in `pytest -m slow`.
 settings.register_profile("default", max_examples=200, deadline=None)
@@ -177,3 +180,19 @@ def real_clients() -> RealClients:
             pytest.fail(f"the apps' parsers are missing at {REAL_CLIENTS} (or node/npm is not installed)")
         pytest.skip(f"the apps' parsers are not at {REAL_CLIENTS}")
     return RealClients(install())
+
+
+@pytest.fixture
+def many(corpus: Path, tmp_path: Path) -> Path:
+    """At least 100 real digests: the shared corpus, or the in-repository sample ten times over (each copy
+    dated 700 days further on), so an import lasts long enough to be interrupted."""
+    if len(list(corpus.glob("*.md"))) >= 100:
+        return corpus
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for copy in range(10):
+        for digest in corpus.glob("*.md"):
+            day = date_from_name(digest.name)
+            assert day is not None
+            shutil.copy(digest, folder / f"{day + timedelta(days=700 * copy)}.md")
+    return folder

@@ -10,13 +10,10 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from conftest import new_graph, run_cli, vault_files
-
-from vaultsync.pipeline.reader import date_from_name
 
 SCRIPT = Path(sys.executable).with_name("vaultsync")
 
@@ -39,22 +36,6 @@ def alive(pid: int) -> bool:
         return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
-
-
-@pytest.fixture
-def many(corpus: Path, tmp_path: Path) -> Path:
-    """At least 100 real digests: the shared corpus, or the in-repository sample ten times over (each copy
-    dated 700 days further on), so an import lasts long enough to be interrupted."""
-    if len(list(corpus.glob("*.md"))) >= 100:
-        return corpus
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for copy in range(10):
-        for digest in corpus.glob("*.md"):
-            day = date_from_name(digest.name)
-            assert day is not None
-            shutil.copy(digest, folder / f"{day + timedelta(days=700 * copy)}.md")
-    return folder
 
 
 def imported(src: Path, vault: Path, *args: object) -> tuple[int, dict, str]:

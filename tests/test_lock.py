@@ -4,6 +4,9 @@ vault folder deleted, moved or replaced under a running daemon."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,3 +64,25 @@ def test_a_vault_moved_or_removed_stops_watch_and_is_never_created_again(corpus,
     if how == "moved":
         assert index_note(tmp_path / "moved", "2023-01-09").exists()
         assert not index_note(tmp_path / "moved", "2024-01-18").exists()
+
+
+@pytest.mark.parametrize("how", ["moved", "replaced"])
+def test_a_vault_moved_during_a_one_off_import_stops_it_and_is_not_created_again(many, tmp_path, how):
+    """A vault moved (or replaced by a new folder) while `vaultsync import` writes: the import stops with
+    exit 4 and the one error line; the old path does not come back as a new, part-written vault."""
+    vault = tmp_path / "vault"
+    script = Path(sys.executable).with_name("vaultsync")
+    process = subprocess.Popen([script, "import", many, vault, "--jobs", "1"], stderr=subprocess.PIPE, text=True)
+    while not (vault / "arXiv" / "Digests").exists():
+        time.sleep(0.02)
+    vault.rename(tmp_path / "moved")
+    if how == "replaced":
+        vault.mkdir()
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 4, stderr
+    assert stderr.endswith(
+        f"Error: {vault} was moved, renamed or removed while vaultsync wrote to it — run it again with the vault's"
+        " new path\n"
+    )
+    assert list(vault.iterdir()) == [] if how == "replaced" else not vault.exists()
+    assert run_cli("import", many, tmp_path / "moved").returncode == 0  # where it is now, the import finishes

@@ -19,8 +19,9 @@ what writes to the vault holds its one-writer lock, waiting up to the `wait` set
 - `parse_digest(text)` → Digest (its Section and Entry objects), or NotADigestError.
 
 Errors users can act on are ArgumentError (an argument, setting or settings file that cannot be used),
-TemplateProblem, VaultBusy, VaultMoved (`watch`: the vault's folder moved away), StateError (the state
-store cannot be used) and FetchError, each with a one-line message saying what to do. Every other module
+TemplateProblem, VaultBusy, VaultMoved (the vault's folder moved away while an import or `watch` wrote
+to it), StateError (the state store cannot be used) and FetchError, each with a one-line message saying
+what to do. Every other module
 and name (`vaultsync.api`, `vaultsync.pipeline`, …) is private: it may change in any release.
 """
 
@@ -36,7 +37,8 @@ from vaultsync.commands.status import status
 from vaultsync.model import Digest, Entry, NotADigestError, Section
 from vaultsync.pipeline.reader import parse_digest
 from vaultsync.pipeline.render import TemplateProblem
-from vaultsync.storage.lock import VaultBusy, VaultMoved
+from vaultsync.storage.lock import VaultBusy
+from vaultsync.storage.snapshot import VaultMoved
 from vaultsync.storage.state import StateError
 from vaultsync.summary import Summary
 

@@ -32,6 +32,7 @@ from vaultsync.flavors.logseq.graph import ConfigNotEdited
 from vaultsync.pipeline.render import TemplateProblem
 from vaultsync.settings import FETCH, RUN, SETTINGS, Setting
 from vaultsync.storage import lock
+from vaultsync.storage.snapshot import VaultMoved
 from vaultsync.storage.state import StateError
 from vaultsync.summary import Summary
 from vaultsync.text.words import count
@@ -337,7 +338,7 @@ def _errors(
         _fail(str(error))
     except lock.VaultBusy as error:
         _fail(str(error), EXIT_BUSY)
-    except lock.VaultMoved as error:
+    except VaultMoved as error:
         _fail(str(error), EXIT_VAULT_MOVED)
     except (StateError, ConfigNotEdited, *failed) as error:
         _fail(str(error), EXIT_FAILED)

@@ -45,7 +45,8 @@ from vaultsync.flavors import resolve
 from vaultsync.pipeline.render import TemplateProblem
 from vaultsync.pipeline.run import Options, import_digests
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, digest_order, find_digests, is_digest, subfolder_notice
-from vaultsync.storage.lock import Held, VaultMoved
+from vaultsync.storage.lock import Held
+from vaultsync.storage.snapshot import VaultMoved
 from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.words import article, count
 

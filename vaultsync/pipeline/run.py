@@ -101,6 +101,7 @@ def import_digests(
             tagging = Tagging(options.tag_prefix, options.tag_map)
             with closing(ahead(paths, tagging, options.jobs, run.may_change)) as files:
                 for file in files:
+                    vault.check_in_place()
                     run.digest_file(file)
                     run.writer.forget_released()
                     state.commit()
@@ -111,6 +112,7 @@ def import_digests(
             state.put_meta("last_import", datetime.now().astimezone().isoformat(timespec="seconds"))
             state.commit()
         except sqlite3.Error as error:  # a full disk, or damage found only now: the notes written are whole
+            vault.check_in_place()  # or the vault moved away, its store with it
             raise state.failure(error) from None
         finally:
             if run is not None:

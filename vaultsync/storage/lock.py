@@ -29,6 +29,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from vaultsync.storage.snapshot import VaultMoved
 from vaultsync.storage.vault import STATE_DIR
 
 try:
@@ -42,10 +43,6 @@ _CONTENTION = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES)  # what flock says
 
 class VaultBusy(RuntimeError):
     """Another vaultsync process holds the vault's lock; the message names it."""
-
-
-class VaultMoved(RuntimeError):
-    """The vault folder a writer locked is no longer at its path; the message names the path."""
 
 
 @dataclass(frozen=True)
@@ -75,10 +72,7 @@ class Held:
         except OSError:
             info = None
         if info is None or (info.st_dev, info.st_ino) != self.identity:
-            raise VaultMoved(
-                f"{self.vault} was moved, renamed or removed while vaultsync wrote to it — run it again with the"
-                " vault's new path"
-            )
+            raise VaultMoved(self.vault)
 
 
 def read_owner(vault: Path) -> Owner | None:

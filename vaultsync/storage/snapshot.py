@@ -21,6 +21,17 @@ class VaultError(OSError):
     """A note could not be read or written; the message names it."""
 
 
+class VaultMoved(RuntimeError):
+    """The vault's folder is no longer at its path (moved, renamed, removed or replaced) while a writer works in
+    it: writing on would create a new, empty vault at the old path."""
+
+    def __init__(self, vault: Path) -> None:
+        super().__init__(
+            f"{vault} was moved, renamed or removed while vaultsync wrote to it — run it again with the vault's"
+            " new path"
+        )
+
+
 class NoteChanged(Exception):
     """The note is no longer what was read: read it again and merge again."""
 

@@ -37,6 +37,7 @@ from vaultsync.storage.snapshot import (
     NoteChanged,
     Snapshot,
     VaultError,
+    VaultMoved,
     decode,
     digest,
     open_file,
@@ -62,6 +63,7 @@ class Vault:
         self._names: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name, as listed
         self._held = HeldFiles(self.root / STATE_DIR / RECOVERED, Exchange())  # files notes replaced
         self._root = str(self.root)  # for `stamp`, called once per note per import
+        self._identity = _identity(self.root)  # of the vault's folder, as it was when the run began
 
     @property
     def state_file(self) -> Path:
@@ -184,6 +186,28 @@ class Vault:
 
     # --- writing ----------------------------------------------------------------------------------
 
+    def check_in_place(self) -> None:
+        """Raise VaultMoved if the vault's folder is no longer the one the run began in (moved, renamed,
+        removed, or replaced by another folder of that name)."""
+        if not self.dry_run and _identity(self.root) != self._identity:
+            raise VaultMoved(self.root)
+
+    def _make_folder(self, folder: Path) -> None:
+        """Create `folder` one level at a time from the vault's own folder, which is never created: a vault
+        moved, removed or replaced while vaultsync writes raises VaultMoved instead of coming back empty."""
+        if folder.is_dir():
+            return
+        self.check_in_place()
+        current = self.root
+        for part in folder.relative_to(self.root).parts:
+            current = current / part
+            try:
+                os.mkdir(current)
+            except FileExistsError:
+                pass
+            except FileNotFoundError:
+                raise VaultMoved(self.root) from None
+
     def write(self, rel: PurePosixPath, text: str, expected: Snapshot | None) -> None:
         """Write the note, if it still is `expected` (None: if there is no file yet); raises NoteChanged
         if it is not, and VaultError if it cannot be written. A reader sees the old or the new text,
@@ -193,7 +217,7 @@ class Vault:
             return
         path = self._file(rel)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            self._make_folder(path.parent)
             info = os.stat(path if expected else path.parent)
         except FileNotFoundError:
             raise NoteChanged from None
@@ -249,6 +273,15 @@ class Vault:
     def holding(self) -> set[PurePosixPath]:
         """The notes whose replaced file is still held, or was put back and not yet told (`release`)."""
         return self._held.holding()
+
+
+def _identity(folder: Path) -> tuple[int, int] | None:
+    """(device, inode) of `folder`, None if it is not there."""
+    try:
+        info = os.stat(folder)
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
 
 
 def _give(path: Path, uid: int, gid: int) -> None:
