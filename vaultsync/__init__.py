@@ -32,7 +32,7 @@ from typing import Any
 
 from vaultsync._version import __version__ as __version__
 from vaultsync.api import ArgumentError, import_digests, load_options
-from vaultsync.commands.checkup import doctor
+from vaultsync.commands.doctor import doctor
 from vaultsync.commands.status import status
 from vaultsync.model import Digest, Entry, NotADigestError, Section
 from vaultsync.pipeline.reader import parse_digest

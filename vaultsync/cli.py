@@ -259,7 +259,7 @@ def doctor_command(vault: Vault, *, given: dict[str, Any]) -> None:
 
     Example: vaultsync doctor ~/Notes --fix
     """
-    from vaultsync.commands.checkup import doctor
+    from vaultsync.commands.doctor import doctor
 
     with _errors(None):
         report = doctor(vault, given["fix"], on_wait=_waiting, on_take_over=_taking_over)

@@ -19,10 +19,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
+from vaultsync.api import existing_vault, writer
 from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.base import NoteParts
 from vaultsync.flavors.layout import Layout, NoteNames
@@ -34,6 +37,7 @@ from vaultsync.text import words
 from vaultsync.text.names import link_label
 from vaultsync.text.tasks import tasks_in
 
+LOCK_WAIT = 10.0  # seconds `doctor --fix` waits for another vaultsync writing to the vault
 OUTSIDE = "a link takes it outside the vault, where vaultsync neither reads nor writes"
 
 
@@ -48,7 +52,25 @@ class Report:
         return not self.problems
 
 
-def doctor(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
+def doctor(
+    vault: str | os.PathLike[str],
+    fix: bool = False,
+    *,
+    wait: float = LOCK_WAIT,
+    on_wait: Callable[[str], None] | None = None,
+    on_take_over: Callable[[str], None] | None = None,
+) -> Report:
+    """Check `vault` against the vault contract, as `vaultsync doctor` does; with `fix`, repair what can be
+    repaired, holding the vault's lock as an import does (`wait`, `on_wait`, `on_take_over`: see
+    `api.writer`). Raises ArgumentError (no vault folder), VaultBusy, or StateError (a state store that
+    cannot be read)."""
+    root = Path(vault).expanduser()
+    existing_vault(root)
+    with writer(root, "doctor", wait, on_wait, on_take_over) if fix else nullcontext():
+        return check(root, fix=fix)
+
+
+def check(vault_root: Path, fix: bool = False, flavor: str = "auto") -> Report:
     """Check the vault at `vault_root`; with `fix`, repair what can be repaired. Raises StateError if the
     state store cannot be read at all (a newer vaultsync's, locked, a failing disk)."""
     vault = Vault(vault_root, dry_run=not fix)
