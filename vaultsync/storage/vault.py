@@ -192,22 +192,6 @@ class Vault:
         if not self.dry_run and _identity(self.root) != self._identity:
             raise VaultMoved(self.root)
 
-    def _make_folder(self, folder: Path) -> None:
-        """Create `folder` one level at a time from the vault's own folder, which is never created: a vault
-        moved, removed or replaced while vaultsync writes raises VaultMoved instead of coming back empty."""
-        if folder.is_dir():
-            return
-        self.check_in_place()
-        current = self.root
-        for part in folder.relative_to(self.root).parts:
-            current = current / part
-            try:
-                os.mkdir(current)
-            except FileExistsError:
-                pass
-            except FileNotFoundError:
-                raise VaultMoved(self.root) from None
-
     def write(self, rel: PurePosixPath, text: str, expected: Snapshot | None) -> None:
         """Write the note, if it still is `expected` (None: if there is no file yet); raises NoteChanged
         if it is not, and VaultError if it cannot be written. A reader sees the old or the new text,
@@ -217,7 +201,9 @@ class Vault:
             return
         path = self._file(rel)
         try:
-            self._make_folder(path.parent)
+            if not path.parent.is_dir():
+                self.check_in_place()
+                _make_folders(self.root, path.parent)
             info = os.stat(path if expected else path.parent)
         except FileNotFoundError:
             raise NoteChanged from None
@@ -230,19 +216,10 @@ class Vault:
         theirs, ours = (digest(expected.raw), digest(data)) if expected else ("", "")
         suffix = f".{theirs}.{ours}.tmp" if expected else ".tmp"
         try:
-            fd, name = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX, suffix=suffix)
+            temp = _temp_file(path.parent, suffix, data, mode, info, sync=expected is not None)
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
-        temp = Path(name)
         try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                if expected:  # on disk before it replaces a note the user may have written in
-                    file.flush()
-                    os.fsync(file.fileno())
-            os.chmod(temp, mode)
-            if (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
-                _give(temp, info.st_uid, info.st_gid)  # run as root (a service): the note stays the user's
             if expected:
                 self._held.release(wait=False)
                 self._held.add(swap.replace(temp, path, expected, rel, theirs, ours, self._held))
@@ -273,6 +250,40 @@ class Vault:
     def holding(self) -> set[PurePosixPath]:
         """The notes whose replaced file is still held, or was put back and not yet told (`release`)."""
         return self._held.holding()
+
+
+def _make_folders(root: Path, folder: Path) -> None:
+    """Create `folder` one level at a time from the vault's folder `root`, which is never created: a vault
+    moved away while vaultsync writes raises VaultMoved instead of coming back empty."""
+    current = root
+    for part in folder.relative_to(root).parts:
+        current = current / part
+        try:
+            os.mkdir(current)
+        except FileExistsError:
+            pass
+        except FileNotFoundError:
+            raise VaultMoved(root) from None
+
+
+def _temp_file(folder: Path, suffix: str, data: bytes, mode: int, owner: os.stat_result, *, sync: bool) -> Path:
+    """A new temporary file in `folder` holding `data` (on disk before it returns, with `sync`: it is to
+    replace a note the user may have written in), with `mode` and the owner of `owner`'s file."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=TEMP_PREFIX, suffix=suffix)
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            file.write(data)
+            if sync:
+                file.flush()
+                os.fsync(file.fileno())
+        os.chmod(temp, mode)
+        if (owner.st_uid, owner.st_gid) != (os.geteuid(), os.getegid()):
+            _give(temp, owner.st_uid, owner.st_gid)  # run as root (a service): the note stays the user's
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+    return temp
 
 
 def _identity(folder: Path) -> tuple[int, int] | None:
