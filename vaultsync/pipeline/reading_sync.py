@@ -31,7 +31,7 @@ class ReadingSync:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
         `reading.decide`): the note and the index lines that disagree with the outcome are updated, and
         the outcome remembered. The reading state of every paper that has a note, by arXiv id."""
-        papers = dict(self.state.signatures(NoteKind.PAPER))  # light: a note is read only where it changed
+        papers = {identity: note for identity, note in self.state.light(NoteKind.PAPER).items() if not note.deleted}
         by_name = {self.flavor.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
 
         def paper_of(target: str) -> str | None:

@@ -276,7 +276,8 @@ class _Run:
         if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
             return False
         notes = [(NoteKind.DIGEST, day.isoformat())] + [(NoteKind.PAPER, arxiv_id) for arxiv_id in known.papers]
-        states = [self.state.note(kind, identity) for kind, identity in notes]
+        papers = self.state.light(NoteKind.PAPER, known.papers)  # one query, not one per paper
+        states = [self.state.note(*notes[0])] + [papers.get(arxiv_id) for arxiv_id in known.papers]
         untouched, exists = self.writer.untouched, self.vault.exists
         if not all(note and (not exists(note.path) if note.deleted else untouched(note)) for note in states):
             return False
