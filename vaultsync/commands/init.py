@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vaultsync.api import ArgumentError, check_vault
-from vaultsync.flavors import KINDS, resolve
+from vaultsync.flavors import resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.flavors.logseq.graph import CONFIG, hide_property
 from vaultsync.flavors.logseq.page import CHECKSUM_KEY
@@ -59,7 +59,7 @@ def init(
         chosen, reason = resolve(flavor or "auto", root, Layout())
     except ValueError as error:
         raise ArgumentError(str(error)) from None
-    if hide_stamp and chosen.name != "logseq":
+    if hide_stamp and not chosen.hides_stamp:
         raise ArgumentError(
             "--hide-stamp is for Logseq graphs (with logseq/config.edn): an Obsidian note's stamp is a comment"
         )
@@ -74,7 +74,7 @@ def init(
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-    return Initialised(KINDS[chosen.name], reason, done, written)
+    return Initialised(chosen.kind, reason, done, written)
 
 
 def hide_stamp(vault: str | os.PathLike[str]) -> str:

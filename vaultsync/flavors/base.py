@@ -68,6 +68,7 @@ class Flavor(ABC):
     tasks: ClassVar[TaskSyntax]
     topic_notes: ClassVar[bool] = False  # whether it gets a note per keyword tag
     cssclasses: ClassVar[bool] = False  # whether paper notes may carry a `cssclasses` property
+    hides_stamp: ClassVar[bool] = False  # whether `init --hide-stamp` can hide the stamp property in the app
     skip_folders: ClassVar[frozenset[str]] = frozenset()  # top-level folders holding no notes (Logseq's backups)
 
     def __init__(self, layout: Layout, notes: NoteFormat, journal: Journal | None = None) -> None:

@@ -23,6 +23,7 @@ class Logseq(Flavor):
     templates = "logseq"
     paper_tail = "- ## Notes\n"
     tasks = MARKER
+    hides_stamp = True  # in logseq/config.edn's :block-hidden-properties
     skip_folders = frozenset({"logseq"})
 
     @classmethod
