@@ -59,7 +59,7 @@ class Vault:
         self.root = root.resolve()
         self.dry_run = dry_run
         self._mode = new_file_mode()
-        self._inside: set[PurePosixPath] = set()  # folders known to resolve inside the vault
+        self._inside: set[str] = set()  # folders (as `str(rel.parent)`) known to resolve inside the vault
         self._names: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name, as listed
         self._held = HeldFiles(self.root / STATE_DIR / RECOVERED, Exchange())  # files notes replaced
         self._root = str(self.root)  # for `stamp`, called once per note per import
@@ -82,10 +82,10 @@ class Vault:
         if rel.is_absolute() or ".." in rel.parts:
             raise VaultError(f"{rel}: refusing to read or write outside the vault {self.root}")
         try:
-            if rel.parent not in self._inside:
+            if str(rel.parent) not in self._inside:
                 if not path.parent.resolve().is_relative_to(self.root):
                     raise VaultError(f"{path.parent}: leads outside the vault {self.root} — left as is")
-                self._inside.add(rel.parent)
+                self._inside.add(str(rel.parent))
             if path.is_symlink():
                 target = path.resolve(strict=True)
                 if not target.is_relative_to(self.root):
@@ -149,9 +149,11 @@ class Vault:
     def stamp(self, rel: PurePosixPath) -> str | None:
         """The file's modification time, size and inode as one string (None if missing): it changes
         when anyone writes the file, so a note nobody touched need not be read again."""
+        text = str(rel)  # plain strings: this runs once per note per import
+        folder, _, name = text.rpartition("/")
         try:
-            info = os.lstat(os.path.join(self._root, rel))
-            if stat.S_ISLNK(info.st_mode) or rel.parent not in self._inside or rel.is_absolute() or ".." in rel.parts:
+            info = os.lstat(f"{self._root}/{text}")
+            if stat.S_ISLNK(info.st_mode) or (folder or ".") not in self._inside or name == "..":
                 info = self._file(rel).stat()  # the checks of `_file`; a plain file in a checked folder needs none
         except OSError:
             return None
