@@ -33,11 +33,12 @@ from vaultsync.pipeline.reading_sync import ReadingSync
 from vaultsync.pipeline.reconcile import Rendered
 from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
+from vaultsync.pipeline.unchanged import UnchangedDigests
 from vaultsync.records import merge
 from vaultsync.storage.snapshot import VaultError
 from vaultsync.storage.state import DigestState, NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import Vault
-from vaultsync.summary import DigestReport, Outcome, Summary
+from vaultsync.summary import DigestReport, Summary
 from vaultsync.text import words
 
 
@@ -206,6 +207,7 @@ class _Run:
         self.links = LinkIndex(vault, state, flavor, self.writer.places.claim)
         self.writer.created = self.links.created
         self.dates = _Dates(options.day, self.writer)
+        self.unchanged = UnchangedDigests(self.writer, force=options.force or options.restore_deleted)
         self.synced = state.reading()  # each paper's reading state as last synced
         self.imported: set[str] | None = None  # the inputs of the digests imported before, when asked for
 
@@ -224,6 +226,7 @@ class _Run:
         """After the digests: the reading states synced, the reading queue, the flavor's notes of the whole
         vault; their outcomes and problems go in `report`."""
         self.links.papers_by_link = {}  # needed while importing digests only: free for the rest
+        self.unchanged.papers = None
         reading = ReadingSync(self.writer, self.synced, report).sync()
         queue = self.options.reading_queue and bool(reading or self.state.note(NoteKind.QUEUE, "queue"))
         if queue:
@@ -249,7 +252,7 @@ class _Run:
         try:
             inputs = fingerprint(self.fingerprint, path.name, file.checksum)
             day, date_source = self.dates.of(path)
-            if self.unchanged_digest(report, day, inputs):
+            if self.unchanged(report, day, inputs):
                 self.dates.take(path, report, day, date_source)
                 return
             digest = file.digest()
@@ -269,25 +272,6 @@ class _Run:
             self.digest(digest, report, inputs)
         except VaultError as error:
             report.errors.append(f"{error} — rest of {path.name} skipped")
-
-    def unchanged_digest(self, report: DigestReport, day: date, inputs: str) -> bool:
-        """True (and counted) if this very digest was imported before and none of its notes changed since."""
-        known = self.state.digest(day)
-        if self.options.force or self.options.restore_deleted or not known or known.inputs != inputs:
-            return False
-        notes = [(NoteKind.DIGEST, day.isoformat())] + [(NoteKind.PAPER, arxiv_id) for arxiv_id in known.papers]
-        papers = self.state.light(NoteKind.PAPER, known.papers)  # one query, not one per paper
-        states = [self.state.note(*notes[0])] + [papers.get(arxiv_id) for arxiv_id in known.papers]
-        untouched, exists = self.writer.untouched, self.vault.exists
-        if not all(note and (not exists(note.path) if note.deleted else untouched(note)) for note in states):
-            return False
-        for note, (kind, _) in zip(states, notes, strict=True):
-            assert note
-            self.writer.tally.count(report, note.path, Outcome.DELETED if note.deleted else Outcome.UNCHANGED, kind)
-        report.papers = len(known.papers)
-        index = states[0]
-        report.index_note = None if index is None or index.deleted else str(index.path)
-        return True
 
     def digest(self, digest: Digest, report: DigestReport, inputs: str) -> None:
         """Write the notes of a digest read and dated: its papers', then its index note's."""

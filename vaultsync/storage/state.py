@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -163,20 +163,15 @@ class StateStore:
         for identity, *row in rows:
             yield identity, _note(*row)
 
-    def light(self, kind: str, identities: Sequence[str] | None = None) -> dict[str, NoteState]:
-        """The notes of `kind` by identity (those of `identities` only, if given; deleted ones too), read in
-        one query per 500 without what vaultsync wrote in them (`written` left empty: read the note itself
-        with `note` before changing it); what telling an untouched note needs."""
-        sql = "SELECT identity, path, signature, deleted, edited FROM notes WHERE kind = ?"
-        every = identities is None
-        chunks = [()] if every else [tuple(identities[at : at + 500]) for at in range(0, len(identities), 500)]
+    def light(self, kind: str) -> dict[str, NoteState]:
+        """Every note of `kind` by identity (deleted ones too), without what vaultsync wrote in it (`written`
+        left empty: read the note itself with `note` before changing it): what telling an untouched note needs."""
+        rows = self.db.execute("SELECT identity, path, signature, deleted, edited FROM notes WHERE kind = ?", (kind,))
         found = {}
-        for chunk in chunks:
-            where = "" if every else f" AND identity IN ({', '.join('?' * len(chunk))})"
-            for identity, path, signature, deleted, edited in self.db.execute(sql + where, (kind, *chunk)):
-                if not isinstance(path, str):
-                    raise DamagedValue("a stored note path is not text")
-                found[identity] = NoteState(PurePosixPath(path), {}, signature, bool(deleted), bool(edited))
+        for identity, path, signature, deleted, edited in rows:
+            if not isinstance(path, str):
+                raise DamagedValue("a stored note path is not text")
+            found[identity] = NoteState(PurePosixPath(path), {}, signature, bool(deleted), bool(edited))
         return found
 
     def records(self) -> Iterator[PaperRecord]:
