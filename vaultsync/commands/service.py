@@ -29,16 +29,23 @@ def _systemd_quote(argument: str) -> str:
     return f'"{escaped}"'
 
 
+def _service(command: list[str], description: str, kind: str) -> list[str]:
+    """The `[Unit]` and `[Service]` lines of a unit running `command` (`kind`: its `Type=`)."""
+    return [
+        "[Unit]",
+        f"Description={description}",
+        "",
+        "[Service]",
+        f"Type={kind}",
+        "ExecStart=" + " ".join(map(_systemd_quote, command)),
+    ]
+
+
 def systemd_unit(command: list[str], description: str) -> str:
     """A systemd user unit (`~/.config/systemd/user/NAME.service`) running `command`."""
     return "\n".join(
         [
-            "[Unit]",
-            f"Description={description}",
-            "",
-            "[Service]",
-            "Type=exec",
-            "ExecStart=" + " ".join(map(_systemd_quote, command)),
+            *_service(command, description, "exec"),
             "Restart=on-failure",
             "RestartSec=30",
             "RestartPreventExitStatus=4",  # the vault was moved or removed: restarting would not find it
@@ -52,17 +59,7 @@ def systemd_unit(command: list[str], description: str) -> str:
 
 def systemd_fetch_unit(command: list[str], description: str) -> str:
     """A systemd user unit (`NAME.service`) running `command` once, started by its timer."""
-    return "\n".join(
-        [
-            "[Unit]",
-            f"Description={description}",
-            "",
-            "[Service]",
-            "Type=oneshot",
-            "ExecStart=" + " ".join(map(_systemd_quote, command)),
-            "",
-        ]
-    )
+    return "\n".join([*_service(command, description, "oneshot"), ""])
 
 
 def systemd_fetch_timer(description: str) -> str:
