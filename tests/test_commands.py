@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import run_cli
 from regenerate import GOLDEN
-from test_fetch import DIGEST, FeedServer, Reply
+from test_fetch import DIGEST, Reply, server  # noqa: F401 (server: arXiv's feed, served from 127.0.0.1)
 
 from vaultsync import import_digests
 
@@ -77,17 +76,7 @@ def test_service_prints_a_systemd_unit_running_watch(src, vault):
     assert f'"watch" "{src}" "{vault}"\n' in result.stdout and "[Service]\n" in result.stdout
 
 
-@pytest.fixture
-def server() -> Iterator[FeedServer]:
-    """arXiv's feed, served from 127.0.0.1 as in tests/test_fetch.py."""
-    server = FeedServer()
-    server.thread.start()
-    yield server
-    server.httpd.shutdown()
-    server.httpd.server_close()
-
-
-def test_fetch_writes_the_days_digest_from_the_feed(server, tmp_path):
+def test_fetch_writes_the_days_digest_from_the_feed(server, tmp_path):  # noqa: F811 (the fixture)
     server.serve("cs.CV+cs.LG", Reply())
     out = tmp_path / "digests"
     result = run_cli("fetch", out, "--category", "cs.CV", "--category", "cs.LG", "--feed-url", server.url)
