@@ -11,9 +11,9 @@ from typing import Any
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter, fingerprint
 from vaultsync.pipeline.reconcile import Rendered
 from vaultsync.pipeline.render import Renderer
-from vaultsync.storage.snapshot import NoteChanged, VaultError
+from vaultsync.storage.snapshot import NoteChanged, Snapshot, VaultError
 from vaultsync.storage.state import NoteState
-from vaultsync.summary import DigestReport
+from vaultsync.summary import DigestReport, Outcome
 
 
 class Hooks:
@@ -47,8 +47,9 @@ class Hooks:
     def keep_file(self, kind: str, identity: str, path: PurePosixPath, text: str) -> None:
         """The file is the user's once its checksum is not the one vaultsync last wrote."""
         known = self.state.note(kind, identity)
+        where = known.path if known else path
         try:
-            snap = self.vault.snapshot(known.path if known else path)
+            snap = self.vault.snapshot(where)
             if known and snap is None:
                 return  # deleted by the user
             if (
@@ -58,13 +59,13 @@ class Hooks:
             ):
                 return  # the user's
             if snap is None or snap.text != text:
-                self.vault.write(path if snap is None else known.path if known else path, text, snap)
-                self.writer.summary.changes.append(("created" if snap is None else "updated", str(path)))
+                self.vault.write(where, text, snap)
+                self.writer.summary.changes.append((_written(snap), str(where)))
         except (NoteChanged, VaultError) as error:
             if isinstance(error, VaultError):
                 self.writer.tally.error(self.report, error)
             return
-        self.state.put_note(kind, identity, NoteState(known.path if known else path, {"sha": [fingerprint(text)]}))
+        self.state.put_note(kind, identity, NoteState(where, {"sha": [fingerprint(text)]}))
 
     def amend(self, kind: str, identity: str, path: PurePosixPath, edit: Callable[[str | None], str | None]) -> None:
         """Written by compare-and-swap; the file is remembered as the note (`kind`, `identity`) once amended,
@@ -77,7 +78,7 @@ class Hooks:
                 text = edit(snap.text if snap else None)
                 if text is not None:
                     self.vault.write(path, text, snap)
-                    self.writer.summary.changes.append(("created" if snap is None else "updated", str(path)))
+                    self.writer.summary.changes.append((_written(snap), str(path)))
             except NoteChanged:
                 continue
             except VaultError as error:
@@ -86,3 +87,8 @@ class Hooks:
             self.state.put_note(kind, identity, NoteState(path))
             return
         self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
+
+
+def _written(snap: Snapshot | None) -> Outcome:
+    """What writing a file did: created it (there was none) or updated it."""
+    return Outcome.CREATED if snap is None else Outcome.UPDATED

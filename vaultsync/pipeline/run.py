@@ -129,7 +129,7 @@ class _Dates:
         """`day`: `--date`, the day of the files without one in their name."""
         self.day, self.writer, self.state, self.vault = day, writer, writer.state, writer.vault
         self.files: dict[date, Path] = {}  # the digest file each day's index note is for in this import
-        self.retracted: set[date] = set()  # days whose digest was re-dated this run (see `redate`)
+        self.retracted: frozenset[date] = frozenset()  # days whose digest was re-dated this run (see `redate`)
 
     def of(self, path: Path) -> tuple[date, str]:
         """The digest's day and where it came from: its file name, `--date`, or its modification time."""
@@ -168,7 +168,7 @@ class _Dates:
         for other, known in list(self.state.digests()):
             if other == day or Path(known.source).name != source or known.papers != papers:
                 continue
-            self.retracted.add(other)
+            self.retracted |= {other}
             for arxiv_id in papers:
                 record = self.state.record(arxiv_id)
                 listings = tuple(item for item in record.listings if item.day != other) if record else ()
@@ -343,7 +343,7 @@ class _Run:
             managed = self.renderer.paper_body(record, index_links) if record.complete else None
             topics = [self.links.topic_link(tag) for tag in record.tags] if self.topics else None
             metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
-            return Rendered(metadata, managed, self.flavor.paper_tail, retracted=frozenset(self.dates.retracted))
+            return Rendered(metadata, managed, self.flavor.paper_tail, retracted=self.dates.retracted)
 
         before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
         path = self.writer.save(
