@@ -3,6 +3,7 @@ every import, in both flavors; a vault or graph from before `read` upgrades with
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from contextlib import closing
@@ -237,3 +238,65 @@ def test_a_read_the_note_cannot_take_on_its_own_line_is_left_with_a_warning_and_
     assert f"{note}: property 'read' left as you wrote it: it is written more than once" in result.stdout
     assert vault_files(vault) == before  # the note as the user wrote it, and the tick where it was
     assert run_cli("import", src, vault, "--json", check=True).stdout.count("property 'read' left") == 1
+
+
+def test_a_tick_the_import_could_not_write_is_written_by_the_next_and_flips_nothing_back(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = sorted((vault / "arXiv" / "Papers").glob("*.md"))[0]
+    day = next(iter(lines_of(vault, note)))
+    index = vault / "arXiv" / "Digests" / f"arXiv {day}.md"
+    set_read(note, True)
+    index.chmod(0o444)
+    result = run_cli("import", src, vault, "--json", check=True)
+    assert f"{index}: read-only — left as is" in result.stdout
+    assert read_of(note) is True and lines_of(vault, note)[day] == " "
+    index.chmod(0o644)
+    run_cli("import", src, vault, check=True)  # nothing else changed: the line is still to be ticked
+    assert read_of(note) is True  # not taken for the user unticking it
+    assert set(lines_of(vault, note).values()) == {"x"}
+    before = vault_files(vault)
+    run_cli("import", src, vault, check=True)
+    assert vault_files(vault) == before
+
+
+def queue_count(vault: Path) -> int:
+    return int(re.search(r"Papers to read: (\d+),", (vault / "arXiv" / "Reading queue.md").read_text())[1])
+
+
+def newest(vault: Path) -> list[str]:
+    return re.findall(r"^- \[\[.*$", (vault / "arXiv" / "Reading queue.md").read_text(), re.MULTILINE)
+
+
+def test_the_queue_counts_what_status_counts_from_the_notes_after_edits_on_both_sides(corpus, tmp_path):
+    """Imports look only at what changed (the store keeps each index note's lines and each paper's state);
+    `status` reads every note: both must say the same after edits in notes and index notes."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    papers = sorted((vault / "arXiv" / "Papers").glob("*.md"))
+    ticked, noted, cancelled, gone = papers[0], papers[3], papers[8], papers[5]
+    before = queue_count(vault)
+    set_line(vault, next(iter(lines_of(vault, ticked))), ticked, "x")
+    set_read(noted, True)
+    set_line(vault, next(iter(lines_of(vault, cancelled))), cancelled, "-")
+    gone.unlink()
+    for _ in range(2):
+        run_cli("import", src, vault, check=True)
+        status = json.loads(run_cli("status", vault, "--json", check=True).stdout)
+        assert (status["to_read"], status["read"]) == (before - 4, 3) == (queue_count(vault), status["read"])
+    set_line(vault, next(iter(lines_of(vault, ticked))), ticked, " ")
+    run_cli("import", src, vault, check=True)
+    status = json.loads(run_cli("status", vault, "--json", check=True).stdout)
+    assert status["to_read"] == before - 3 == queue_count(vault)
+    assert read_of(ticked) is False
+
+
+def test_a_store_from_before_the_lines_table_reads_every_index_note_again(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    notes = sorted((vault / "arXiv" / "Papers").glob("*.md"))
+    note = next(note for note in notes if set(lines_of(vault, note)) == {"2022-07-11"})  # not among the newest
+    before, listed = queue_count(vault), newest(vault)
+    with closing(sqlite3.connect(vault / ".vaultsync" / "state.sqlite")) as db:
+        db.executescript("DROP TABLE lines; DROP TABLE seen;")
+    set_read(note, True)  # its line, in an index note nobody touched, is found in the store once it is filled
+    run_cli("import", src, vault, check=True)
+    assert set(lines_of(vault, note).values()) == {"x"}
+    assert queue_count(vault) == before - 1 and newest(vault) == listed  # the newest papers, as before

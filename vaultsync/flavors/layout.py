@@ -95,6 +95,10 @@ class Layout:
         """The name a note is known by."""
         return path.stem
 
+    def paper_at(self, target: str) -> PurePosixPath:
+        """Where the paper note a link target names is, unless the user moved it (see `link_target`)."""
+        return PurePosixPath(target + ".md") if "/" in target else PurePosixPath(self.papers_folder, target + ".md")
+
     def titles(self, title: str, raw_title: str, former: Sequence[str], path: PurePosixPath) -> Titles:
         """The title properties and aliases of a paper note at `path`: `title` the decoded title; after the
         arXiv id, the aliases the title as the digest wrote it (`raw_title`, TeX escapes and all) and the
@@ -135,6 +139,9 @@ class LogseqLayout(Layout):
 
     def page_name(self, path: PurePosixPath) -> str:
         return names.logseq_title_from_file(path.stem)
+
+    def paper_at(self, target: str) -> PurePosixPath:
+        return PurePosixPath(self.papers_folder, names.logseq_file_name(target) + ".md")
 
     def titles(self, title: str, raw_title: str, former: Sequence[str], path: PurePosixPath) -> Titles:
         """`title::` the page name, never changed once the page exists (the decoded title, unless it had to

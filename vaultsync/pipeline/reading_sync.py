@@ -1,94 +1,152 @@
 """The sync of reading states after the digests of an import: each paper's note's `read` and its lines
 in the index notes (ticked, or DONE in Logseq) agree again, by the rule of `text.reading.decide`.
 
-Only what changed since is read: index notes' lines are cached by file signature, and a paper note
-untouched since vaultsync wrote or synced it still says what was synced.
+Only what changed since is looked at: index notes' lines are cached by file signature, and a paper note
+untouched since vaultsync wrote or synced it still says what was synced (the run's `Sweep` says which are);
+when nothing changed, nothing is read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import PurePosixPath
 from typing import Any
 
+from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
+from vaultsync.pipeline.sweep import Sweep
 from vaultsync.storage.snapshot import NoteChanged, VaultError
-from vaultsync.storage.state import NoteKind, NoteState
+from vaultsync.storage.state import Left, NoteKind, NoteState, StateStore
 from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.reading import decide, in_index
-from vaultsync.text.tasks import Task
+
+
+class PaperNames:
+    """Which paper a link target of an index note names: the paper note at the path the target spells (one
+    look-up in the state store), else the paper note of that name wherever the user put it (a map of every
+    paper note's name, made the first time it is needed)."""
+
+    def __init__(self, state: StateStore, layout: Layout) -> None:
+        self.state, self.layout = state, layout
+        self.by_name: dict[str, str] | None = None
+
+    def __call__(self, target: str) -> str | None:
+        owner = self.state.path_owner(self.layout.paper_at(target))
+        if owner and owner[0] == NoteKind.PAPER:
+            return owner[1]
+        if self.by_name is None:
+            self.by_name = {
+                self.layout.page_name(PurePosixPath(note.path)).casefold(): identity
+                for identity, note in self.state.left(NoteKind.PAPER)
+                if not note.deleted
+            }
+        return self.by_name.get(target.rsplit("/", 1)[-1].casefold())
 
 
 class ReadingSync:
     """Syncs the reading states of the papers that have a note, writing through `writer`; problems go to
     `report` (the run's own: no digest's)."""
 
-    def __init__(self, writer: NoteWriter, synced: dict[str, bool], report: DigestReport) -> None:
-        """`synced`: each paper's reading state as last synced (see `StateStore.reading`)."""
-        self.writer, self.synced, self.report = writer, synced, report
+    def __init__(self, writer: NoteWriter, synced: dict[str, bool], sweep: Sweep, report: DigestReport) -> None:
+        """`synced`: each paper's reading state as last synced (see `StateStore.reading`); `sweep`: the run's."""
+        self.writer, self.synced, self.sweep, self.report = writer, synced, sweep, report
         self.vault, self.state, self.flavor = writer.vault, writer.state, writer.flavor
+        self.names = PaperNames(self.state, self.flavor.layout)
 
-    def sync(self) -> dict[str, bool]:
+    def sync(self) -> dict[str, bool] | None:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
-        `reading.decide`): the note and the index lines that disagree with the outcome are updated, and
-        the outcome remembered. The reading state of every paper that has a note, by arXiv id."""
-        papers = {identity: note for identity, note in self.state.light(NoteKind.PAPER).items() if not note.deleted}
-        by_name = {self.flavor.layout.page_name(note.path).casefold(): identity for identity, note in papers.items()}
+        `reading.decide`): the note and the index lines that disagree with the outcome are updated, and the
+        outcome remembered. Only papers that may have changed are looked at: those never synced, those whose
+        note someone touched or this run wrote, those on lines of index notes changed since last read.
 
-        def paper_of(target: str) -> str | None:
-            return by_name.get(target.rsplit("/", 1)[-1].casefold())
-
-        lines: dict[str, list[tuple[str, bool]]] = {}  # arXiv id → (day, done) of each of its index lines
-        index_notes = {day: note for day, note in self.state.notes(NoteKind.DIGEST) if not note.deleted}
+        None if none may have changed; else the papers whose state is not the one remembered (their note or
+        a line of theirs could not be synced: their state is what the note says, as Dataview reads it)."""
+        index_notes = {day: note for day, note in self.state.left(NoteKind.DIGEST) if not note.deleted}
+        candidates = self.candidates()
+        read = self.state.task_stamps()
         for day, note in index_notes.items():
-            try:
-                tasks = self.tasks(day, note)
-            except VaultError as error:
-                self.writer.tally.error(self.report, error)
-                continue
-            for target, _, done in tasks:
-                paper = paper_of(target)
-                if paper:
-                    lines.setdefault(paper, []).append((day, done))
-        states: dict[str, bool] = {}
+            stamp = self.vault.stamp(note.path)
+            if read.get(day) != stamp:
+                candidates |= self.read_lines(day, note.path, stamp)
+        if not candidates:
+            return None
+        papers = {identity: note for identity, note in self.state.left(NoteKind.PAPER, candidates) if not note.deleted}
+        return self.decide(dict(sorted(papers.items())), self.state.lines(papers), index_notes)
+
+    def decide(
+        self, candidates: dict[str, Left], lines: dict[str, list[tuple[str, bool]]], index_notes: dict[str, Left]
+    ) -> dict[str, bool]:
+        """Decide and sync the reading state of each of the `candidates` (`lines`: theirs); see `sync`."""
+        unsynced: dict[str, bool] = {}
+        settled: dict[str, tuple[bool | None, bool]] = {}  # each paper's state as last synced, and now
         fix_days: dict[str, dict[str, bool]] = {}
-        for identity, note in papers.items():
+        created, touched, pending = self.created(), self.sweep.touched(NoteKind.PAPER), self.state.pending()
+        for identity, left in candidates.items():
+            path = PurePosixPath(left.path)
             synced = self.synced.get(identity)
-            outcome = self.writer.tally.outcomes.get(note.path)
-            checked = outcome == Outcome.UNCHANGED  # found untouched in this run already
-            fresh = synced is None or note.path in self.writer.merged or not (checked or self.writer.untouched(note))
-            if outcome == Outcome.CREATED:  # written in this run: `read` as rendered
+            if path in created:  # written in this run: `read` as rendered
                 in_note = bool(synced)
-            else:
-                in_note = self.note_read(note) if fresh else synced
+            elif synced is None or path in self.writer.merged or identity in touched or identity in pending:
+                in_note = self.note_read(path)
+            else:  # untouched since synced: it still says so
+                in_note = synced
             listed = lines.get(identity, [])
-            read = states[identity] = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
-            full = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
-            if full and not self.set_read(identity, full, read):
-                states[identity] = bool(in_note)  # as its note says (and Dataview reads it)
+            read = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
+            note = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
+            if note and not self.set_read(identity, note, read):
+                if bool(in_note) != synced:
+                    unsynced[identity] = bool(in_note)  # as its note says (and Dataview reads it)
+                for day, _ in listed:  # read again next time, so the paper is tried again
+                    self.state.forget_tasks(day)
                 continue  # not synced: its index lines stay as they are, and so does the memory
             for day, done in listed:
                 if done != read:
                     fix_days.setdefault(day, {})[identity] = read
-            if synced != read:
-                self.state.put_read(identity, read)
+            settled[identity] = (synced, read)
+        failed = set()
         for day, wanted in fix_days.items():
-            self.restatus_index(day, index_notes[day], lambda target, wanted=wanted: wanted.get(paper_of(target) or ""))
-        return states
+            if not self.restatus_index(day, PurePosixPath(index_notes[day].path), wanted):
+                failed |= set(wanted)
+                self.state.forget_tasks(day)  # its lines are read again next time, and fixed then
+        for identity, (synced, read) in settled.items():
+            if identity in failed:  # a line still says otherwise: remembered once it is fixed, else it would flip
+                if read != synced:
+                    unsynced[identity] = read
+            elif synced != read:
+                self.state.put_read(identity, read)
+                self.synced[identity] = read
+        self.state.put_pending((pending - settled.keys()) | (failed & settled.keys()))
+        return unsynced
 
-    def tasks(self, day: str, note: NoteState) -> list[Task]:
-        """The paper lines of an index note: read again only if the file changed since last time."""
-        stamp = self.vault.stamp(note.path)
-        known = self.state.tasks(day, stamp) if stamp else None
-        if known is None:
-            known = self.flavor.index_tasks(self.vault.read(note.path) or "")
-            if stamp:
-                self.state.put_tasks(day, stamp, known)
-        return known
+    def candidates(self) -> set[str]:
+        """The papers whose reading state may have changed on their note's side: never synced, their note
+        touched by someone, or merged or created in this run."""
+        found = self.state.unsynced() | self.state.pending() | self.sweep.touched(NoteKind.PAPER)
+        return found | self.state.owners(NoteKind.PAPER, self.writer.merged | self.created())
 
-    def note_read(self, note: NoteState) -> bool | None:
+    def created(self) -> set[PurePosixPath]:
+        """The notes this run created."""
+        return {path for path, outcome in self.writer.tally.outcomes.items() if outcome == Outcome.CREATED}
+
+    def read_lines(self, day: str, path: str, stamp: str | None) -> set[str]:
+        """Read the paper lines of the day's index note (at `path`, its file's signature `stamp`) and remember
+        them; the papers on them, and on them as last read."""
+        before = self.state.papers_on(day)
+        try:
+            tasks = self.flavor.index_tasks(self.vault.read(PurePosixPath(path)) or "") if stamp else []
+        except VaultError as error:
+            self.writer.tally.error(self.report, error)
+            return set()
+        papers = [(paper, done) for target, _, done in tasks if (paper := self.names(target))]
+        self.state.put_lines(day, stamp, tasks, papers)
+        if stamp is None:  # no file (yet): looked at again each time
+            self.state.forget_tasks(day)
+        return before | {paper for paper, _ in papers}
+
+    def note_read(self, path: PurePosixPath) -> bool | None:
         """The `read` property of a paper note as it is now (None: none, or the note cannot be read)."""
         try:
-            text = self.vault.read(note.path)
+            text = self.vault.read(path)
         except VaultError:
             return None
         parts = self.flavor.notes.split(text) if text else None
@@ -136,25 +194,29 @@ class ReadingSync:
         self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
         return False
 
-    def restatus_index(self, day: str, note: NoteState, wanted: Callable[[str], bool | None]) -> None:
-        """Tick (Logseq: DONE) or untick (TODO) the lines of an index note as `wanted(link target)` says."""
-
+    def restatus_index(self, day: str, path: PurePosixPath, wanted: dict[str, bool]) -> bool:
+        """Tick (Logseq: DONE) or untick (TODO) the lines of the index note at `path` of the papers in `wanted`
+        as it says; False if it could not be (a warning or error says why)."""
+        note = self.state.note(NoteKind.DIGEST, day)
         for _ in range(ATTEMPTS):
             try:
-                snap = self.writer.places.snapshot(note.path, note)
+                snap = self.writer.places.snapshot(path, note)
                 if not snap or not snap.text:
-                    return
-                text = self.flavor.index_restatus(snap.text, wanted)
+                    return True
+                text = self.flavor.index_restatus(snap.text, lambda target: wanted.get(self.names(target) or ""))
                 if text == snap.text:
-                    return
+                    return True
+                if snap.read_only:
+                    self.report.warnings.append(f"{self.vault.root / path}: read-only — left as is")
+                    return False
+                assert note is not None
                 self.writer.write_synced(self.report, NoteKind.DIGEST, day, note, snap, text)
-                stamp = self.vault.stamp(note.path)
-                if stamp:
-                    self.state.put_tasks(day, stamp, self.flavor.index_tasks(text))
-                return
+                self.read_lines(day, str(path), self.vault.stamp(path))
+                return True
             except NoteChanged:
                 continue
             except VaultError as error:
                 self.writer.tally.error(self.report, error)
-                return
-        self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
+                return False
+        self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
+        return False

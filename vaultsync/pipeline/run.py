@@ -33,6 +33,7 @@ from vaultsync.pipeline.reading_sync import ReadingSync
 from vaultsync.pipeline.reconcile import Rendered
 from vaultsync.pipeline.render import QUEUE_LIST, QUEUE_TAG, IndexLine, Renderer
 from vaultsync.pipeline.sources import DIGEST_PATTERNS, find_digests
+from vaultsync.pipeline.sweep import Sweep
 from vaultsync.pipeline.unchanged import UnchangedDigests
 from vaultsync.records import merge
 from vaultsync.storage.snapshot import VaultError
@@ -207,7 +208,8 @@ class _Run:
         self.links = LinkIndex(vault, state, flavor, self.writer.places.claim)
         self.writer.created = self.links.created
         self.dates = _Dates(options.day, self.writer)
-        self.unchanged = UnchangedDigests(self.writer, force=options.force or options.restore_deleted)
+        self.sweep = Sweep(vault, state)
+        self.unchanged = UnchangedDigests(self.writer, self.sweep, force=options.force or options.restore_deleted)
         self.synced = state.reading()  # each paper's reading state as last synced
         self.imported: set[str] | None = None  # the inputs of the digests imported before, when asked for
 
@@ -226,11 +228,11 @@ class _Run:
         """After the digests: the reading states synced, the reading queue, the flavor's notes of the whole
         vault; their outcomes and problems go in `report`."""
         self.links.papers_by_link = {}  # needed while importing digests only: free for the rest
-        self.unchanged.papers = None
-        reading = ReadingSync(self.writer, self.synced, report).sync()
-        queue = self.options.reading_queue and bool(reading or self.state.note(NoteKind.QUEUE, "queue"))
-        if queue:
-            self.reading_queue(reading, report)
+        unsynced = ReadingSync(self.writer, self.synced, self.sweep, report).sync()
+        known = self.state.note(NoteKind.QUEUE, "queue")
+        queue = self.options.reading_queue and bool(known or self.synced)
+        if queue and (unsynced is not None or known is None):  # else no paper's reading state or note changed
+            self.reading_queue(unsynced or {}, report)
         hooks = Hooks(
             self.writer, self.renderer, self.fingerprint, report, reading_queue=queue, topic_notes=self.topics
         )
@@ -241,7 +243,7 @@ class _Run:
     def may_change(self, file: Prepared) -> bool:
         """Whether the digest file was not imported before as it is (if it was, its digest is rarely needed)."""
         if self.imported is None:
-            self.imported = {known.inputs for _, known in self.state.digests()}
+            self.imported = self.state.digest_inputs()
         return fingerprint(self.fingerprint, file.path.name, file.checksum) not in self.imported
 
     def digest_file(self, file: Prepared) -> None:
@@ -356,17 +358,19 @@ class _Run:
 
     # --- the run's own notes -------------------------------------------------------------------------
 
-    def reading_queue(self, reading: dict[str, bool], report: DigestReport) -> None:
-        """Write the note (Logseq: the page) of the papers to read, newest first; `reading`: each paper's
-        reading state."""
-        unread = [paper for paper in self.state.first_seen() if reading.get(paper[0]) is False]
-        unread.sort(key=lambda paper: (-paper[1].toordinal(), paper[2].casefold()))
+    def reading_queue(self, unsynced: dict[str, bool], report: DigestReport) -> None:
+        """Write the note (Logseq: the page) of the papers to read, newest first; `unsynced`: the papers whose
+        reading state is not the one remembered (see `ReadingSync.sync`)."""
+        count = self.state.unread_count()
+        for paper, read in unsynced.items():
+            count += (not read) - (self.synced.get(paper) is False)  # as it is, not as the store says
+        unread = self.state.newest(lambda paper: unsynced.get(paper, self.synced.get(paper)) is False, QUEUE_LIST)
         newest, shared = [], self.links.shared_names() if unread else frozenset()
-        for arxiv_id, first_seen, title in unread[:QUEUE_LIST]:
+        for arxiv_id, first_seen, title in unread:
             note = self.state.note(NoteKind.PAPER, arxiv_id)
             if note:
                 newest.append((self.layout.link_target(note.path, shared), title, first_seen))
-        region = self.renderer.queue_body(len(unread), newest)
+        region = self.renderer.queue_body(count, newest)
         queue = Rendered({"tags": [QUEUE_TAG]}, region)
         self.writer.save_page(
             report, NoteKind.QUEUE, "queue", fingerprint(self.fingerprint, region), queue, self.layout.queue_path

@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS digests (
 );
 CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reading (arxiv_id TEXT PRIMARY KEY, read INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS lines (day TEXT NOT NULL, arxiv_id TEXT NOT NULL, done INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lines_by_paper ON lines (arxiv_id);
+CREATE INDEX IF NOT EXISTS lines_by_day ON lines (day);
+CREATE TABLE IF NOT EXISTS seen (arxiv_id TEXT PRIMARY KEY, day TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_by_day ON seen (day);
 """
 DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a store set aside is named by the first two
 
@@ -53,6 +58,14 @@ MIGRATIONS = (
     Migration("tasks"),
     # A store from before `reading`: its cached index lines took a cancelled paper for unread.
     Migration("reading", "DELETE FROM tasks"),
+    # A store from before `lines`: every index note's lines are read again, to fill it.
+    Migration("lines", "DELETE FROM tasks"),
+    # A store from before `seen`: each paper's first day, from its record (one SQLite can read).
+    Migration(
+        "seen",
+        "INSERT INTO seen SELECT arxiv_id, json_extract(record, '$.listings[0][0]') FROM papers"
+        " WHERE json_valid(record) AND json_type(record, '$.listings[0][0]') = 'text'",
+    ),
 )
 
 

@@ -3,12 +3,13 @@
 Per note (a paper's by arXiv id, an index note's by day): where it is, the list values vaultsync last
 wrote (to tell a tag the user removed from one never written), the note's file signature when it was
 last written or checked (to skip notes nothing happened to), and whether the user deleted it. Per
-paper, the facts merged from every listing; per day, the digest it came from and the index region
-last written (the base for merging the user's ticks), and its paper lines as last read with the file's
-signature then (so the reading queue reads only the index notes that changed). Per paper, the reading
-state last synced between its note and the index notes (`reading`: whichever side changes next wins). The notes stay the
-source of truth: a missing, damaged or outdated store is set aside and rebuilt from them. Commits
-happen once per digest.
+paper, the facts merged from every listing and the day it was first listed (`seen`: the reading queue's
+newest, found without reading every record); per day, the digest it came from and the index region last
+written (the base for merging the user's ticks). The reading side (`reading_rows`): per paper, the reading
+state last synced between its note and the index notes (whichever side changes next wins); per index
+note, its paper lines as last read with the file's signature then (so an import reads only the index
+notes that changed, and finds a paper's lines without reading any). The notes stay the source of truth:
+a missing, damaged or outdated store is set aside and rebuilt from them. Commits happen once per digest.
 
 Damage is looked for when the store is opened (its schema, then SQLite's `PRAGMA quick_check`: 5 ms for
 the shared corpus, 0.15 s for 100k papers) and wherever a read fails: SQLite's "malformed" or "not a
@@ -19,30 +20,22 @@ the store is kept and the error says what to do. The tables, the version and the
 
 from __future__ import annotations
 
+import itertools
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from pathlib import Path, PurePosixPath
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from vaultsync.records import PaperRecord
 from vaultsync.storage import schema
+from vaultsync.storage.kinds import NoteKind
+from vaultsync.storage.reading_rows import ReadingRows, chunks
 from vaultsync.storage.schema import DAMAGED, NEWER
 from vaultsync.storage.store_file import advice, copy_of, is_damage, set_aside
-
-
-class NoteKind(StrEnum):
-    """What a note is to vaultsync, as the store names it (the values are the stored text)."""
-
-    PAPER = "paper"
-    DIGEST = "digest"  # a day's index note
-    JOURNAL = "journal"  # a Logseq journal page vaultsync added a block to
-    QUEUE = "queue"  # the reading-queue note
-    TOPIC = "topic"  # a topic's note, by its tag
 
 
 class StateError(RuntimeError):
@@ -73,6 +66,15 @@ class NoteState:
     edited: bool = False
 
 
+class Left(NamedTuple):
+    """A note as vaultsync left it: its path, its file's stamp (`Vault.stamp`) when vaultsync last wrote or
+    checked it (None: never), whether the user deleted it."""
+
+    path: str
+    stamp: str | None
+    deleted: bool
+
+
 @dataclass(frozen=True)
 class DigestState:
     """The last import of one day: from which file, with which inputs, listing which papers."""
@@ -83,7 +85,7 @@ class DigestState:
     papers: tuple[str, ...]
 
 
-class StateStore:
+class StateStore(ReadingRows):
     """Notes by identity (arXiv id, digest day), not by path, over a connection `open` made. `fresh`: nothing
     was remembered. `file`: where the store is kept; `copy`: this is an in-memory copy of it (a dry run), never
     written back."""
@@ -163,31 +165,26 @@ class StateStore:
         for identity, *row in rows:
             yield identity, _note(*row)
 
-    def light(self, kind: str) -> dict[str, NoteState]:
-        """Every note of `kind` by identity (deleted ones too), without what vaultsync wrote in it (`written`
-        left empty: read the note itself with `note` before changing it): what telling an untouched note needs."""
-        rows = self.db.execute("SELECT identity, path, signature, deleted, edited FROM notes WHERE kind = ?", (kind,))
-        found = {}
-        for identity, path, signature, deleted, edited in rows:
+    def left(self, kind: str, identities: Collection[str] | None = None) -> Iterator[tuple[str, Left]]:
+        """Every note of `kind` (or those of `identities`) by identity, deleted ones too, as plain strings: what
+        telling whether it is as vaultsync left it needs (read the note itself with `note` before changing it)."""
+        query = "SELECT identity, path, signature, deleted FROM notes WHERE kind = ?"
+        if identities is None:
+            rows: Iterable[tuple[Any, ...]] = self.db.execute(query, (kind,))
+        else:
+            rows = itertools.chain.from_iterable(
+                self.db.execute(query + f" AND identity IN ({','.join('?' * len(chunk))})", (kind, *chunk))
+                for chunk in chunks(identities)
+            )
+        for identity, path, signature, deleted in rows:
             if not isinstance(path, str):
                 raise DamagedValue("a stored note path is not text")
-            found[identity] = NoteState(PurePosixPath(path), {}, signature, bool(deleted), bool(edited))
-        return found
+            parts = signature.split("/") if isinstance(signature, str) else ()
+            yield identity, Left(path, parts[1] if len(parts) > 1 else None, bool(deleted))
 
     def records(self) -> Iterator[PaperRecord]:
         for (data,) in self.db.execute("SELECT record FROM papers"):
             yield _record(data)
-
-    def first_seen(self) -> list[tuple[str, date, str]]:
-        """(arXiv id, first day listed, title) of every paper, read by SQLite from the stored records without
-        decoding them whole: the reading queue of a large vault needs no more."""
-        try:
-            rows = self.db.execute(
-                "SELECT arxiv_id, json_extract(record, '$.listings[0][0]'), json_extract(record, '$.title') FROM papers"
-            ).fetchall()
-            return [(arxiv_id, date.fromisoformat(day), title) for arxiv_id, day, title in rows]
-        except (sqlite3.OperationalError, TypeError, ValueError):  # a damaged record: say which, as records() does
-            return [(record.arxiv_id, record.first_seen, record.title) for record in self.records()]
 
     def tags(self) -> set[str]:
         """Every keyword tag any paper was listed under (see `first_seen` for why SQLite reads them)."""
@@ -222,6 +219,15 @@ class StateStore:
             ),
         )
 
+    def owners(self, kind: str, paths: Collection[PurePosixPath]) -> set[str]:
+        """The identities of the notes of `kind` vaultsync keeps at `paths`."""
+        keys = [_key(path) for path in paths]
+        found: set[str] = set()
+        for chunk in chunks(keys):
+            query = f"SELECT identity FROM notes WHERE kind = ? AND path_key IN ({','.join('?' * len(chunk))})"
+            found.update(identity for (identity,) in self.db.execute(query, (kind, *chunk)))
+        return found
+
     def path_owner(self, path: PurePosixPath) -> tuple[str, str] | None:
         """(kind, identity) of the note vaultsync keeps at `path` (compared case-insensitively)."""
         row = self.db.execute("SELECT kind, identity FROM notes WHERE path_key = ?", (_key(path),)).fetchone()
@@ -234,9 +240,11 @@ class StateStore:
     def put_record(self, record: PaperRecord) -> None:
         data = json.dumps(record.to_json(), ensure_ascii=False)
         self.db.execute("INSERT OR REPLACE INTO papers VALUES (?, ?)", (record.arxiv_id, data))
+        self.db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (record.arxiv_id, record.first_seen.isoformat()))
 
     def forget_record(self, arxiv_id: str) -> None:
         self.db.execute("DELETE FROM papers WHERE arxiv_id = ?", (arxiv_id,))
+        self.db.execute("DELETE FROM seen WHERE arxiv_id = ?", (arxiv_id,))
 
     def digest(self, day: date) -> DigestState | None:
         row = self.db.execute(
@@ -250,9 +258,15 @@ class StateStore:
         for day, *row in rows:
             yield date.fromisoformat(day), _digest(*row)
 
+    def digest_inputs(self) -> set[str]:
+        """The inputs of every day's last import (see `DigestState`)."""
+        return {inputs for (inputs,) in self.db.execute("SELECT inputs FROM digests")}
+
     def forget_digest(self, day: date) -> None:
         """Forget the day's import and its index note (the day was wrong: see `sync`'s re-dating)."""
         self.db.execute("DELETE FROM digests WHERE day = ?", (day.isoformat(),))
+        for table in ("tasks", "lines"):
+            self.db.execute(f"DELETE FROM {table} WHERE day = ?", (day.isoformat(),))
         self.db.execute("DELETE FROM notes WHERE kind = ? AND identity = ?", (NoteKind.DIGEST, day.isoformat()))
 
     def put_digest(self, day: date, digest: DigestState) -> None:
@@ -260,21 +274,6 @@ class StateStore:
             "INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?, ?)",
             (day.isoformat(), digest.source, digest.inputs, digest.region, json.dumps(digest.papers)),
         )
-
-    def tasks(self, day: str, stamp: str) -> list[tuple[str, str, bool]] | None:
-        """The paper lines of the day's index note as read when its file had this signature, if it had."""
-        row = self.db.execute("SELECT tasks FROM tasks WHERE day = ? AND stamp = ?", (day, stamp)).fetchone()
-        return _tasks(row[0]) if row else None
-
-    def put_tasks(self, day: str, stamp: str, tasks: list[tuple[str, str, bool]]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?)", (day, stamp, json.dumps(tasks)))
-
-    def reading(self) -> dict[str, bool]:
-        """The reading state last synced, by arXiv id (a paper never synced is not there)."""
-        return {arxiv_id: bool(read) for arxiv_id, read in self.db.execute("SELECT arxiv_id, read FROM reading")}
-
-    def put_read(self, arxiv_id: str, read: bool) -> None:
-        self.db.execute("INSERT OR REPLACE INTO reading VALUES (?, ?)", (arxiv_id, int(read)))
 
 
 def _decode(text: Any, kind: type = object) -> Any:

@@ -146,15 +146,15 @@ class Vault:
                 raise VaultError(f"{rel}: cannot read note") from None
         return snap.text if snap else None
 
-    def stamp(self, rel: PurePosixPath) -> str | None:
+    def stamp(self, rel: PurePosixPath | str) -> str | None:
         """The file's modification time, size and inode as one string (None if missing): it changes
         when anyone writes the file, so a note nobody touched need not be read again."""
         text = str(rel)  # plain strings: this runs once per note per import
         folder, _, name = text.rpartition("/")
         try:
             info = os.lstat(f"{self._root}/{text}")
-            if stat.S_ISLNK(info.st_mode) or (folder or ".") not in self._inside or name == "..":
-                info = self._file(rel).stat()  # the checks of `_file`; a plain file in a checked folder needs none
+            if stat.S_ISLNK(info.st_mode) or (folder or ".") not in self._inside or name == "..":  # `_file`'s checks
+                info = self._file(PurePosixPath(text)).stat()
         except OSError:
             return None
         return f"{info.st_mtime_ns}:{info.st_size}:{info.st_ino}"

@@ -1,0 +1,51 @@
+"""Which of vaultsync's notes someone touched since vaultsync last wrote or checked them: one `lstat` per note,
+once per run, against the file stamp the state store keeps; no note is read. What an import looks at further
+(unchanged digests, reading states) follows from it, so that work grows with what changed, not with the vault.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+from vaultsync.storage.state import Left, StateStore
+from vaultsync.storage.vault import Vault
+
+
+class Sweep:
+    """The notes of each kind not as vaultsync left them, found at the first ask and kept for the run. A note
+    this run writes gets a new stamp after the sweep: callers count the notes the run wrote as changed anyway;
+    a note the user touches during the run is found by the next one."""
+
+    def __init__(self, vault: Vault, state: StateStore) -> None:
+        self.vault, self.state = vault, state
+        self._notes: dict[str, dict[str, Left]] = {}
+        self._touched: dict[str, set[str]] = {}
+
+    def notes(self, kind: str, *, fresh: bool = False) -> dict[str, Left]:
+        """Every note of `kind` by identity, deleted ones too: as the run began, kept for the run (unchanged
+        digests count theirs), or `fresh` from the state store (not kept). Sweeps the kind if not done yet."""
+        if fresh or kind not in self._notes:
+            notes = dict(self.state.left(kind))
+            if kind not in self._touched:
+                self._touched[kind] = {identity for identity, note in notes.items() if not self.as_left(note)}
+            if fresh:
+                return notes
+            self._notes[kind] = notes
+        return self._notes[kind]
+
+    def swept(self, kind: str) -> bool:
+        """Whether the notes of `kind` were swept already in this run."""
+        return kind in self._touched
+
+    def touched(self, kind: str) -> set[str]:
+        """The identities of the notes of `kind` someone edited, moved or deleted since vaultsync last wrote or
+        checked them, or brought back after deleting them."""
+        if kind not in self._touched:
+            self._touched[kind] = {identity for identity, note in self.state.left(kind) if not self.as_left(note)}
+        return self._touched[kind]
+
+    def as_left(self, note: Left) -> bool:
+        """The note's file is as vaultsync last left it, or (deleted by the user) still not back."""
+        if note.deleted:
+            return not self.vault.exists(PurePosixPath(note.path))
+        return note.stamp is not None and note.stamp == self.vault.stamp(note.path)
