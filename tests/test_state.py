@@ -148,6 +148,22 @@ def test_a_store_without_the_later_added_cache_table_is_used_as_it_is(corpus, tm
     assert summary["papers"]["deleted"] == 1 and not gone.exists()
 
 
+def test_the_later_added_first_days_and_tags_are_filled_from_the_records_as_sqlite_reads_them(corpus, tmp_path):
+    """`seen` and `tagged` repeat what every paper's record says, for the reading queue and the topics: a
+    store from before them gains them, filled by SQL from the records; one import keeps them as it writes."""
+    _, vault = imported(corpus, tmp_path)
+    with StateStore.open(state_file(vault))[0] as state:
+        records = list(state.records())
+        expected = {record.arxiv_id: record.first_seen.isoformat() for record in records}
+        tags = {(record.arxiv_id, tag) for record in records for tag in record.tags}
+        assert dict(state.db.execute("SELECT * FROM seen")) == expected and len(expected) > 100
+        assert set(state.db.execute("SELECT * FROM tagged")) == tags and state.tags() == {tag for _, tag in tags}
+    sql(vault, "DROP TABLE seen", "DROP TABLE tagged")
+    with StateStore.open(state_file(vault))[0] as state:
+        assert dict(state.db.execute("SELECT * FROM seen")) == expected
+        assert set(state.db.execute("SELECT * FROM tagged")) == tags
+
+
 def test_note_kinds_are_stored_as_the_text_they_always_were(corpus, tmp_path):
     """`NoteKind` is a StrEnum: its members are the stored names, so a store keeps the rows (and their JSON)
     byte for byte, and rows written as plain text are found by the members."""

@@ -41,6 +41,7 @@ CREATE INDEX IF NOT EXISTS lines_by_paper ON lines (arxiv_id);
 CREATE INDEX IF NOT EXISTS lines_by_day ON lines (day);
 CREATE TABLE IF NOT EXISTS seen (arxiv_id TEXT PRIMARY KEY, day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS seen_by_day ON seen (day);
+CREATE TABLE IF NOT EXISTS tagged (arxiv_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (arxiv_id, tag));
 """
 DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a store set aside is named by the first two
 
@@ -65,6 +66,13 @@ MIGRATIONS = (
         "seen",
         "INSERT INTO seen SELECT arxiv_id, json_extract(record, '$.listings[0][0]') FROM papers"
         " WHERE json_valid(record) AND json_type(record, '$.listings[0][0]') = 'text'",
+    ),
+    # A store from before `tagged`: each paper's keyword tags, from its record.
+    Migration(
+        "tagged",
+        "INSERT OR IGNORE INTO tagged SELECT arxiv_id, json_extract(item.value, '$[2]') FROM papers,"
+        " json_each(CASE WHEN json_valid(record) THEN record ELSE '{}' END, '$.listings') AS item"
+        " WHERE json_type(item.value, '$[2]') = 'text' AND json_extract(item.value, '$[2]') <> ''",
     ),
 )
 

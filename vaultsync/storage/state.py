@@ -3,13 +3,14 @@
 Per note (a paper's by arXiv id, an index note's by day): where it is, the list values vaultsync last
 wrote (to tell a tag the user removed from one never written), the note's file signature when it was
 last written or checked (to skip notes nothing happened to), and whether the user deleted it. Per
-paper, the facts merged from every listing and the day it was first listed (`seen`: the reading queue's
-newest, found without reading every record); per day, the digest it came from and the index region last
-written (the base for merging the user's ticks). The reading side (`reading_rows`): per paper, the reading
-state last synced between its note and the index notes (whichever side changes next wins); per index
-note, its paper lines as last read with the file's signature then (so an import reads only the index
-notes that changed, and finds a paper's lines without reading any). The notes stay the source of truth:
-a missing, damaged or outdated store is set aside and rebuilt from them. Commits happen once per digest.
+paper, the facts merged from every listing, the day it was first listed and its tags (`seen`, `tagged`:
+the reading queue's newest and the topics, found without reading every record); per day, the digest it
+came from and the index region last written (the base for merging the user's ticks). The reading side
+(`reading_rows`): per paper, the reading state last synced between its note and the index notes
+(whichever side changes next wins); per index note, its paper lines as last read with the file's
+signature then (so an import reads only the index notes that changed, and finds a paper's lines without
+reading any). The notes stay the source of truth: a missing, damaged or outdated store is set aside and
+rebuilt from them. Commits happen once per digest.
 
 Damage is looked for when the store is opened (its schema, then SQLite's `PRAGMA quick_check`: 5 ms for
 the shared corpus, 0.15 s for 100k papers) and wherever a read fails: SQLite's "malformed" or "not a
@@ -187,15 +188,8 @@ class StateStore(ReadingRows):
             yield _record(data)
 
     def tags(self) -> set[str]:
-        """Every keyword tag any paper was listed under (see `first_seen` for why SQLite reads them)."""
-        try:
-            rows = self.db.execute(
-                "SELECT DISTINCT json_extract(item.value, '$[2]') FROM papers, json_each(papers.record, '$.listings')"
-                " AS item"
-            ).fetchall()
-            return {tag for (tag,) in rows if isinstance(tag, str) and tag}
-        except sqlite3.OperationalError:
-            return {tag for record in self.records() for tag in record.tags}
+        """Every keyword tag any paper was listed under."""
+        return {tag for (tag,) in self.db.execute("SELECT DISTINCT tag FROM tagged")}
 
     def note(self, kind: str, identity: str) -> NoteState | None:
         row = self.db.execute(
@@ -241,10 +235,13 @@ class StateStore(ReadingRows):
         data = json.dumps(record.to_json(), ensure_ascii=False)
         self.db.execute("INSERT OR REPLACE INTO papers VALUES (?, ?)", (record.arxiv_id, data))
         self.db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (record.arxiv_id, record.first_seen.isoformat()))
+        self.db.execute("DELETE FROM tagged WHERE arxiv_id = ?", (record.arxiv_id,))
+        self.db.executemany("INSERT INTO tagged VALUES (?, ?)", [(record.arxiv_id, tag) for tag in record.tags])
 
     def forget_record(self, arxiv_id: str) -> None:
         self.db.execute("DELETE FROM papers WHERE arxiv_id = ?", (arxiv_id,))
-        self.db.execute("DELETE FROM seen WHERE arxiv_id = ?", (arxiv_id,))
+        for table in ("seen", "tagged"):
+            self.db.execute(f"DELETE FROM {table} WHERE arxiv_id = ?", (arxiv_id,))
 
     def digest(self, day: date) -> DigestState | None:
         row = self.db.execute(
