@@ -16,9 +16,11 @@ from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
 from vaultsync.pipeline.sweep import Sweep
 from vaultsync.storage.snapshot import NoteChanged, VaultError
-from vaultsync.storage.state import Left, NoteKind, NoteState, StateStore
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.reading import decide, in_index
+
+CHUNK = 1000  # papers decided at a time
 
 
 class PaperNames:
@@ -52,6 +54,9 @@ class ReadingSync:
         self.writer, self.synced, self.sweep, self.report = writer, synced, sweep, report
         self.vault, self.state, self.flavor = writer.vault, writer.state, writer.flavor
         self.names = PaperNames(self.state, self.flavor.layout)
+        self.unsynced: dict[str, bool] = {}  # see `sync`
+        self.pending: set[str] = set()  # see `StateStore.pending`
+        self.fixes: dict[str, dict[str, tuple[bool | None, bool]]] = {}  # day → paper → (synced, read) to fix
 
     def sync(self) -> dict[str, bool] | None:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
@@ -70,63 +75,73 @@ class ReadingSync:
                 candidates |= self.read_lines(day, note.path, stamp)
         if not candidates:
             return None
-        papers = {identity: note for identity, note in self.state.left(NoteKind.PAPER, candidates) if not note.deleted}
-        return self.decide(dict(sorted(papers.items())), self.state.lines(papers), index_notes)
-
-    def decide(
-        self, candidates: dict[str, Left], lines: dict[str, list[tuple[str, bool]]], index_notes: dict[str, Left]
-    ) -> dict[str, bool]:
-        """Decide and sync the reading state of each of the `candidates` (`lines`: theirs); see `sync`."""
-        unsynced: dict[str, bool] = {}
-        settled: dict[str, tuple[bool | None, bool]] = {}  # each paper's state as last synced, and now
-        fix_days: dict[str, dict[str, bool]] = {}
-        created, touched, pending = self.created(), self.sweep.touched(NoteKind.PAPER), self.state.pending()
-        for identity, left in candidates.items():
-            path = PurePosixPath(left.path)
-            synced = self.synced.get(identity)
-            if path in created:  # written in this run: `read` as rendered
-                in_note = bool(synced)
-            elif synced is None or path in self.writer.merged or identity in touched or identity in pending:
-                in_note = self.note_read(path)
-            else:  # untouched since synced: it still says so
-                in_note = synced
-            listed = lines.get(identity, [])
-            read = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
-            note = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
-            if note and not self.set_read(identity, note, read):
-                if bool(in_note) != synced:
-                    unsynced[identity] = bool(in_note)  # as its note says (and Dataview reads it)
-                for day, _ in listed:  # read again next time, so the paper is tried again
-                    self.state.forget_tasks(day)
-                continue  # not synced: its index lines stay as they are, and so does the memory
-            for day, done in listed:
-                if done != read:
-                    fix_days.setdefault(day, {})[identity] = read
-            settled[identity] = (synced, read)
-        failed = set()
-        for day, wanted in fix_days.items():
-            if not self.restatus_index(day, PurePosixPath(index_notes[day].path), wanted):
+        self.unsynced, self.pending, self.fixes = {}, self.state.pending(), {}
+        ordered = sorted(candidates)
+        for start in range(0, len(ordered), CHUNK):  # a few at a time: a first import has every paper to sync
+            chunk = self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK])
+            papers = {identity: note for identity, note in chunk if not note.deleted}
+            lines = self.state.lines(papers)
+            for identity, note in papers.items():
+                self.sync_paper(identity, PurePosixPath(note.path), lines.get(identity, []))
+        failed: set[str] = set()
+        for day, wanted in self.fixes.items():
+            states = {identity: read for identity, (_, read) in wanted.items()}
+            if not self.restatus_index(day, PurePosixPath(index_notes[day].path), states):
                 failed |= set(wanted)
                 self.state.forget_tasks(day)  # its lines are read again next time, and fixed then
-        for identity, (synced, read) in settled.items():
-            if identity in failed:  # a line still says otherwise: remembered once it is fixed, else it would flip
-                if read != synced:
-                    unsynced[identity] = read
-            elif synced != read:
-                self.state.put_read(identity, read)
-                self.synced[identity] = read
-        self.state.put_pending((pending - settled.keys()) | (failed & settled.keys()))
-        return unsynced
+        for wanted in self.fixes.values():
+            for identity, (synced, read) in wanted.items():
+                if identity in failed:  # a line still says otherwise: remembered once it is fixed, else it would flip
+                    self.pending.add(identity)
+                    if read != synced:
+                        self.unsynced[identity] = read
+                else:
+                    self.remember(identity, synced, read)
+        self.state.put_pending(self.pending)
+        return self.unsynced
+
+    def sync_paper(self, identity: str, path: PurePosixPath, listed: list[tuple[str, bool]]) -> None:
+        """Decide the paper's reading state from its note at `path` and its index lines (`listed`: day, done),
+        and sync its note; its lines that disagree go to `fixes`, else the state is remembered."""
+        synced = self.synced.get(identity)
+        if self.writer.tally.outcomes.get(path) == Outcome.CREATED:  # written in this run: `read` as rendered
+            in_note = bool(synced)
+        elif synced is None or identity in self.pending or path in self.writer.merged or self.touched(identity):
+            in_note = self.note_read(path)
+        else:  # untouched since synced: it still says so
+            in_note = synced
+        read = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
+        note = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
+        if note and not self.set_read(identity, note, read):
+            if bool(in_note) != synced:
+                self.unsynced[identity] = bool(in_note)  # as its note says (and Dataview reads it)
+            for day, _ in listed:  # read again next time, so the paper is tried again
+                self.state.forget_tasks(day)
+            return  # not synced: its index lines stay as they are, and so does the memory
+        wrong = [day for day, done in listed if done != read]
+        for day in wrong:
+            self.fixes.setdefault(day, {})[identity] = (synced, read)
+        if not wrong:
+            self.remember(identity, synced, read)
+
+    def remember(self, identity: str, synced: bool | None, read: bool) -> None:
+        """The paper's state is synced: note and lines say `read`."""
+        self.pending.discard(identity)
+        if synced != read:
+            self.state.put_read(identity, read)
+            self.synced[identity] = read
+
+    def touched(self, identity: str) -> bool:
+        return identity in self.sweep.touched(NoteKind.PAPER)
 
     def candidates(self) -> set[str]:
-        """The papers whose reading state may have changed on their note's side: never synced, their note
-        touched by someone, or merged or created in this run."""
+        """The papers whose reading state may have changed on their note's side: never synced, pending, their
+        note touched by someone, or merged in this run (a note created in this run says what was synced, or
+        is a new paper's, never synced)."""
         found = self.state.unsynced() | self.state.pending() | self.sweep.touched(NoteKind.PAPER)
-        return found | self.state.owners(NoteKind.PAPER, self.writer.merged | self.created())
-
-    def created(self) -> set[PurePosixPath]:
-        """The notes this run created."""
-        return {path for path, outcome in self.writer.tally.outcomes.items() if outcome == Outcome.CREATED}
+        outcomes = self.writer.tally.outcomes
+        rewritten = [path for path in self.writer.merged if outcomes.get(path) != Outcome.CREATED]
+        return found | self.state.owners(NoteKind.PAPER, rewritten)
 
     def read_lines(self, day: str, path: str, stamp: str | None) -> set[str]:
         """Read the paper lines of the day's index note (at `path`, its file's signature `stamp`) and remember
