@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 
@@ -300,3 +303,47 @@ def test_a_store_from_before_the_lines_table_reads_every_index_note_again(corpus
     run_cli("import", src, vault, check=True)
     assert set(lines_of(vault, note).values()) == {"x"}
     assert queue_count(vault) == before - 1 and newest(vault) == listed  # the newest papers, as before
+
+
+def test_a_note_renamed_in_the_app_keeps_its_lines_through_imports_that_see_the_rename_at_different_times(
+    corpus, tmp_path
+):
+    """Obsidian renames a note and rewrites the links to it. An import of a new digest reads the index note
+    before any import has followed the rename; the full import after it follows the rename without the index
+    note changing again. The paper's line must still be the paper's: ticked from its note, never taken for
+    an untick."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    day = "2022-07-11"
+    one, other = [
+        note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if lines_of(vault, note) == {day: " "}
+    ][:2]
+    renamed = one.with_name("My name for it.md")
+    one.rename(renamed)
+    index = vault / "arXiv" / "Digests" / f"arXiv {day}.md"
+    index.write_text(index.read_text().replace(f"[[{one.stem}|", f"[[{renamed.stem}|"))
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2024-01-22.md", new)
+    run_cli("import", new, vault, check=True)  # the index note read, the rename not yet followed
+    run_cli("import", src, vault, check=True)  # the rename followed, the index note as it was
+    set_read(renamed, True)
+    run_cli("import", src, vault, check=True)
+    assert lines_of(vault, renamed) == {day: "x"}
+    set_line(vault, day, other, "x")
+    run_cli("import", src, vault, check=True)
+    assert read_of(renamed) is True and read_of(other) is True
+
+
+def test_a_read_merged_by_an_import_stopped_before_its_sync_is_synced_by_the_next(corpus, tmp_path):
+    """Ctrl-C after the digests, before the reading sync: the note the import merged (holding the user's
+    `read: true`) now has vaultsync's stamp; the next import must still sync it."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    set_read(note, True)
+    stop = "import sys; from vaultsync.pipeline.reading_sync import ReadingSync\n"
+    stop += "def stop(self): raise KeyboardInterrupt\nReadingSync.sync = stop\n"
+    stop += "from vaultsync.cli import main; sys.argv[0] = 'vaultsync'; main()"
+    stopped = subprocess.run([sys.executable, "-c", stop, "import", src, vault], capture_output=True, text=True)
+    assert stopped.returncode == 130, stopped.stderr
+    run_cli("import", src, vault, check=True)
+    assert read_of(note) is True and set(lines_of(vault, note).values()) == {"x"}

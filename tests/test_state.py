@@ -164,6 +164,23 @@ def test_the_later_added_first_days_and_tags_are_filled_from_the_records_as_sqli
         assert set(state.db.execute("SELECT * FROM tagged")) == tags
 
 
+def test_a_store_of_schema_2_is_brought_up_to_date_in_place_and_marked_3(corpus, tmp_path):
+    """Schema 3 added tables that vaultsync keeps in step with the others: a store of schema 2 gains them where
+    it is (nothing set aside, nothing rebuilt) and is marked 3, which a vaultsync of schema 2, that would not
+    keep them, refuses as newer."""
+    src, vault = imported(corpus, tmp_path)
+    sql(
+        vault,
+        "UPDATE meta SET value = '2' WHERE key = 'schema'",
+        *(f"DROP TABLE {t}" for t in ("pending", "lines", "seen", "tagged")),
+    )
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and summary["state_rebuilt"] is None and set_aside(vault) == []
+    with closing(sqlite3.connect(state_file(vault))) as db:
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert db.execute("SELECT count(*) FROM seen").fetchone()[0] > 100
+
+
 def test_note_kinds_are_stored_as_the_text_they_always_were(corpus, tmp_path):
     """`NoteKind` is a StrEnum: its members are the stored names, so a store keeps the rows (and their JSON)
     byte for byte, and rows written as plain text are found by the members."""

@@ -15,6 +15,7 @@ from typing import Any
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
 from vaultsync.pipeline.sweep import Sweep
+from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import NoteChanged, VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.summary import DigestReport, Outcome
@@ -24,7 +25,7 @@ CHUNK = 1000  # papers decided at a time
 
 
 class PaperNames:
-    """Which paper a link target of an index note names: the paper note at the path the target spells (one
+    """Which paper an index line's link names (see `line_name`): the paper note at the path of that name (one
     look-up in the state store), else the paper note of that name wherever the user put it (a map of every
     paper note's name, made the first time it is needed)."""
 
@@ -32,17 +33,17 @@ class PaperNames:
         self.state, self.layout = state, layout
         self.by_name: dict[str, str] | None = None
 
-    def __call__(self, target: str) -> str | None:
-        owner = self.state.path_owner(self.layout.paper_at(target))
+    def name(self, path: str) -> str:
+        """The name index lines link to the note at `path` by (see `line_name`)."""
+        return line_name(self.layout.page_name(PurePosixPath(path)))
+
+    def __call__(self, name: str) -> str | None:
+        owner = self.state.path_owner(self.layout.paper_at(name))
         if owner and owner[0] == NoteKind.PAPER:
             return owner[1]
         if self.by_name is None:
-            self.by_name = {
-                self.layout.page_name(PurePosixPath(note.path)).casefold(): identity
-                for identity, note in self.state.left(NoteKind.PAPER)
-                if not note.deleted
-            }
-        return self.by_name.get(target.rsplit("/", 1)[-1].casefold())
+            self.by_name = {self.name(note.path): i for i, note in self.state.left(NoteKind.PAPER) if not note.deleted}
+        return self.by_name.get(name)
 
 
 class ReadingSync:
@@ -57,6 +58,8 @@ class ReadingSync:
         self.unsynced: dict[str, bool] = {}  # see `sync`
         self.pending: set[str] = set()  # see `StateStore.pending`
         self.fixes: dict[str, dict[str, tuple[bool | None, bool]]] = {}  # day → paper → (synced, read) to fix
+        self.settled: set[str] = set()  # papers whose note and lines now say what is remembered
+        self.reread: set[str] = set()  # days whose index note is read again next time
 
     def sync(self) -> dict[str, bool] | None:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
@@ -76,28 +79,32 @@ class ReadingSync:
         if not candidates:
             return None
         self.unsynced, self.pending, self.fixes = {}, self.state.pending(), {}
+        self.settled, self.reread = set(), set()
         ordered = sorted(candidates)
         for start in range(0, len(ordered), CHUNK):  # a few at a time: a first import has every paper to sync
-            chunk = self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK])
-            papers = {identity: note for identity, note in chunk if not note.deleted}
-            lines = self.state.lines(papers)
-            for identity, note in papers.items():
-                self.sync_paper(identity, PurePosixPath(note.path), lines.get(identity, []))
+            chunk = list(self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK]))
+            names = {identity: self.names.name(note.path) for identity, note in chunk if not note.deleted}
+            lines = self.state.lines(set(names.values()))
+            for identity, note in chunk:
+                if identity in names:
+                    self.sync_paper(identity, PurePosixPath(note.path), lines.get(names[identity], []))
         failed: set[str] = set()
         for day, wanted in self.fixes.items():
             states = {identity: read for identity, (_, read) in wanted.items()}
             if not self.restatus_index(day, PurePosixPath(index_notes[day].path), states):
                 failed |= set(wanted)
-                self.state.forget_tasks(day)  # its lines are read again next time, and fixed then
+                self.reread.add(day)  # its lines are read again next time, and fixed then
         for wanted in self.fixes.values():
             for identity, (synced, read) in wanted.items():
                 if identity in failed:  # a line still says otherwise: remembered once it is fixed, else it would flip
-                    self.pending.add(identity)
                     if read != synced:
                         self.unsynced[identity] = read
                 else:
                     self.remember(identity, synced, read)
-        self.state.put_pending(self.pending)
+        for day in self.reread:  # after every write of this sync, which reads the lines it wrote
+            self.state.forget_tasks(day)
+        self.state.put_pending(self.pending & self.settled, pending=False)
+        self.state.put_pending(failed)
         return self.unsynced
 
     def sync_paper(self, identity: str, path: PurePosixPath, listed: list[tuple[str, bool]]) -> None:
@@ -115,8 +122,7 @@ class ReadingSync:
         if note and not self.set_read(identity, note, read):
             if bool(in_note) != synced:
                 self.unsynced[identity] = bool(in_note)  # as its note says (and Dataview reads it)
-            for day, _ in listed:  # read again next time, so the paper is tried again
-                self.state.forget_tasks(day)
+            self.reread.update(day for day, _ in listed)  # read again next time, so the paper is tried again
             return  # not synced: its index lines stay as they are, and so does the memory
         wrong = [day for day, done in listed if done != read]
         for day in wrong:
@@ -126,7 +132,7 @@ class ReadingSync:
 
     def remember(self, identity: str, synced: bool | None, read: bool) -> None:
         """The paper's state is synced: note and lines say `read`."""
-        self.pending.discard(identity)
+        self.settled.add(identity)
         if synced != read:
             self.state.put_read(identity, read)
             self.synced[identity] = read
@@ -146,17 +152,17 @@ class ReadingSync:
     def read_lines(self, day: str, path: str, stamp: str | None) -> set[str]:
         """Read the paper lines of the day's index note (at `path`, its file's signature `stamp`) and remember
         them; the papers on them, and on them as last read."""
-        before = self.state.papers_on(day)
+        before = self.state.names_on(day)
         try:
             tasks = self.flavor.index_tasks(self.vault.read(PurePosixPath(path)) or "") if stamp else []
         except VaultError as error:
             self.writer.tally.error(self.report, error)
             return set()
-        papers = [(paper, done) for target, _, done in tasks if (paper := self.names(target))]
-        self.state.put_lines(day, stamp, tasks, papers)
+        self.state.put_lines(day, stamp, tasks)
         if stamp is None:  # no file (yet): looked at again each time
             self.state.forget_tasks(day)
-        return before | {paper for paper, _ in papers}
+        names = before | {line_name(target) for target, _, _ in tasks}
+        return {paper for name in names if (paper := self.names(name))}
 
     def note_read(self, path: PurePosixPath) -> bool | None:
         """The `read` property of a paper note as it is now (None: none, or the note cannot be read)."""
@@ -218,7 +224,9 @@ class ReadingSync:
                 snap = self.writer.places.snapshot(path, note)
                 if not snap or not snap.text:
                     return True
-                text = self.flavor.index_restatus(snap.text, lambda target: wanted.get(self.names(target) or ""))
+                text = self.flavor.index_restatus(
+                    snap.text, lambda target: wanted.get(self.names(line_name(target)) or "")
+                )
                 if text == snap.text:
                     return True
                 if snap.read_only:

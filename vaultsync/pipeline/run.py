@@ -351,6 +351,8 @@ class _Run:
         path = self.writer.save(
             report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry)
         )
+        if before and path and path in self.writer.merged:  # its `read` may be the user's: synced at the end,
+            self.state.put_pending([entry.arxiv_id])  # or, if this import stops before that, by the next
         self.links.add_paper(entry, record, (before.path if before else None, path))
         return IndexLine(
             entry.arxiv_id, entry.title, entry.version, entry.updated, entry.paper_url, entry.code_url, path, read

@@ -20,8 +20,13 @@ def chunks(items: Collection[str], size: int = 500) -> Iterator[list[str]]:
         yield listed[start : start + size]
 
 
+def line_name(target: str) -> str:
+    """The name an index line links to, as a note's name is compared: casefolded, without folders."""
+    return target.rsplit("/", 1)[-1].casefold()
+
+
 class ReadingRows:
-    """The state store's tables `reading`, `tasks` and `lines`, over its connection `db`."""
+    """The state store's tables `reading`, `pending`, `tasks` and `lines`, over its connection `db`."""
 
     db: sqlite3.Connection
 
@@ -33,29 +38,31 @@ class ReadingRows:
         """Forget when the day's index note was read: the next import reads it again."""
         self.db.execute("DELETE FROM tasks WHERE day = ?", (day,))
 
-    def put_lines(self, day: str, stamp: str | None, tasks: list[Task], papers: list[tuple[str, bool]]) -> None:
-        """Remember the paper lines of the day's index note, read when its file had the signature `stamp`: the
-        lines (link target, label, done) and the paper of each that links to one (arXiv id, done)."""
+    def put_lines(self, day: str, stamp: str | None, tasks: list[Task]) -> None:
+        """Remember the paper lines of the day's index note (link target, label, done), read when its file had
+        the signature `stamp`: each line by the name it links to (`line_name`), whichever paper has it now."""
         self.db.execute("DELETE FROM lines WHERE day = ?", (day,))
-        self.db.executemany("INSERT INTO lines VALUES (?, ?, ?)", [(day, paper, int(done)) for paper, done in papers])
+        rows = [(day, line_name(target), int(done)) for target, _, done in tasks]
+        self.db.executemany("INSERT INTO lines VALUES (?, ?, ?)", rows)
         if stamp:
             self.db.execute("INSERT OR REPLACE INTO tasks VALUES (?, ?, ?)", (day, stamp, json.dumps(tasks)))
 
-    def papers_on(self, day: str) -> set[str]:
-        """The papers the day's index note had lines for when last read."""
-        return {paper for (paper,) in self.db.execute("SELECT arxiv_id FROM lines WHERE day = ?", (day,))}
+    def names_on(self, day: str) -> set[str]:
+        """The names the day's index note's lines linked to when last read (see `line_name`)."""
+        return {name for (name,) in self.db.execute("SELECT name FROM lines WHERE day = ?", (day,))}
 
-    def lines(self, papers: Collection[str]) -> dict[str, list[tuple[str, bool]]]:
-        """Each paper's lines in the index notes (not deleted) as last read: (day, done)."""
+    def lines(self, names: Collection[str]) -> dict[str, list[tuple[str, bool]]]:
+        """The lines of the index notes (not deleted) linking to each name (see `line_name`), as last read:
+        (day, done) by name."""
         found: dict[str, list[tuple[str, bool]]] = {}
-        for chunk in chunks(papers):
+        for chunk in chunks(names):
             rows = self.db.execute(
-                "SELECT arxiv_id, day, done FROM lines JOIN notes ON kind = ? AND identity = day AND NOT deleted"
-                f" WHERE arxiv_id IN ({','.join('?' * len(chunk))})",
+                "SELECT name, day, done FROM lines JOIN notes ON kind = ? AND identity = day AND NOT deleted"
+                f" WHERE name IN ({','.join('?' * len(chunk))})",
                 (NoteKind.DIGEST, *chunk),
             )
-            for paper, day, done in rows:
-                found.setdefault(paper, []).append((day, bool(done)))
+            for name, day, done in rows:
+                found.setdefault(name, []).append((day, bool(done)))
         return found
 
     def reading(self) -> dict[str, bool]:
@@ -72,13 +79,15 @@ class ReadingRows:
         return {identity for (identity,) in rows}
 
     def pending(self) -> set[str]:
-        """The papers whose note was synced but not all their lines: what their note says is not what was last
-        synced, so it is read next time, and their lines fixed then."""
-        row = self.db.execute("SELECT value FROM meta WHERE key = 'reading_pending'").fetchone()
-        return set(json.loads(row[0])) if row else set()
+        """The papers whose note may say another reading state than the one last synced: merged since (an
+        import stopped before its sync), or synced but not all their lines. Their note is read next time."""
+        return {paper for (paper,) in self.db.execute("SELECT arxiv_id FROM pending")}
 
-    def put_pending(self, papers: set[str]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES ('reading_pending', ?)", (json.dumps(sorted(papers)),))
+    def put_pending(self, papers: Collection[str], pending: bool = True) -> None:
+        if pending:
+            self.db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(paper,) for paper in papers])
+        else:
+            self.db.executemany("DELETE FROM pending WHERE arxiv_id = ?", [(paper,) for paper in papers])
 
     def put_read(self, arxiv_id: str, read: bool) -> None:
         self.db.execute("INSERT OR REPLACE INTO reading VALUES (?, ?)", (arxiv_id, int(read)))

@@ -1,8 +1,10 @@
 """The state store's schema: its tables, the version a store carries, the changes made since stores of that
 version were in use (one `Migration` each), and the check that tells a store fit for use from one to set aside.
 
-A store whose version is older than `SCHEMA_VERSION` is set aside and rebuilt from the notes; a change that
-need not cost that rebuild is a `Migration`: a store that lacks it is brought up to date where it is opened.
+A store whose version is older than `MIGRATED_FROM` is set aside and rebuilt from the notes; a change that
+need not cost that rebuild is a `Migration`: a store that lacks it is brought up to date where it is opened,
+and marked `SCHEMA_VERSION`, so that a vaultsync from before the change, which would not keep the new tables
+up to date, refuses it as newer instead of using it.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import sqlite3
 from contextlib import closing
 from typing import NamedTuple
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3  # 3: the tables `pending`, `lines`, `seen`, `tagged`, which earlier versions would not keep
+MIGRATED_FROM = 2  # the oldest version brought up to date in place
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notes (
@@ -36,8 +39,9 @@ CREATE TABLE IF NOT EXISTS digests (
 );
 CREATE TABLE IF NOT EXISTS tasks (day TEXT PRIMARY KEY, stamp TEXT NOT NULL, tasks TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reading (arxiv_id TEXT PRIMARY KEY, read INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS lines (day TEXT NOT NULL, arxiv_id TEXT NOT NULL, done INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS lines_by_paper ON lines (arxiv_id);
+CREATE TABLE IF NOT EXISTS pending (arxiv_id TEXT PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS lines (day TEXT NOT NULL, name TEXT NOT NULL, done INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS lines_by_name ON lines (name);
 CREATE INDEX IF NOT EXISTS lines_by_day ON lines (day);
 CREATE TABLE IF NOT EXISTS seen (arxiv_id TEXT PRIMARY KEY, day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS seen_by_day ON seen (day);
@@ -47,7 +51,7 @@ DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a sto
 
 
 class Migration(NamedTuple):
-    """A table added to the schema after stores of `SCHEMA_VERSION` were in use: created (empty) in a store
+    """A table added to the schema after stores of `MIGRATED_FROM` were in use: created (empty) in a store
     that lacks it, which then runs `then`. The next change of the schema is one more entry of `MIGRATIONS`
     (a column added would name its table's new column, and `fault` would accept the table without it)."""
 
@@ -59,7 +63,8 @@ MIGRATIONS = (
     Migration("tasks"),
     # A store from before `reading`: its cached index lines took a cancelled paper for unread.
     Migration("reading", "DELETE FROM tasks"),
-    # A store from before `lines`: every index note's lines are read again, to fill it.
+    # A store from before `pending`, `lines`: every index note's lines are read again, to fill it.
+    Migration("pending"),
     Migration("lines", "DELETE FROM tasks"),
     # A store from before `seen`: each paper's first day, from its record (one SQLite can read).
     Migration(
@@ -79,13 +84,13 @@ MIGRATIONS = (
 
 def migrate(db: sqlite3.Connection) -> None:
     """Bring the store up to date: the tables of the schema created where missing, each migration the store
-    lacks applied, its version recorded if it had none."""
+    lacks applied, its version recorded as `SCHEMA_VERSION`."""
     missing = [migration for migration in MIGRATIONS if not columns(db, migration.table)]
     db.executescript(SCHEMA)
     for migration in missing:
         if migration.then:
             db.execute(migration.then)
-    db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
 
 
 def fault(db: sqlite3.Connection, thorough: bool = False) -> tuple[str, str] | None:
@@ -99,7 +104,7 @@ def fault(db: sqlite3.Connection, thorough: bool = False) -> tuple[str, str] | N
         version = int(row[0]) if row and str(row[0]).isdigit() else 0
         if version > SCHEMA_VERSION:
             return NEWER, f"schema {version}"
-        if version < SCHEMA_VERSION:
+        if version < MIGRATED_FROM:
             return OLDER, f"schema {version}"
     for table, names in wrong.items():
         if names:
