@@ -18,9 +18,12 @@ _MATH = re.compile(
     r"|\$(?![\s$])(?:\\.|[^\\$])*?(?<![\s\\])\$"
 )
 # Characters that start inline syntax anywhere: code, emphasis, links, HTML, tags, block ids, math.
-# A backslash is escaped only where it would otherwise escape the next character.
+# A backslash is escaped only where it would otherwise escape the next character. Each is one character:
+# the pattern is the place before it (a backslash goes there), tried only at the characters in `_INLINE_CHAR`.
+_INLINE_CHAR = re.compile(r"[\\`*_\[\]<#^$%=~&]")
 _INLINE = re.compile(
-    r"""\\(?=[!-/:-@\[-`{-~])|[`*_\[\]<#^$]|%(?=%)|(?<=%)%|=(?==)|(?<==)=|~(?=~)|(?<=~)~|&(?=#?\w+;)"""
+    rf"(?={_INLINE_CHAR.pattern})"
+    r"""(?=\\(?=[!-/:-@\[-`{-~])|[`*_\[\]<#^$]|%(?=%)|(?<=%)%|=(?==)|(?<==)=|~(?=~)|(?<=~)~|&(?=#?\w+;))"""
 )
 # What makes a paragraph's first characters a heading, quote, list, table or rule (`#`, `*` are escaped anyway).
 _BLOCK_START = re.compile(r"^(\s*)(?:([>+=|-])|(\d{1,9})(?=[.)]))")
@@ -34,14 +37,17 @@ def escape(text: str) -> str:
 
 
 def _escape_run(text: str, *, line_start: bool) -> str:
-    out: list[str] = []
-    pos = 0
-    for math in _MATH.finditer(text):
-        out.append(_escape_plain(text[pos : math.start()]))
-        out.append(math.group())
-        pos = math.end()
-    out.append(_escape_plain(text[pos:]))
-    escaped = "".join(out)
+    if "$" not in text:  # no math span (each has a `$`) to keep as it is
+        escaped = _escape_plain(text)
+    else:
+        out: list[str] = []
+        pos = 0
+        for math in _MATH.finditer(text):
+            out.append(_escape_plain(text[pos : math.start()]))
+            out.append(math.group())
+            pos = math.end()
+        out.append(_escape_plain(text[pos:]))
+        escaped = "".join(out)
     if line_start:
         escaped = _BLOCK_START.sub(_escape_block_start, escaped, count=1)
     return escaped
@@ -54,7 +60,7 @@ def _escape_block_start(m: re.Match[str]) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    return _INLINE.sub(r"\\\g<0>", text)
+    return _INLINE.sub(r"\\", text) if _INLINE_CHAR.search(text) else text
 
 
 def safe_url(url: str) -> str | None:
