@@ -200,6 +200,21 @@ def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metad
     assert text == slow
 
 
+def test_a_value_given_twice_is_written_as_the_python_emitter_writes_it():
+    """One list or date object under two keys is one YAML node (an anchor and an alias), as PyYAML writes it."""
+    import datetime
+
+    import yaml
+
+    tags, day = ["a", "b"], datetime.date(2024, 1, 2)
+    metadata = {"tags": tags, "aliases": tags, "first_seen": day, "day": day, "other": ["a", "b"]}
+    slow = yaml.dump(
+        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+    )
+    assert yaml_style.dump(metadata) == slow
+    assert "aliases: *id001" in slow
+
+
 _STATUSES = {CHECKBOX: [" ", "x", "X", "-", "/", ">"], MARKER: ["TODO", "DONE", "CANCELED", "LATER", "NOW"]}
 
 
