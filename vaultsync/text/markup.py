@@ -29,6 +29,9 @@ _INLINE = re.compile(
 _BLOCK_START = re.compile(r"^(\s*)(?:([>+=|-])|(\d{1,9})(?=[.)]))")
 _WHITESPACE = re.compile(r"\s+")
 _SAFE_URL_SCHEMES = {"http", "https", "ftp", "mailto"}
+# A URL of a safe scheme made only of characters `safe_url` leaves as they are (no `[]`, which `urlsplit`
+# checks as an IPv6 host): given back as it is.
+_PLAIN_SAFE_URL = re.compile(r"(?i:https?|ftp|mailto):[\w.~:/?#@!$&'*+,;=%-]*", re.ASCII)
 
 
 def escape(text: str) -> str:
@@ -66,6 +69,8 @@ def _escape_plain(text: str) -> str:
 def safe_url(url: str) -> str | None:
     """The URL percent-encoded so it cannot end a Markdown link early, or None if it is not a web URL."""
     url = url.strip()
+    if _PLAIN_SAFE_URL.fullmatch(url):
+        return url
     scheme = urlsplit(url).scheme.lower() if url else ""
     if scheme not in _SAFE_URL_SCHEMES:
         return None
