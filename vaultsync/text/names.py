@@ -21,7 +21,7 @@ _DAILY_NOTE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG_DROPPED = re.compile(r"[^\w/-]")
 
 
-@functools.lru_cache(maxsize=1024)  # an index note's name is asked for by every paper listed in it
+@functools.lru_cache(maxsize=256)  # an index note's name is asked for by every paper listed in it
 def note_name(text: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file-safe, link-safe note name for `text`, or "" if nothing usable is left.
 

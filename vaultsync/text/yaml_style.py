@@ -91,7 +91,7 @@ def _sequence_node(dumper: yaml.SafeDumper, items: list[Any]) -> SequenceNode | 
     return SequenceNode(_SEQ, nodes, flow_style=False) if nodes and None not in nodes else None
 
 
-@functools.lru_cache(maxsize=2048)
+@functools.lru_cache(maxsize=256)
 def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
     """The tag YAML reads a plain (or quoted) scalar as: PyYAML's resolver, asked once per value."""
     return _RESOLVER.resolve(ScalarNode, value, implicit)
