@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import io
 import re
+from datetime import date
 from typing import Any
 
 import frontmatter
@@ -45,12 +46,67 @@ def dump(metadata: dict[str, Any]) -> str:
     """YAML lines for `metadata`, in its key order; any string value parses back unchanged."""
     if not metadata:
         return ""
+    text = _plain_lines(metadata)
+    if text is not None:
+        return text
     text = _flat(metadata) if _CDumper else None
     if text is not None and "\\U" not in text:  # libyaml escapes characters beyond the BMP; PyYAML writes them
         # Flat values (vaultsync's own): libyaml's emitter, in Obsidian's style: double quotes, indented lists.
         return _INDENTLESS_ITEM.sub("  - ", _SINGLE_QUOTED.sub(_double_quoted, text))
     options: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "default_flow_style": False}
     return yaml.dump(metadata, Dumper=Dumper, width=float("inf"), **options)
+
+
+# What libyaml (and PyYAML's emitter) writes for a one-line string, told without either: a string of characters
+# they print as they are (not beyond the BMP, no line break, no BOM) is written plain when it has none of
+# the indicators that forbid plain text in a block (below) and reads back as a string; else single-quoted,
+# which `_double_quoted` makes double. Anything else, and a value given twice (an anchor), goes to libyaml.
+_PRINTED = "[ -~\u00a0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd]"
+_QUOTABLE = re.compile(f"{_PRINTED}*")
+_PLAIN = re.compile(r"(?!---|\.\.\.|[-?:](?: |$)|[ #,\[\]{}&*!|>'\"%@`])(?!.*(?:: | #|:$| $))" + f"{_PRINTED}+")
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
+_PLAIN_TAG = (True, False)  # the resolver's question: what a plain scalar reads as
+
+
+def _plain_lines(metadata: dict[str, Any]) -> str | None:
+    """`dump`'s text for keys, strings, None, booleans, integers, dates and lists of the scalars but dates, each
+    object once (vaultsync's own frontmatter), without an emitter; None for anything else."""
+    lines, seen = [], set()
+    for key, value in metadata.items():
+        if type(key) is not str or not _KEY.fullmatch(key) or _scalar_tag(key, _PLAIN_TAG) != _STR:
+            return None
+        if type(value) is list or type(value) is date:
+            if id(value) in seen:
+                return None
+            seen.add(id(value))
+        if type(value) is date:
+            lines.append(f"{key}: {value.isoformat()}\n")
+        elif type(value) is list:
+            items = [_plain_scalar(item) for item in value]
+            if not items or None in items:
+                return None
+            lines.append(f"{key}:\n" + "".join(f"  - {item}\n" for item in items))
+        elif (text := _plain_scalar(value)) is not None:
+            lines.append(f"{key}: {text}\n")
+        else:
+            return None
+    return "".join(lines)
+
+
+def _plain_scalar(value: Any) -> str | None:
+    """A string, None, boolean or integer as `dump` writes it; None for any other value."""
+    kind = type(value)
+    if kind is str:
+        if not _QUOTABLE.fullmatch(value):
+            return None
+        if _PLAIN.fullmatch(value) and _scalar_tag(value, _PLAIN_TAG) == _STR:
+            return value
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    return str(value) if kind is int else None
 
 
 def _flat(metadata: dict[str, Any]) -> str | None:
