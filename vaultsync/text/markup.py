@@ -186,14 +186,17 @@ LOGSEQ_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|
 _LOGSEQ_MARKER = re.compile(rf"^({LOGSEQ_MARKERS})(?=\s|$)")
 # In Logseq `\[` and `\(` open math, so a `[` stays bare: its escaped `\]` already stops links and refs.
 # What Logseq adds: `{{macros}}`, `((block refs))`, `key:: value` properties, task markers. A link's
-# `](url)` is matched first, to be left alone.
+# `](url)` is matched first, to be left alone. Every match starts with one of the characters looked ahead for.
 _LOGSEQ_PLAIN = re.compile(
-    r"(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|(?<=\{)\{|\}(?=\})|(?<=\})\}|\)(?=\))|(?<=\))\)|:(?=:)|^:"
+    r"(?=[\]\\{}):])"
+    r"(?:(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|(?<=\{)\{|\}(?=\})|(?<=\})\}|\)(?=\))|(?<=\))\)|:(?=:)|^:)"
 )
 
 
 def logseq(markdown: str) -> str:
     """Markdown escaped for Obsidian (by `escape` or `html_to_markdown`), escaped for Logseq instead."""
+    if "$" not in markdown:  # no math span to keep as it is
+        return _LOGSEQ_MARKER.sub(r"\\\1", _logseq_plain(markdown))
     out, pos = [], 0
     for math in _MATH.finditer(markdown):
         out += [_logseq_plain(markdown[pos : math.start()]), math.group()]
