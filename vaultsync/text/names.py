@@ -86,6 +86,7 @@ _BACKSLASHES = re.compile(r"\\{2,}")
 _REF_ESCAPES = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")  # inside `[[…]]`, a backslash escapes punctuation
 
 
+@functools.lru_cache(maxsize=256)  # an index page's name: asked for by every paper listed in it
 def logseq_page_name(text: str, *, max_bytes: int = LOGSEQ_MAX_FILE_BYTES) -> str:
     """A Logseq page name for a title: one line, no `[[`/`]]` that would end a reference, no empty
     namespace, and a file name (see `logseq_file_name`) of at most `max_bytes` bytes."""
@@ -103,6 +104,7 @@ def logseq_title(title: str) -> str:
     return title.replace("/", "\u2215")
 
 
+@functools.lru_cache(maxsize=256)
 def logseq_file_name(page: str) -> str:
     """The file name (without `.md`) Logseq gives page `page` in `:triple-lowbar` graphs, as its
     `tri-lb-file-name-sanity` does; a leading `.` is encoded too, so the file is not hidden."""
@@ -120,6 +122,7 @@ def logseq_file_name(page: str) -> str:
     return name.replace("/", "___")
 
 
+@functools.lru_cache(maxsize=256)
 def logseq_title_from_file(stem: str) -> str:
     """The page name Logseq reads from a `:triple-lowbar` file name (its `tri-lb-title-parsing`)."""
     name = _URL_ENCODED.sub(lambda m: unquote(m[0]), stem.replace("___", "/"))
