@@ -28,6 +28,7 @@ _INLINE = re.compile(
 # What makes a paragraph's first characters a heading, quote, list, table or rule (`#`, `*` are escaped anyway).
 _BLOCK_START = re.compile(r"^(\s*)(?:([>+=|-])|(\d{1,9})(?=[.)]))")
 _WHITESPACE = re.compile(r"\s+")
+_ONE_PARAGRAPH = re.compile(r"\s*<p>([^<&]*)</p>\s*")  # no tag, comment or character reference inside
 _SAFE_URL_SCHEMES = {"http", "https", "ftp", "mailto"}
 # A URL of a safe scheme made only of characters `safe_url` leaves as they are (no `[]`, which `urlsplit`
 # checks as an IPv6 host): given back as it is.
@@ -36,7 +37,7 @@ _PLAIN_SAFE_URL = re.compile(r"(?i:https?|ftp|mailto):[\w.~:/?#@!$&'*+,;=%-]*", 
 
 def escape(text: str) -> str:
     """Markdown that renders as `text` on one line (whitespace folded), keeping `$math$` intact."""
-    return _escape_run(_WHITESPACE.sub(" ", text).strip(), line_start=True)
+    return _escape_run(" ".join(text.split()), line_start=True)  # split: at the whitespace `\s` matches
 
 
 def _escape_run(text: str, *, line_start: bool) -> str:
@@ -152,6 +153,8 @@ class _AbstractParser(HTMLParser):
 
 def html_to_markdown(html: str) -> str:
     """Markdown paragraphs (one line each, blank line between) for an abstract given as HTML."""
+    if one := _ONE_PARAGRAPH.fullmatch(html):  # arXiv's usual abstract: one paragraph of text, told without a parser
+        return _escape_run(" ".join(one[1].split()), line_start=True)
     parser = _AbstractParser()
     parser.feed(html)
     parser.finish()
