@@ -7,7 +7,7 @@ import re
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from vaultsync.flavors.obsidian.notefile import ObsidianNotes
@@ -198,6 +198,61 @@ def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metad
         metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
     )
     assert text == slow
+
+
+# Text made of what decides between plain and quoted YAML: indicators, spaces at the ends, words YAML reads
+# as another type, characters printed as they are or escaped.
+yaml_text = st.lists(
+    st.sampled_from(
+        ["a", "Z", "0", "9", " ", "'", '"', "\\", "\\U", ":", "#", "-", "---", "...", "?", ",", "[", "]", "{", "}", "&"]
+        + ["*", "!", "|", ">", "%", "@", "`", "~", "=", "<<", "yes", "No", "null", "true", "1e3", ".inf", "0x1f", "+1"]
+        + ["2024-01-02", "12:30", "é", "\u00a0", "\u3000", "\ufeff", "\ufffe", "\ue000", "😀", "\x85", "\t", "\x07"]
+    ),
+    max_size=5,
+).map("".join)
+
+
+@pytest.mark.slow
+@given(
+    st.dictionaries(
+        st.sampled_from(["title", "arxiv_id", "tags", "y", "1", "null", "a b", "_k"]),
+        st.one_of(yaml_text, st.lists(yaml_text, min_size=1, max_size=3), st.booleans(), st.integers(), st.dates()),
+        min_size=1,
+        max_size=6,
+    )
+)
+@example({"title": "a #b", "tags": ["a: b", "a:", "a:b", "a#b"]})
+@example({"title": "- a", "tags": ["-a", "? a", "?a", ": a", ":a", "---", "--", "...", "@a", "`a", "%a", "a@"]})
+@example({"title": " a", "tags": ["a ", "a  b", "\\U0001F600", "\u00a0", "\ue000"]})
+@example({"title": "\ufeffa"})
+@example({"title": "a\ufffe"})
+@example({"title": "😀"})
+@example({"y": "yes", "null": "null", "1": ["1", "1.5", "0x1f", "2024-01-02", "~", "", "=", "<<", "true", '"', "'"]})
+def test_frontmatter_written_without_an_emitter_is_what_the_python_emitter_writes(metadata):
+    """Plain or quoted, each string is written as PyYAML's emitter writes it, and reads back the same."""
+    import yaml
+
+    text = yaml_style.dump(metadata)
+    assert yaml_style.load(text) == metadata
+    slow = yaml.dump(
+        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+    )
+    assert text == slow
+
+
+def test_a_value_given_twice_is_written_as_the_python_emitter_writes_it():
+    """One list or date object under two keys is one YAML node (an anchor and an alias), as PyYAML writes it."""
+    import datetime
+
+    import yaml
+
+    tags, day = ["a", "b"], datetime.date(2024, 1, 2)
+    metadata = {"tags": tags, "aliases": tags, "first_seen": day, "day": day, "other": ["a", "b"]}
+    slow = yaml.dump(
+        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+    )
+    assert yaml_style.dump(metadata) == slow
+    assert "aliases: *id001" in slow
 
 
 _STATUSES = {CHECKBOX: [" ", "x", "X", "-", "/", ">"], MARKER: ["TODO", "DONE", "CANCELED", "LATER", "NOW"]}

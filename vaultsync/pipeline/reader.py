@@ -71,6 +71,8 @@ def _digest_grammar(md: mistune.Markdown) -> None:
 
 _SCANNER = mistune.Markdown(renderer=None, plugins=[_digest_grammar])
 _INLINE = mistune.create_markdown(renderer=None)
+# `[label](url)` of characters that mistune neither unescapes, decodes nor percent-encodes: its URL as mistune reads it.
+_PLAIN_LINK = re.compile(r"\[[A-Za-z0-9.~:/?#@$+,;=%-]*\]\((https?://[A-Za-z0-9_.~:/?#@!$+,;=%-]*)\)")
 
 
 def date_from_name(name: str) -> date | None:
@@ -210,6 +212,8 @@ class _Builder:
         value = value.strip()
         if value.lower() in ("", "null", "none"):
             return None
+        if plain := _PLAIN_LINK.fullmatch(value):  # the digests' own shape, told without mistune
+            return plain[1]
         for token in _INLINE(value)[0].get("children", []):
             if token["type"] == "link":
                 return token["attrs"]["url"]

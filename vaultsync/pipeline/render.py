@@ -100,6 +100,7 @@ class Renderer:
             keep_trailing_newline=True,
             trim_blocks=True,
             lstrip_blocks=True,
+            auto_reload=False,  # one run, one environment: a template is not checked for changes on every note
         )
         text = self.flavor.escape
         self.env.filters["md"] = lambda value: text(markup.escape(value))

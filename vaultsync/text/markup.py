@@ -18,30 +18,40 @@ _MATH = re.compile(
     r"|\$(?![\s$])(?:\\.|[^\\$])*?(?<![\s\\])\$"
 )
 # Characters that start inline syntax anywhere: code, emphasis, links, HTML, tags, block ids, math.
-# A backslash is escaped only where it would otherwise escape the next character.
+# A backslash is escaped only where it would otherwise escape the next character. Each is one character:
+# the pattern is the place before it (a backslash goes there), tried only at the characters in `_INLINE_CHAR`.
+_INLINE_CHAR = re.compile(r"[\\`*_\[\]<#^$%=~&]")
 _INLINE = re.compile(
-    r"""\\(?=[!-/:-@\[-`{-~])|[`*_\[\]<#^$]|%(?=%)|(?<=%)%|=(?==)|(?<==)=|~(?=~)|(?<=~)~|&(?=#?\w+;)"""
+    rf"(?={_INLINE_CHAR.pattern})"
+    r"""(?=\\(?=[!-/:-@\[-`{-~])|[`*_\[\]<#^$]|%(?=%)|(?<=%)%|=(?==)|(?<==)=|~(?=~)|(?<=~)~|&(?=#?\w+;))"""
 )
 # What makes a paragraph's first characters a heading, quote, list, table or rule (`#`, `*` are escaped anyway).
 _BLOCK_START = re.compile(r"^(\s*)(?:([>+=|-])|(\d{1,9})(?=[.)]))")
 _WHITESPACE = re.compile(r"\s+")
+_ONE_PARAGRAPH = re.compile(r"\s*<p>([^<&]*)</p>\s*")  # no tag, comment or character reference inside
 _SAFE_URL_SCHEMES = {"http", "https", "ftp", "mailto"}
+# A URL of a safe scheme made only of characters `safe_url` leaves as they are (no `[]`, which `urlsplit`
+# checks as an IPv6 host): given back as it is.
+_PLAIN_SAFE_URL = re.compile(r"(?i:https?|ftp|mailto):[\w.~:/?#@!$&'*+,;=%-]*", re.ASCII)
 
 
 def escape(text: str) -> str:
     """Markdown that renders as `text` on one line (whitespace folded), keeping `$math$` intact."""
-    return _escape_run(_WHITESPACE.sub(" ", text).strip(), line_start=True)
+    return _escape_run(" ".join(text.split()), line_start=True)  # split: at the whitespace `\s` matches
 
 
 def _escape_run(text: str, *, line_start: bool) -> str:
-    out: list[str] = []
-    pos = 0
-    for math in _MATH.finditer(text):
-        out.append(_escape_plain(text[pos : math.start()]))
-        out.append(math.group())
-        pos = math.end()
-    out.append(_escape_plain(text[pos:]))
-    escaped = "".join(out)
+    if "$" not in text:  # no math span (each has a `$`) to keep as it is
+        escaped = _escape_plain(text)
+    else:
+        out: list[str] = []
+        pos = 0
+        for math in _MATH.finditer(text):
+            out.append(_escape_plain(text[pos : math.start()]))
+            out.append(math.group())
+            pos = math.end()
+        out.append(_escape_plain(text[pos:]))
+        escaped = "".join(out)
     if line_start:
         escaped = _BLOCK_START.sub(_escape_block_start, escaped, count=1)
     return escaped
@@ -54,12 +64,14 @@ def _escape_block_start(m: re.Match[str]) -> str:
 
 
 def _escape_plain(text: str) -> str:
-    return _INLINE.sub(r"\\\g<0>", text)
+    return _INLINE.sub(r"\\", text) if _INLINE_CHAR.search(text) else text
 
 
 def safe_url(url: str) -> str | None:
     """The URL percent-encoded so it cannot end a Markdown link early, or None if it is not a web URL."""
     url = url.strip()
+    if _PLAIN_SAFE_URL.fullmatch(url):
+        return url
     scheme = urlsplit(url).scheme.lower() if url else ""
     if scheme not in _SAFE_URL_SCHEMES:
         return None
@@ -141,6 +153,8 @@ class _AbstractParser(HTMLParser):
 
 def html_to_markdown(html: str) -> str:
     """Markdown paragraphs (one line each, blank line between) for an abstract given as HTML."""
+    if one := _ONE_PARAGRAPH.fullmatch(html):  # arXiv's usual abstract: one paragraph of text, told without a parser
+        return _escape_run(" ".join(one[1].split()), line_start=True)
     parser = _AbstractParser()
     parser.feed(html)
     parser.finish()
@@ -175,14 +189,17 @@ LOGSEQ_MARKERS = r"(?:TODO|DOING|DONE|LATER|NOW|CANCELED|CANCELLED|WAIT|WAITING|
 _LOGSEQ_MARKER = re.compile(rf"^({LOGSEQ_MARKERS})(?=\s|$)")
 # In Logseq `\[` and `\(` open math, so a `[` stays bare: its escaped `\]` already stops links and refs.
 # What Logseq adds: `{{macros}}`, `((block refs))`, `key:: value` properties, task markers. A link's
-# `](url)` is matched first, to be left alone.
+# `](url)` is matched first, to be left alone. Every match starts with one of the characters looked ahead for.
 _LOGSEQ_PLAIN = re.compile(
-    r"(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|(?<=\{)\{|\}(?=\})|(?<=\})\}|\)(?=\))|(?<=\))\)|:(?=:)|^:"
+    r"(?=[\]\\{}):])"
+    r"(?:(?<!\\)\]\([^()\s]*\)|\\\[|\{(?=\{)|(?<=\{)\{|\}(?=\})|(?<=\})\}|\)(?=\))|(?<=\))\)|:(?=:)|^:)"
 )
 
 
 def logseq(markdown: str) -> str:
     """Markdown escaped for Obsidian (by `escape` or `html_to_markdown`), escaped for Logseq instead."""
+    if "$" not in markdown:  # no math span to keep as it is
+        return _LOGSEQ_MARKER.sub(r"\\\1", _logseq_plain(markdown))
     out, pos = [], 0
     for math in _MATH.finditer(markdown):
         out += [_logseq_plain(markdown[pos : math.start()]), math.group()]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from urllib.parse import quote, unquote
@@ -20,6 +21,7 @@ _DAILY_NOTE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TAG_DROPPED = re.compile(r"[^\w/-]")
 
 
+@functools.lru_cache(maxsize=256)  # an index note's name is asked for by every paper listed in it
 def note_name(text: str, *, max_bytes: int = MAX_NAME_BYTES) -> str:
     """A file-safe, link-safe note name for `text`, or "" if nothing usable is left.
 
@@ -84,6 +86,7 @@ _BACKSLASHES = re.compile(r"\\{2,}")
 _REF_ESCAPES = re.compile(r"\\(?=[!-/:-@\[-`{-~]|$)")  # inside `[[…]]`, a backslash escapes punctuation
 
 
+@functools.lru_cache(maxsize=256)  # an index page's name: asked for by every paper listed in it
 def logseq_page_name(text: str, *, max_bytes: int = LOGSEQ_MAX_FILE_BYTES) -> str:
     """A Logseq page name for a title: one line, no `[[`/`]]` that would end a reference, no empty
     namespace, and a file name (see `logseq_file_name`) of at most `max_bytes` bytes."""
@@ -101,6 +104,7 @@ def logseq_title(title: str) -> str:
     return title.replace("/", "\u2215")
 
 
+@functools.lru_cache(maxsize=256)
 def logseq_file_name(page: str) -> str:
     """The file name (without `.md`) Logseq gives page `page` in `:triple-lowbar` graphs, as its
     `tri-lb-file-name-sanity` does; a leading `.` is encoded too, so the file is not hidden."""
@@ -118,6 +122,7 @@ def logseq_file_name(page: str) -> str:
     return name.replace("/", "___")
 
 
+@functools.lru_cache(maxsize=256)
 def logseq_title_from_file(stem: str) -> str:
     """The page name Logseq reads from a `:triple-lowbar` file name (its `tri-lb-title-parsing`)."""
     name = _URL_ENCODED.sub(lambda m: unquote(m[0]), stem.replace("___", "/"))

@@ -102,6 +102,8 @@ class PageParts:
 def _property(line: str) -> tuple[str, str] | None:
     """(key, value) of a property line, the key as Logseq compares keys (lowercased, `_` as `-`); None for
     any other line."""
+    if "::" not in line and "#+" not in line:  # in every property line: most lines are told without the pattern
+        return None
     found = _PROPERTY.fullmatch(line.removesuffix("\n").removesuffix("\r"))
     if found is None:
         return None
