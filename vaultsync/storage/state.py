@@ -325,6 +325,9 @@ def _connect(file: Path, dry_run: bool, thorough: bool) -> tuple[sqlite3.Connect
                 aside = set_aside(file, kind)
                 problem = f"the state store was {what} ({detail}); set aside as {aside.name}"
         db = db or sqlite3.connect(":memory:" if dry_run else file)
+        if not dry_run:  # a commit is one fsync of the log, not three of journal and store, and as durable
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
         schema.migrate(db)
         return db, fresh, problem
     except (OSError, sqlite3.Error) as error:

@@ -54,8 +54,8 @@ def copy_of(file: Path) -> sqlite3.Connection:
 
 
 def set_aside(file: Path, why: str) -> Path:
-    """Move the store, with its journal if a killed run left one, to `<file>.<why>-<YYYYmmdd-HHMMSS>` beside
-    it (SQLite finds a journal by the store's name); the new name."""
+    """Move the store, with its log (`-wal`, `-shm`) or journal if a killed run left one, to
+    `<file>.<why>-<YYYYmmdd-HHMMSS>` beside it (SQLite finds them by the store's name); the new name."""
     stamp = time.strftime("%Y%m%d-%H%M%S")
     aside = file.with_name(f"{file.name}.{why}-{stamp}")
     for number in range(2, 1000):
@@ -63,7 +63,8 @@ def set_aside(file: Path, why: str) -> Path:
             break
         aside = file.with_name(f"{file.name}.{why}-{stamp}-{number}")
     file.replace(aside)
-    journal = file.with_name(f"{file.name}-journal")
-    if journal.exists():
-        journal.replace(aside.with_name(f"{aside.name}-journal"))
+    for suffix in ("-journal", "-wal", "-shm"):
+        companion = file.with_name(file.name + suffix)
+        if companion.exists():
+            companion.replace(aside.with_name(aside.name + suffix))
     return aside
