@@ -53,7 +53,7 @@ class ReadingSync:
         fix_days: dict[str, dict[str, bool]] = {}
         for identity, note in papers.items():
             synced = self.synced.get(identity)
-            outcome = self.writer.tally.outcomes.get(note.path)
+            outcome = self.writer.tally.outcome(note.path)
             checked = outcome == Outcome.UNCHANGED  # found untouched in this run already
             fresh = synced is None or note.path in self.writer.merged or not (checked or self.writer.untouched(note))
             if outcome == Outcome.CREATED:  # written in this run: `read` as rendered
