@@ -44,6 +44,13 @@ def emptied_by_crash(note: NoteState, snap: Snapshot | None) -> bool:
     return (str(snap.mtime_ns), str(snap.inode)) == (mtime, inode)
 
 
+def spelled(path: PurePosixPath) -> str:
+    """`str(path)` of a note's (relative) path, without the copy `str` keeps in the path object: asked of
+    every note vaultsync knows, that would be one more string per note for as long as its path lives."""
+    folder = str(path.parent)  # a path object of its own, gone on return
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
 class PathSet:
     """A set of note paths kept as strings: no path object (~0.5 KB) per note for the whole run."""
 
@@ -54,7 +61,7 @@ class PathSet:
         self._paths.add(str(path))
 
     def __contains__(self, path: object) -> bool:
-        return str(path) in self._paths
+        return isinstance(path, PurePosixPath) and spelled(path) in self._paths
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -71,7 +78,7 @@ class Tally:
 
     def outcome(self, path: PurePosixPath) -> Outcome | None:
         """What this run did to the note at `path` so far (None: nothing)."""
-        return self.outcomes.get(str(path))
+        return self.outcomes.get(spelled(path))
 
     def count(self, report: DigestReport, path: PurePosixPath, outcome: Outcome, kind: str) -> None:
         """A note touched twice in one run (or digest) counts once: as it first was, unless it was unchanged
