@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -61,7 +61,14 @@ class PathSet:
         self._paths.add(str(path))
 
     def __contains__(self, path: object) -> bool:
-        return isinstance(path, PurePosixPath) and spelled(path) in self._paths
+        """`path`: a PurePosixPath or its string."""
+        if isinstance(path, PurePosixPath):
+            path = spelled(path)
+        return isinstance(path, str) and path in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        """The paths, as strings."""
+        return iter(self._paths)
 
     def __len__(self) -> int:
         return len(self._paths)
@@ -73,12 +80,12 @@ class Tally:
 
     def __init__(self, summary: Summary) -> None:
         self.summary = summary
-        self.outcomes: dict[str, Outcome] = {}  # by `str(path)`: no path object (~0.5 KB) kept per note of the run
+        self.notes: dict[str, Outcome] = {}  # by `str(path)`: no path object (~0.5 KB) kept per note of the run
         self.failed: set[str] = set()
 
-    def outcome(self, path: PurePosixPath) -> Outcome | None:
+    def outcome(self, path: PurePosixPath | str) -> Outcome | None:
         """What this run did to the note at `path` so far (None: nothing)."""
-        return self.outcomes.get(spelled(path))
+        return self.notes.get(path if isinstance(path, str) else spelled(path))
 
     def count(self, report: DigestReport, path: PurePosixPath, outcome: Outcome, kind: str) -> None:
         """A note touched twice in one run (or digest) counts once: as it first was, unless it was unchanged
@@ -95,13 +102,13 @@ class Tally:
         in_digest = report.outcomes.get(key)
         if in_digest is None or (in_digest == Outcome.UNCHANGED and outcome != Outcome.UNCHANGED):
             report.outcomes[key] = outcome
-        before = self.outcomes.get(key)
+        before = self.notes.get(key)
         if before is None or (before == Outcome.UNCHANGED and outcome != Outcome.UNCHANGED):
             if counter is not None:
                 if before:
                     counter[before] -= 1
                 counter[outcome] += 1
-            self.outcomes[key] = outcome
+            self.notes[key] = outcome
             if outcome in (Outcome.CREATED, Outcome.UPDATED):
                 self.summary.changes.append((outcome, key))
 
