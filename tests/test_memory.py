@@ -62,3 +62,10 @@ def test_names_and_links_are_kept_by_hash_not_as_strings(finished_run):
     assert in_links == set(papers_by_link.values())  # the arXiv ids only
     names = [links.names.counts, links.names.shared, vault._names.keys, vault._names.spellings]
     assert len([item for item in reachable(names) if isinstance(item, str)]) < 10  # the folders' names
+
+
+def test_the_changes_are_a_list_of_pairs_without_a_tuple_kept_per_note(finished_run):
+    changes = finished_run[0].summary.changes
+    assert len(changes) > 300 and changes == list(changes) and changes[0] in changes
+    assert changes[0] == (Outcome.CREATED, next(iter(finished_run[0].writer.tally.notes)))
+    assert [item for item in reachable([changes]) if isinstance(item, tuple)] == []
