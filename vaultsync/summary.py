@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -26,6 +27,40 @@ class Outcome(StrEnum):
 OUTCOMES = (Outcome.CREATED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.KEPT, Outcome.DELETED)  # counted, in order
 NOTHING = "Nothing to import: no digests found."  # said instead of the counts when SRC holds no digest
 _RARE_OUTCOMES = {Outcome.KEPT: "kept (edited by you)", Outcome.DELETED: "skipped (deleted by you)"}
+
+
+class Changes:
+    """The (action, note) pairs of an import, in order: a list of pairs to its readers, kept as two lists (a
+    tuple per note created would be 64 bytes more for each of them)."""
+
+    def __init__(self, pairs: Iterable[tuple[str, str]] = ()) -> None:
+        self.actions: list[str] = []
+        self.notes: list[str] = []
+        for pair in pairs:
+            self.append(pair)
+
+    def append(self, pair: tuple[str, str]) -> None:
+        action, note = pair
+        self.actions.append(action)
+        self.notes.append(note)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return zip(self.actions, self.notes, strict=True)
+
+    def __len__(self) -> int:
+        return len(self.notes)
+
+    def __getitem__(self, index: int) -> tuple[str, str]:
+        return self.actions[index], self.notes[index]
+
+    def __contains__(self, pair: object) -> bool:
+        return any(item == pair for item in self)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, Changes | list) else NotImplemented
+
+    def __repr__(self) -> str:
+        return repr(list(self))
 
 
 @dataclass
@@ -77,7 +112,7 @@ class Summary:
     moved: int = 0
     rebuilt: str | None = None  # why and from how many notes the state store was rebuilt
     kept_saves: list[str] = field(default_factory=list)  # saves vaultsync could not put back, and where they are
-    changes: list[tuple[str, str]] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
     notes: DigestReport = field(default_factory=lambda: DigestReport(""))  # the run's own notes (reading queue)
     notices: list[str] = field(default_factory=list)  # said once, not a problem: files skipped, sub-folders
 

@@ -232,7 +232,7 @@ def _links(
                 candidates = papers.get(key.rsplit("/", 1)[-1]) or papers.get(label.casefold(), [])
                 if written is not None and target not in written and not candidates:
                     continue  # the user's own link
-                why = f"a name {names.count[key]} notes have" if key in pages else "which does not exist"
+                why = f"a name {names.times(key)} notes have" if key in pages else "which does not exist"
                 if len(candidates) != 1:
                     advice = (
                         "rename one of them"

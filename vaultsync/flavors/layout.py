@@ -171,13 +171,21 @@ class LogseqLayout(Layout):
 
 class NoteNames:
     """Which note names the vault has more than once (casefolded, as Obsidian compares them when it
-    resolves a link): from the names found in the vault, then kept up to date as notes are added."""
+    resolves a link): from the names found in the vault, then kept up to date as notes are added. Names
+    are counted by their `hash` (a large vault's names would take a lot of memory; two names of one vault
+    with the same 64-bit hash are as unlikely as a bit flipped in memory); those shared are kept as such."""
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         """`names`: the file name (with `.md`) of every note of the vault."""
-        self.count = Counter(name[:-3].casefold() for name in names)
-        self.shared = {name for name, count in self.count.items() if count > 1}
+        self.counts: Counter[int] = Counter()  # hash of a casefolded name → how many notes have it
+        self.shared: set[str] = set()
         self.expected: set[PurePosixPath] = set()
+        for name in names:
+            self._count(name[:-3].casefold())
+
+    def times(self, name: str) -> int:
+        """How many notes have the casefolded `name`."""
+        return self.counts[hash(name)]
 
     def expect(self, path: PurePosixPath) -> None:
         """Count a note about to be written at `path` (where there is none yet), once however often told."""
@@ -187,9 +195,11 @@ class NoteNames:
 
     def add(self, path: PurePosixPath) -> None:
         """Count a note just written where there was none, unless it was expected."""
-        if path in self.expected:
-            return
-        name = path.stem.casefold()
-        self.count[name] += 1
-        if self.count[name] > 1:
+        if path not in self.expected:
+            self._count(path.stem.casefold())
+
+    def _count(self, name: str) -> None:
+        key = hash(name)
+        self.counts[key] += 1
+        if self.counts[key] > 1:
             self.shared.add(name)

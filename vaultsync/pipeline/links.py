@@ -35,7 +35,7 @@ class LinkIndex:
         """`claim`: takes the first free path of the candidates for a new note (see `Places.claim`)."""
         self.vault, self.state, self.flavor, self.layout, self.claim = vault, state, flavor, flavor.layout, claim
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
-        self.papers_by_link: dict[str, str] = {}  # note names, link labels and URLs → arXiv id
+        self.papers_by_link: dict[int, str] = {}  # note names, link labels and URLs (by `hash`) → arXiv id
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
 
     def created(self, path: PurePosixPath) -> None:
@@ -91,19 +91,21 @@ class LinkIndex:
 
     def add_paper(self, entry: Entry, record: PaperRecord, notes: Iterable[PurePosixPath | None]) -> None:
         """Know the paper by the names of its `notes` (as it was and is: an index line may link to either,
-        by name or path), its URLs and its title as a link label."""
+        by name or path), its URLs and its title as a link label. Each is kept by its `hash` only: strings
+        for every paper of a large import would take a lot of memory, and two keys of one run with the same
+        64-bit hash are as unlikely as a bit flipped in memory."""
         for note in notes:
             if note:
-                self.papers_by_link[self.layout.page_name(note)] = entry.arxiv_id
+                self.papers_by_link[hash(self.layout.page_name(note))] = entry.arxiv_id
         for key in (entry.paper_url, record.paper_url, names.link_label(entry.title)):
-            self.papers_by_link[key] = entry.arxiv_id
+            self.papers_by_link[hash(key)] = entry.arxiv_id
 
     def paper_of(self, line: str) -> str | None:
         """The paper a line links to: by link target, note name, link label or arXiv URL."""
         for link in self.flavor.links.finditer(line):
             target = link["target"]
             for key in (target, target.rsplit("/", 1)[-1], link["label"]):
-                if key and key in self.papers_by_link:
-                    return self.papers_by_link[key]
-        urls = [url for url in _URL_LINK.findall(line) if url in self.papers_by_link]
-        return self.papers_by_link[urls[0]] if urls else None
+                if key and hash(key) in self.papers_by_link:
+                    return self.papers_by_link[hash(key)]
+        urls = [url for url in _URL_LINK.findall(line) if hash(url) in self.papers_by_link]
+        return self.papers_by_link[hash(urls[0])] if urls else None

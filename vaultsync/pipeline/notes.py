@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
@@ -44,16 +44,50 @@ def emptied_by_crash(note: NoteState, snap: Snapshot | None) -> bool:
     return (str(snap.mtime_ns), str(snap.inode)) == (mtime, inode)
 
 
+def spelled(path: PurePosixPath) -> str:
+    """`str(path)` of a note's (relative) path, without the copy `str` keeps in the path object: asked of
+    every note vaultsync knows, that would be one more string per note for as long as its path lives."""
+    folder = str(path.parent)  # a path object of its own, gone on return
+    return path.name if folder == "." else f"{folder}/{path.name}"
+
+
+class PathSet:
+    """A set of note paths kept as strings: no path object (~0.5 KB) per note for the whole run."""
+
+    def __init__(self) -> None:
+        self._paths: set[str] = set()
+
+    def add(self, path: PurePosixPath) -> None:
+        self._paths.add(str(path))
+
+    def __contains__(self, path: object) -> bool:
+        """`path`: a PurePosixPath or its string."""
+        if isinstance(path, PurePosixPath):
+            path = spelled(path)
+        return isinstance(path, str) and path in self._paths
+
+    def __iter__(self) -> Iterator[str]:
+        """The paths, as strings."""
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 class Tally:
     """What happened to the notes: each note's outcome, counted once per run in the summary and once per
     digest in the report given; each note's error reported once per run, not once per digest."""
 
     def __init__(self, summary: Summary) -> None:
         self.summary = summary
-        self.outcomes: dict[PurePosixPath, Outcome] = {}
+        self.notes: dict[str, Outcome] = {}  # by `str(path)`: no path object (~0.5 KB) kept per note of the run
         self.failed: set[str] = set()
 
-    def count(self, report: DigestReport, path: PurePosixPath, outcome: Outcome, kind: str) -> None:
+    def outcome(self, path: PurePosixPath | str) -> Outcome | None:
+        """What this run did to the note at `path` so far (None: nothing)."""
+        return self.notes.get(path if isinstance(path, str) else spelled(path))
+
+    def count(self, report: DigestReport, path: PurePosixPath | str, outcome: Outcome, kind: str) -> None:
         """A note touched twice in one run (or digest) counts once: as it first was, unless it was unchanged
         then. Paper and index notes are counted by outcome in the summary; every note created or updated
         is listed in its changes."""
@@ -64,18 +98,19 @@ class Tally:
             if kind == NoteKind.DIGEST
             else None
         )
-        in_digest = report.outcomes.get(str(path))
+        key = str(path)  # one string shared by the run's and the digest's outcomes and the changes
+        in_digest = report.outcomes.get(key)
         if in_digest is None or (in_digest == Outcome.UNCHANGED and outcome != Outcome.UNCHANGED):
-            report.outcomes[str(path)] = outcome
-        before = self.outcomes.get(path)
+            report.outcomes[key] = outcome
+        before = self.notes.get(key)
         if before is None or (before == Outcome.UNCHANGED and outcome != Outcome.UNCHANGED):
             if counter is not None:
                 if before:
                     counter[before] -= 1
                 counter[outcome] += 1
-            self.outcomes[path] = outcome
+            self.notes[key] = outcome
             if outcome in (Outcome.CREATED, Outcome.UPDATED):
-                self.summary.changes.append((outcome, str(path)))
+                self.summary.changes.append((outcome, key))
 
     def error(self, report: DigestReport, error: VaultError) -> None:
         """Report a note that cannot be read or written (once per run); the rest of the import goes on."""
@@ -103,7 +138,7 @@ class NoteWriter:
         self.force, self.dry_run = force, vault.dry_run
         self.tally = Tally(summary)
         self.places = Places(vault, state, flavor, summary, restore_deleted)
-        self.merged: set[PurePosixPath] = set()  # notes read and merged in this run (their `read` may be the user's)
+        self.merged = PathSet()  # notes read and merged in this run (their `read` may be the user's)
         self.replaced: dict[PurePosixPath, tuple[str, str, NoteState | None]] = {}  # notes replaced, as they were
         self.created: Callable[[PurePosixPath], None] = lambda path: None  # told of each note created
 

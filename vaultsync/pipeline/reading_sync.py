@@ -111,7 +111,7 @@ class ReadingSync:
         """Decide the paper's reading state from its note at `path` and its index lines (`listed`: day, done),
         and sync its note; its lines that disagree go to `fixes`, else the state is remembered."""
         synced = self.synced.get(identity)
-        if self.writer.tally.outcomes.get(path) == Outcome.CREATED:  # written in this run: `read` as rendered
+        if self.writer.tally.outcome(path) == Outcome.CREATED:  # written in this run: `read` as rendered
             in_note = bool(synced)
         elif synced is None or identity in self.pending or path in self.writer.merged or self.touched(identity):
             in_note = self.note_read(path)
@@ -145,8 +145,8 @@ class ReadingSync:
         note touched by someone, or merged in this run (a note created in this run says what was synced, or
         is a new paper's, never synced)."""
         found = self.state.unsynced() | self.state.pending() | self.sweep.touched(NoteKind.PAPER)
-        outcomes = self.writer.tally.outcomes
-        rewritten = [path for path in self.writer.merged if outcomes.get(path) != Outcome.CREATED]
+        outcome = self.writer.tally.outcome
+        rewritten = [PurePosixPath(path) for path in self.writer.merged if outcome(path) != Outcome.CREATED]
         return found | self.state.owners(NoteKind.PAPER, rewritten)
 
     def read_lines(self, day: str, path: str, stamp: str | None) -> set[str]:

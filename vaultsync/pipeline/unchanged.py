@@ -4,7 +4,6 @@ count as unchanged. This is most of a daily import's work in a large vault: ever
 from __future__ import annotations
 
 from datetime import date
-from pathlib import PurePosixPath
 
 from vaultsync.pipeline.notes import NoteWriter
 from vaultsync.pipeline.sweep import Sweep
@@ -32,7 +31,7 @@ class UnchangedDigests:
         for kind, identity, kept in notes:
             note = kept[identity]
             outcome = Outcome.DELETED if note.deleted else Outcome.UNCHANGED
-            self.writer.tally.count(report, PurePosixPath(note.path), outcome, kind)
+            self.writer.tally.count(report, note.path, outcome, kind)
         index = indexes[day.isoformat()]
         report.papers = len(known.papers)
         report.index_note = None if index.deleted else index.path

@@ -52,6 +52,50 @@ def name_key(name: str) -> str:
     return unicodedata.normalize("NFC", name).casefold()
 
 
+class FolderNames:
+    """The names in the vault's folders, for finding the file a path would be on macOS, Windows or a sync
+    service, which compare names ignoring case and Unicode normalisation (`name_key`). Each folder is
+    listed once per run, then told of the notes written in it. Only its names' keys are kept, by hash (a
+    folder of 100,000 notes would take 25 MB as names): a folder's spellings are kept only once one of its
+    names is asked for that it has (rare: a new note's name is free), as it is listed then."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.keys: dict[PurePosixPath, set[int]] = {}  # folder → the hashes of its names' keys
+        self.spellings: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name
+
+    def twin(self, rel: PurePosixPath) -> PurePosixPath | None:
+        """`rel` itself, another spelling of it in its folder (the first in sort order), or None."""
+        keys = self.keys.get(rel.parent)
+        if keys is None:
+            keys = self.keys[rel.parent] = {hash(name_key(name)) for name in self.listing(rel.parent)}
+        key = name_key(rel.name)
+        if hash(key) not in keys:
+            return None
+        spellings = self.spellings.get(rel.parent)
+        if spellings is None:
+            listed = sorted(self.listing(rel.parent), reverse=True)
+            spellings = self.spellings[rel.parent] = {name_key(name): name for name in listed}
+        name = spellings.get(key)  # None: another name with the same hash
+        return rel.with_name(name) if name else None
+
+    def add(self, rel: PurePosixPath) -> None:
+        """A note just written at `rel`: its folder has its name, if that folder was listed."""
+        keys = self.keys.get(rel.parent)
+        if keys is not None:
+            keys.add(hash(name_key(rel.name)))
+        spellings = self.spellings.get(rel.parent)
+        if spellings is not None:
+            spellings.setdefault(name_key(rel.name), rel.name)
+
+    def listing(self, folder: PurePosixPath) -> list[str]:
+        """The names in `folder` now (none if it cannot be listed)."""
+        try:
+            return os.listdir(self.root.joinpath(*folder.parts))
+        except OSError:
+            return []
+
+
 class Vault:
     """A vault folder. Paths given to it are relative, `/`-separated; nothing is read or written outside it."""
 
@@ -60,7 +104,7 @@ class Vault:
         self.dry_run = dry_run
         self._mode = new_file_mode()
         self._inside: set[str] = set()  # folders (as `str(rel.parent)`) known to resolve inside the vault
-        self._names: dict[PurePosixPath, dict[str, str]] = {}  # folder → name key → file name, as listed
+        self._names = FolderNames(self.root)  # the names in its folders, listed once per run
         self._held = HeldFiles(self.root / STATE_DIR / RECOVERED, Exchange())  # files notes replaced
         self._root = str(self.root)  # for `stamp`, called once per note per import
         self._identity = _identity(self.root)  # of the vault's folder, as it was when the run began
@@ -173,18 +217,8 @@ class Vault:
         return -QUIET < age < QUIET
 
     def twin(self, rel: PurePosixPath) -> PurePosixPath | None:
-        """The file of the vault that `rel` would be on macOS, Windows or a sync service, which compare
-        names ignoring case and Unicode normalisation: `rel` itself, another spelling, or None. Each
-        folder is listed once per run."""
-        names = self._names.get(rel.parent)
-        if names is None:
-            try:
-                listed = os.listdir(self.root.joinpath(*rel.parent.parts))
-            except OSError:
-                listed = []
-            names = self._names[rel.parent] = {name_key(name): name for name in sorted(listed, reverse=True)}
-        name = names.get(name_key(rel.name))
-        return rel.with_name(name) if name else None
+        """The file of the vault that `rel` would be on macOS, Windows or a sync service (see `FolderNames`)."""
+        return self._names.twin(rel)
 
     # --- writing ----------------------------------------------------------------------------------
 
@@ -227,7 +261,7 @@ class Vault:
                 self._held.add(swap.replace(temp, path, expected, rel, theirs, ours, self._held))
             else:
                 swap.create(temp, path)
-            self._names.get(rel.parent, {}).setdefault(name_key(rel.name), rel.name)
+            self._names.add(rel)
         except OSError as error:
             raise VaultError(f"{path}: cannot write note ({error.strerror or error})") from None
         finally:
