@@ -1,9 +1,11 @@
 """The sync of reading states after the digests of an import: each paper's note's `read` and its lines
 in the index notes (ticked, or DONE in Logseq) agree again, by the rule of `text.reading.decide`.
 
-Only what changed since is looked at: index notes' lines are cached by file signature, and a paper note
-untouched since vaultsync wrote or synced it still says what was synced (the run's `Sweep` says which are);
-when nothing changed, nothing is read.
+Only what may have changed is looked at: papers never synced; papers pending (merged by an import that
+stopped before its sync, or synced but not all their lines); papers whose note someone touched (the run's
+`Sweep` tells) or this run merged; papers on the lines of index notes changed since they were last read.
+Each index note's lines are kept in the state store by the name they link to, so a paper's lines are found
+without reading any note, whichever paper has that name now. When nothing may have changed, nothing is read.
 """
 
 from __future__ import annotations
