@@ -259,6 +259,23 @@ def test_damage_found_only_mid_run_is_set_aside_not_called_a_full_disk(corpus, t
     assert vault_files(vault) == vault_files(clean)
 
 
+def test_a_damaged_record_the_reading_queue_reads_is_damage_found_mid_run(corpus, tmp_path):
+    """The queue reads only the records of the newest papers; one of them that does not decode is damage
+    like any other: one line, the store set aside, the next import rebuilds it."""
+    src, vault = imported(corpus, tmp_path)
+    with closing(sqlite3.connect(state_file(vault))) as db:
+        (newest,) = db.execute("SELECT arxiv_id FROM seen ORDER BY day DESC LIMIT 1").fetchone()
+    sql(vault, f"UPDATE papers SET record = '{{\"arxiv_id\": ' WHERE arxiv_id = '{newest}'")
+    note = next((vault / "arXiv" / "Papers").glob("*.md"))
+    note.write_text(note.read_text().replace("\nread: false\n", "\nread: true\n"))  # the queue is written again
+
+    result, _ = import_json(src, vault)
+    assert result.returncode == 1 and result.stderr.startswith("Error: the state store was damaged (a stored ")
+    assert ASIDE.search(result.stderr)[1] in set_aside(vault)
+    result, summary = import_json(src, vault)
+    assert result.returncode == 0 and "no state store was found; rebuilt it" in summary["state_rebuilt"]
+
+
 def test_a_store_another_program_holds_locked_is_not_damage(corpus, tmp_path):
     """A lock (a database browser in the middle of a change, say) is waited for, then reported; the store
     is kept, and the import after the lock is gone uses it as it is. A reader (`status`) is not held up: it

@@ -21,21 +21,14 @@ class Sweep:
         self._notes: dict[str, dict[str, Left]] = {}
         self._touched: dict[str, set[str]] = {}
 
-    def notes(self, kind: str, *, fresh: bool = False) -> dict[str, Left]:
-        """Every note of `kind` by identity, deleted ones too: as the run began, kept for the run (unchanged
-        digests count theirs), or `fresh` from the state store (not kept). Sweeps the kind if not done yet."""
-        if fresh or kind not in self._notes:
-            notes = dict(self.state.left(kind))
+    def notes(self, kind: str) -> dict[str, Left]:
+        """Every note of `kind` by identity, deleted ones too, as the run began: kept for the run (unchanged
+        digests count theirs). Sweeps the kind if not done yet."""
+        if kind not in self._notes:
+            notes = self._notes[kind] = dict(self.state.left(kind))
             if kind not in self._touched:
                 self._touched[kind] = {identity for identity, note in notes.items() if not self.as_left(note)}
-            if fresh:
-                return notes
-            self._notes[kind] = notes
         return self._notes[kind]
-
-    def swept(self, kind: str) -> bool:
-        """Whether the notes of `kind` were swept already in this run."""
-        return kind in self._touched
 
     def touched(self, kind: str) -> set[str]:
         """The identities of the notes of `kind` someone edited, moved or deleted since vaultsync last wrote or

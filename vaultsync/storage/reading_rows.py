@@ -10,6 +10,7 @@ from collections.abc import Callable, Collection, Iterator
 from datetime import date
 
 from vaultsync.storage.kinds import NoteKind
+from vaultsync.storage.store_file import DamagedValue
 from vaultsync.text.tasks import Task
 
 
@@ -107,15 +108,26 @@ class ReadingRows:
         deleted) and are `wanted`, newest first, then by title: read from the newest day back, as far as needed."""
         picked: list[tuple[str, str, int, str]] = []
         rows = self.db.execute(
-            "SELECT seen.arxiv_id, day, papers.rowid, json_extract(record, '$.title') FROM seen"
+            "SELECT seen.arxiv_id, day, papers.rowid, record FROM seen"
             " CROSS JOIN notes ON kind = ? AND identity = seen.arxiv_id AND NOT deleted"  # CROSS: by day, newest first
             " CROSS JOIN papers ON papers.arxiv_id = seen.arxiv_id ORDER BY day DESC",
             (NoteKind.PAPER,),
         )
-        for arxiv_id, day, rowid, title in rows:
+        for arxiv_id, day, rowid, record in rows:
             if len(picked) >= limit and day != picked[-1][1]:
                 break
             if wanted(arxiv_id):
-                picked.append((arxiv_id, day, rowid, str(title)))
+                picked.append((arxiv_id, day, rowid, _title(record)))
         picked.sort(key=lambda paper: (-date.fromisoformat(paper[1]).toordinal(), paper[3].casefold(), paper[2]))
         return [(arxiv_id, date.fromisoformat(day), title) for arxiv_id, day, _, title in picked[:limit]]
+
+
+def _title(record: object) -> str:
+    """The title of a stored paper record; DamagedValue if the record does not decode."""
+    try:
+        title = json.loads(record)["title"]  # type: ignore[arg-type]
+    except (TypeError, ValueError, KeyError) as error:
+        raise DamagedValue(f"a stored paper does not decode ({error!r})") from None
+    if not isinstance(title, str):
+        raise DamagedValue("a stored paper's title is not text")
+    return title

@@ -36,19 +36,12 @@ from vaultsync.storage import schema
 from vaultsync.storage.kinds import NoteKind
 from vaultsync.storage.reading_rows import ReadingRows, chunks
 from vaultsync.storage.schema import DAMAGED, NEWER
-from vaultsync.storage.store_file import advice, copy_of, is_damage, set_aside
+from vaultsync.storage.store_file import DamagedValue, advice, copy_of, is_damage, set_aside
 
 
 class StateError(RuntimeError):
     """The state store is from a newer vaultsync, or cannot be created, read or saved; the message says
     what to do."""
-
-
-class DamagedValue(sqlite3.DatabaseError):
-    """A value in the state store does not decode: the file is damaged, as SQLite's "malformed" says."""
-
-    sqlite_errorcode = sqlite3.SQLITE_CORRUPT
-    sqlite_errorname = "SQLITE_CORRUPT"
 
 
 def _key(path: PurePosixPath) -> str:

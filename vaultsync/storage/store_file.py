@@ -13,6 +13,13 @@ from contextlib import closing
 from pathlib import Path
 
 
+class DamagedValue(sqlite3.DatabaseError):
+    """A value in the state store does not decode: the file is damaged, as SQLite's "malformed" says."""
+
+    sqlite_errorcode = sqlite3.SQLITE_CORRUPT
+    sqlite_errorname = "SQLITE_CORRUPT"
+
+
 def is_damage(error: BaseException) -> bool:
     """Whether the error means the store's file is damaged (not a full disk, a lock or a failing disk)."""
     return _code(error) in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
