@@ -17,6 +17,7 @@ from vaultsync.commands.doctor import unreadable
 from vaultsync.flavors import KINDS, Flavor, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline import catalog
+from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateError, StateStore
 from vaultsync.storage.vault import Vault
@@ -103,7 +104,7 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
     result.first_digest, result.last_digest = (days[0], days[-1]) if days else (None, None)
     tags = Counter(tag for record in state.records() for tag in record.tags)
     result.tags = dict(tags.most_common())
-    listed: dict[str, list[bool]] = {}  # note name (casefolded) → its index lines' done states
+    listed: dict[str, list[bool]] = {}  # the name index lines link to (`line_name`) → their done states
     for _, note in digests:
         try:
             text = "" if note.deleted else vault.read(note.path) or ""
@@ -111,12 +112,12 @@ def _counts(state: StateStore, vault: Vault, flavor: str) -> Status:
             result.warnings.append(f"{unreadable(note.path, error)}; {UNREAD_TICKS}")
             continue
         for target, _, ticked in chosen.index_tasks(text):
-            listed.setdefault(target.rsplit("/", 1)[-1].casefold(), []).append(ticked)
+            listed.setdefault(line_name(target), []).append(ticked)
     synced = state.reading()
     for identity, note in papers:
         if note.deleted:
             continue
-        ticks = listed.get(chosen.layout.page_name(note.path).casefold())
+        ticks = listed.get(line_name(chosen.layout.page_name(note.path)))
         was = synced.get(identity)
         read = decide(was, _note_read(vault, chosen, note, was), in_index(was, ticks or ()))
         result.read += read
