@@ -323,7 +323,7 @@ def test_a_note_renamed_in_the_app_keeps_its_lines_through_imports_that_see_the_
     index.write_text(index.read_text().replace(f"[[{one.stem}|", f"[[{renamed.stem}|"))
     new = tmp_path / "new"
     new.mkdir()
-    shutil.copy(corpus / "2024-01-22.md", new)
+    shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too
     run_cli("import", new, vault, check=True)  # the index note read, the rename not yet followed
     run_cli("import", src, vault, check=True)  # the rename followed, the index note as it was
     set_read(renamed, True)
