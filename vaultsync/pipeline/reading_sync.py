@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
 
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
@@ -93,7 +92,8 @@ class ReadingSync:
         failed: set[str] = set()
         for day, wanted in self.fixes.items():
             states = {identity: read for identity, (_, read) in wanted.items()}
-            if not self.restatus_index(day, PurePosixPath(index_notes[day].path), states):
+            note = self.state.note(NoteKind.DIGEST, day)
+            if note is None or not self.restatus_index(day, note, states):
                 failed |= set(wanted)
                 self.reread.add(day)  # its lines are read again next time, and fixed then
         for wanted in self.fixes.values():
@@ -180,7 +180,10 @@ class ReadingSync:
         """Set a paper note's `read`, on its own line (the rest of the note as it is, a region the user
         edited too); False if it cannot be (a warning says why)."""
 
-        def edit(parts: Any) -> str | None:
+        def edit(text: str) -> str | None:
+            parts = self.flavor.notes.split(text)
+            if parts is None:
+                return None
             keep = {key: parts.metadata[key] for key in ("first_seen",) if key in parts.metadata}  # where it goes
             updated = self.flavor.notes.update(parts, {**keep, "read": read}, None)
             text, left = (updated, {}) if isinstance(updated, str) else updated
@@ -191,23 +194,47 @@ class ReadingSync:
                 return None
             return text
 
-        return self.edit_note(NoteKind.PAPER, identity, note, edit)
+        return self.swap(NoteKind.PAPER, identity, note, edit, empty=False)
 
-    def edit_note(self, kind: str, identity: str, note: NoteState, edit: Callable[[Any], str | None]) -> bool:
-        """Apply `edit` (the note's parts → its new text, None: not possible) to a note of vaultsync's, by
-        compare-and-swap; whether it now says what `edit` makes of it."""
+    def restatus_index(self, day: str, note: NoteState, wanted: dict[str, bool]) -> bool:
+        """Tick (Logseq: DONE) or untick (TODO) the lines of the day's index note of the papers in `wanted` as
+        it says; False if it could not be (a warning or error says why)."""
+
+        def restatus(text: str) -> str:
+            return self.flavor.index_restatus(text, lambda target: wanted.get(self.names(line_name(target)) or ""))
+
+        def written() -> None:  # its lines as now written are its lines as last read
+            self.read_lines(day, str(note.path), self.vault.stamp(note.path))
+
+        return self.swap(NoteKind.DIGEST, day, note, restatus, empty=True, written=written)
+
+    def swap(
+        self,
+        kind: str,
+        identity: str,
+        note: NoteState,
+        change: Callable[[str], str | None],
+        *,
+        empty: bool,
+        written: Callable[[], None] = lambda: None,
+    ) -> bool:
+        """Replace the text of a note of vaultsync's by `change(text)` (None: it cannot be changed), by
+        compare-and-swap, `written` told once it is; whether the note now says what `change` makes of it
+        (`empty`: whether a missing or empty note does)."""
         for _ in range(ATTEMPTS):
             try:
                 snap = self.writer.places.snapshot(note.path, note)
-                parts = self.flavor.notes.split(snap.text) if snap and snap.text else None
-                text = edit(parts) if parts is not None else None
-                if text is None or snap is None:
+                if snap is None or not snap.text:
+                    return empty
+                text = change(snap.text)
+                if text is None:
                     return False
                 if text != snap.text:
                     if snap.read_only:
                         self.report.warnings.append(f"{self.vault.root / note.path}: read-only — left as is")
                         return False
                     self.writer.write_synced(self.report, kind, identity, note, snap, text)
+                    written()
                 return True
             except NoteChanged:
                 continue
@@ -215,33 +242,4 @@ class ReadingSync:
                 self.writer.tally.error(self.report, error)
                 return False
         self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
-        return False
-
-    def restatus_index(self, day: str, path: PurePosixPath, wanted: dict[str, bool]) -> bool:
-        """Tick (Logseq: DONE) or untick (TODO) the lines of the index note at `path` of the papers in `wanted`
-        as it says; False if it could not be (a warning or error says why)."""
-        note = self.state.note(NoteKind.DIGEST, day)
-        for _ in range(ATTEMPTS):
-            try:
-                snap = self.writer.places.snapshot(path, note)
-                if not snap or not snap.text:
-                    return True
-                text = self.flavor.index_restatus(
-                    snap.text, lambda target: wanted.get(self.names(line_name(target)) or "")
-                )
-                if text == snap.text:
-                    return True
-                if snap.read_only:
-                    self.report.warnings.append(f"{self.vault.root / path}: read-only — left as is")
-                    return False
-                assert note is not None
-                self.writer.write_synced(self.report, NoteKind.DIGEST, day, note, snap, text)
-                self.read_lines(day, str(path), self.vault.stamp(path))
-                return True
-            except NoteChanged:
-                continue
-            except VaultError as error:
-                self.writer.tally.error(self.report, error)
-                return False
-        self.report.warnings.append(f"{self.vault.root / path}: {CHANGING}")
         return False
