@@ -179,6 +179,18 @@ def test_merge_never_drops_what_the_user_wrote(papers, data):
 flat_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 
 
+def assert_written_as_the_python_emitter_writes(metadata: dict) -> None:
+    """`yaml_style.dump` reads back as `metadata`, in the very text of PyYAML's pure-Python emitter."""
+    import yaml
+
+    text = yaml_style.dump(metadata)
+    assert yaml_style.load(text) == metadata
+    slow = yaml.dump(
+        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
+    )
+    assert text == slow
+
+
 @pytest.mark.slow
 @given(
     st.dictionaries(
@@ -190,14 +202,7 @@ flat_text = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 )
 def test_frontmatter_is_written_by_libyaml_as_the_python_emitter_writes_it(metadata):
     """The fast emitter gives back every value, in the very text of the pure-Python one."""
-    import yaml
-
-    text = yaml_style.dump(metadata)
-    assert yaml_style.load(text) == metadata
-    slow = yaml.dump(
-        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
-    )
-    assert text == slow
+    assert_written_as_the_python_emitter_writes(metadata)
 
 
 # Text made of what decides between plain and quoted YAML: indicators, spaces at the ends, words YAML reads
@@ -230,14 +235,7 @@ yaml_text = st.lists(
 @example({"y": "yes", "null": "null", "1": ["1", "1.5", "0x1f", "2024-01-02", "~", "", "=", "<<", "true", '"', "'"]})
 def test_frontmatter_written_without_an_emitter_is_what_the_python_emitter_writes(metadata):
     """Plain or quoted, each string is written as PyYAML's emitter writes it, and reads back the same."""
-    import yaml
-
-    text = yaml_style.dump(metadata)
-    assert yaml_style.load(text) == metadata
-    slow = yaml.dump(
-        metadata, Dumper=yaml_style.Dumper, allow_unicode=True, sort_keys=False, default_flow_style=False, width=1e9
-    )
-    assert text == slow
+    assert_written_as_the_python_emitter_writes(metadata)
 
 
 def test_a_value_given_twice_is_written_as_the_python_emitter_writes_it():
