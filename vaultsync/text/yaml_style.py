@@ -5,14 +5,13 @@ an edit: `scalar`, `block`, `flow`), read as python-frontmatter reads them (`loa
 from __future__ import annotations
 
 import functools
-import io
 import re
 from datetime import date
 from typing import Any
 
 import frontmatter
 import yaml
-from yaml.nodes import MappingNode, ScalarNode, SequenceNode
+from yaml.nodes import ScalarNode
 
 _HANDLER = frontmatter.YAMLHandler()  # python-frontmatter's loader: libyaml's when installed
 LINE_BREAK = re.compile("[\r\n\x85\u2028\u2029]")  # YAML's line breaks
@@ -49,12 +48,20 @@ def dump(metadata: dict[str, Any]) -> str:
     text = _plain_lines(metadata)
     if text is not None:
         return text
-    text = _flat(metadata) if _CDumper else None
-    if text is not None and "\\U" not in text:  # libyaml escapes characters beyond the BMP; PyYAML writes them
-        # Flat values (vaultsync's own): libyaml's emitter, in Obsidian's style: double quotes, indented lists.
-        return _INDENTLESS_ITEM.sub("  - ", _SINGLE_QUOTED.sub(_double_quoted, text))
     options: dict[str, Any] = {"allow_unicode": True, "sort_keys": False, "default_flow_style": False}
+    if _CDumper and all(map(_simple, metadata.values())):
+        # Flat values: libyaml's emitter, in Obsidian's style: double quotes, indented lists.
+        text = yaml.dump(metadata, Dumper=_CDumper, width=-1, **options)
+        if "\\U" not in text:  # libyaml escapes characters beyond the BMP; the Python emitter writes them
+            return _INDENTLESS_ITEM.sub("  - ", _SINGLE_QUOTED.sub(_double_quoted, text))
     return yaml.dump(metadata, Dumper=Dumper, width=float("inf"), **options)
+
+
+def _simple(value: Any) -> bool:
+    """A one-line scalar, or a non-empty list of them: what libyaml writes as the Python emitter does."""
+    if isinstance(value, list):
+        return bool(value) and all(not isinstance(item, dict | list) and _simple(item) for item in value)
+    return not isinstance(value, dict) and not (isinstance(value, str) and LINE_BREAK.search(value))
 
 
 # What libyaml (and PyYAML's emitter) writes for a one-line string, told without either: a string of characters
@@ -109,44 +116,6 @@ def _plain_scalar(value: Any) -> str | None:
     return str(value) if kind is int else None
 
 
-def _flat(metadata: dict[str, Any]) -> str | None:
-    """`metadata` as libyaml writes it if each value is a one-line scalar or a non-empty list of them (what
-    libyaml writes as the Python emitter does), else None. PyYAML's representer, but for strings and lists
-    (vaultsync's own values), which are made nodes here: what it would make, a list given twice one node."""
-    stream = io.StringIO()
-    dumper = _FlatDumper(stream, default_flow_style=False, allow_unicode=True, sort_keys=False, width=-1)
-    pairs, lists = [], {}
-    for key, value in metadata.items():
-        if type(value) is not list:
-            node = _scalar_node(dumper, value)
-        elif id(value) in lists:
-            node = lists[id(value)]
-        else:
-            node = lists[id(value)] = _sequence_node(dumper, value)
-        if node is None:
-            return None
-        pairs.append((ScalarNode(_STR, key) if type(key) is str else dumper.represent_data(key), node))
-    dumper.open()
-    dumper.serialize(MappingNode(_MAP, pairs, flow_style=False))
-    dumper.close()
-    return stream.getvalue()
-
-
-def _scalar_node(dumper: yaml.SafeDumper, value: Any) -> ScalarNode | None:
-    """The node of a one-line scalar, None for any other value."""
-    if type(value) is str:
-        return None if LINE_BREAK.search(value) else ScalarNode(_STR, value)
-    if isinstance(value, dict | list):
-        return None
-    return dumper.represent_data(value)
-
-
-def _sequence_node(dumper: yaml.SafeDumper, items: list[Any]) -> SequenceNode | None:
-    """The node of a non-empty list of one-line scalars, None for any other list."""
-    nodes = [_scalar_node(dumper, item) for item in items]
-    return SequenceNode(_SEQ, nodes, flow_style=False) if nodes and None not in nodes else None
-
-
 @functools.lru_cache(maxsize=256)
 def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
     """The tag YAML reads a plain (or quoted) scalar as: PyYAML's resolver, asked once per value."""
@@ -154,14 +123,6 @@ def _scalar_tag(value: str, implicit: tuple[bool, bool]) -> str:
 
 
 _RESOLVER = yaml.resolver.Resolver()
-
-if _CDumper:
-
-    class _FlatDumper(_CDumper):  # type: ignore[misc, valid-type]
-        """libyaml's emitter, with the resolver's answers for scalars remembered (a note's keys, dates, tags)."""
-
-        def resolve(self, kind: type, value: Any, implicit: Any) -> str:
-            return _scalar_tag(value, implicit) if kind is ScalarNode else super().resolve(kind, value, implicit)
 
 
 def scalar(key: str, value: Any) -> str | None:
