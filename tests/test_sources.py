@@ -170,6 +170,24 @@ def test_a_re_dated_digest_s_index_note_with_the_user_s_ticks_stays_with_a_warni
     assert "2023-11-14" not in "".join(path.read_text() for path in (vault / "arXiv" / "Papers").iterdir())
 
 
+@pytest.mark.parametrize("flavor", ["obsidian", "logseq"])
+def test_a_re_dated_digest_s_index_note_with_a_line_of_the_user_s_stays_after_an_import_that_merged_it(
+    tmp_path, flavor
+):
+    """An import between the edit and the re-dating merged the note and found nothing to write: its file stamp
+    is then vaultsync's last word on it, but the user's line is still in it (it was removed with the note)."""
+    undated, vault = _dated_by_mtime_then_by_option(tmp_path, flavor)
+    old = vault / ("arXiv/Digests/arXiv 2023-11-14.md" if flavor == "obsidian" else "pages/arXiv 2023-11-14.md")
+    mine = old.read_text() + ("\n" if flavor == "obsidian" else "- ") + "My thoughts on this day.\n"
+    old.write_text(mine)
+    again = run_cli("import", undated, vault, "--flavor", flavor, "--json", check=True)
+    assert json.loads(again.stdout)["changes"] == []
+    result = run_cli("import", undated, vault, "--flavor", flavor, "--date", "2024-01-18")
+    assert result.returncode == 0
+    assert f"{old}: lists undated.md as of 2023-11-14, now dated 2024-01-18; you changed it" in result.stderr
+    assert old.read_text() == mine
+
+
 def test_a_re_dated_logseq_digest_page_goes_too(tmp_path):
     (tmp_path / "vault" / "logseq").mkdir(parents=True)
     (tmp_path / "vault" / "logseq" / "config.edn").write_text("{}")

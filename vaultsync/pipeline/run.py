@@ -126,9 +126,10 @@ class _Dates:
     """The day of each digest file of one import: from its name, `--date`, or its modification time; one
     day's index note lists one digest file. A digest imported before under another day is undone there."""
 
-    def __init__(self, day: date | None, writer: NoteWriter) -> None:
+    def __init__(self, day: date | None, writer: NoteWriter, renderer: Renderer) -> None:
         """`day`: `--date`, the day of the files without one in their name."""
         self.day, self.writer, self.state, self.vault = day, writer, writer.state, writer.vault
+        self.renderer = renderer
         self.files: dict[date, Path] = {}  # the digest file each day's index note is for in this import
         self.retracted: frozenset[date] = frozenset()  # days whose digest was re-dated this run (see `redate`)
 
@@ -163,7 +164,8 @@ class _Dates:
     def redate(self, digest: Digest, day: date, report: DigestReport) -> None:
         """Undo the import of this very digest under another day: the same file listing the same papers,
         dated from its modification time before and given `--date` now, say. That day comes off its papers,
-        and its index note goes if the user never changed it (else it stays, with a warning)."""
+        and its index note goes if it holds nothing but what vaultsync renders for it (else it stays, with a
+        warning): not even a line or a tick vaultsync merged in or found there, which a file stamp cannot tell."""
         papers = tuple(dict.fromkeys(entry.arxiv_id for entry in digest.entries))
         source = Path(report.source).name
         for other, known in list(self.state.digests()):
@@ -181,14 +183,19 @@ class _Dates:
             self.state.forget_digest(other)
             if note is None or note.deleted:
                 continue
-            snap = self.vault.snapshot(note.path) if self.writer.untouched(note) else None
-            if snap and self.vault.remove(note.path, snap):
+            snap = self.writer.places.snapshot(note.path, note)
+            if snap and snap.text == self.as_rendered(other, known) and self.vault.remove(note.path, snap):
                 self.writer.summary.changes.append(("removed", str(note.path)))
             elif self.vault.exists(note.path):
                 report.warnings.append(
                     f"{self.vault.root / note.path}: lists {source} as of {other}, now dated {day}; you changed"
                     " it, so it stays — delete it once you no longer need it"
                 )
+
+    def as_rendered(self, day: date, known: DigestState) -> str:
+        """The day's index note as vaultsync renders it anew for the digest `known`: nothing of the user's in it."""
+        metadata = self.renderer.digest_metadata(day, len(known.papers))
+        return self.writer.flavor.notes.compose(metadata, known.region)
 
 
 class _Run:
@@ -207,7 +214,7 @@ class _Run:
         )
         self.links = LinkIndex(vault, state, flavor, self.writer.places.claim)
         self.writer.created = self.links.created
-        self.dates = _Dates(options.day, self.writer)
+        self.dates = _Dates(options.day, self.writer, renderer)
         self.sweep = Sweep(vault, state)
         self.unchanged = UnchangedDigests(self.writer, self.sweep, force=options.force or options.restore_deleted)
         self.synced = state.reading()  # each paper's reading state as last synced
