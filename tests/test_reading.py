@@ -4,6 +4,7 @@ every import, in both flavors; a vault or graph from before `read` upgrades with
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import sqlite3
@@ -347,3 +348,29 @@ def test_a_read_merged_by_an_import_stopped_before_its_sync_is_synced_by_the_nex
     assert stopped.returncode == 130, stopped.stderr
     run_cli("import", src, vault, check=True)
     assert read_of(note) is True and set(lines_of(vault, note).values()) == {"x"}
+
+
+def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(corpus, tmp_path):
+    """A note the user edited keeps another stamp than vaultsync's last write until a digest listing it is merged
+    again: imports of other digests (watch's, one file's) read it once and remember it as checked, instead of
+    reading it at every import (every note, after a sync tool or a restore gave them new inodes). Seen here by
+    a change its stamp cannot show (in place, the same size, the old mtime put back): not taken; once the note
+    is saved again, it is."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    note.write_text(note.read_text() + "My notes.\n")
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too; does not list the note
+    run_cli("import", new, vault, check=True)  # reads it: in sync, so checked
+    before = note.stat()
+    with open(note, "r+b") as file:
+        data = file.read().replace(b"\nread: false\n", b"\nread: true \n")
+        file.seek(0)
+        file.write(data)
+    os.utime(note, ns=(before.st_atime_ns, before.st_mtime_ns))
+    run_cli("import", new, vault, check=True)
+    assert read_of(note) is True and set(lines_of(vault, note).values()) == {" "}  # not read again
+    note.write_text(note.read_text())  # saved again
+    run_cli("import", new, vault, check=True)
+    assert set(lines_of(vault, note).values()) == {"x"}

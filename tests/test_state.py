@@ -164,21 +164,21 @@ def test_the_later_added_first_days_and_tags_are_filled_from_the_records_as_sqli
         assert set(state.db.execute("SELECT * FROM tagged")) == tags
 
 
-def test_a_store_of_schema_2_is_brought_up_to_date_in_place_and_marked_3(corpus, tmp_path):
-    """Schema 3 added tables that vaultsync keeps in step with the others: a store of schema 2 gains them where
-    it is (nothing set aside, nothing rebuilt) and is marked 3, which a vaultsync of schema 2, that would not
-    keep them, refuses as newer."""
+@pytest.mark.parametrize(
+    ("version", "added"), [("2", ("pending", "lines", "seen", "tagged", "checked")), ("3", ("checked",))]
+)
+def test_a_store_of_an_older_schema_is_brought_up_to_date_in_place_and_marked_4(corpus, tmp_path, version, added):
+    """Schemas 3 and 4 added tables that vaultsync keeps in step with the others: a store of an older schema
+    gains them where it is (nothing set aside, nothing rebuilt) and is marked 4, which a vaultsync of the older
+    schema, that would not keep them, refuses as newer."""
     src, vault = imported(corpus, tmp_path)
-    sql(
-        vault,
-        "UPDATE meta SET value = '2' WHERE key = 'schema'",
-        *(f"DROP TABLE {t}" for t in ("pending", "lines", "seen", "tagged")),
-    )
+    sql(vault, f"UPDATE meta SET value = '{version}' WHERE key = 'schema'", *(f"DROP TABLE {t}" for t in added))
     result, summary = import_json(src, vault)
     assert result.returncode == 0 and summary["state_rebuilt"] is None and set_aside(vault) == []
     with closing(sqlite3.connect(state_file(vault))) as db:
-        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("3",)
+        assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("4",)
         assert db.execute("SELECT count(*) FROM seen").fetchone()[0] > 100
+        assert db.execute("SELECT count(*) FROM checked").fetchone() == (0,)
 
 
 def test_note_kinds_are_stored_as_the_text_they_always_were(corpus, tmp_path):

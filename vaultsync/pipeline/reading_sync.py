@@ -4,6 +4,7 @@ in the index notes (ticked, or DONE in Logseq) agree again, by the rule of `text
 Only what may have changed is looked at: papers never synced; papers pending (merged by an import that
 stopped before its sync, or synced but not all their lines); papers whose note someone touched (the run's
 `Sweep` tells) or this run merged; papers on the lines of index notes changed since they were last read.
+A note someone touched is read once: found in sync, its file stamp is remembered as checked (`checked`).
 Each index note's lines are kept in the state store by the name they link to, so a paper's lines are found
 without reading any note, whichever paper has that name now. When nothing may have changed, nothing is read.
 """
@@ -15,7 +16,7 @@ from pathlib import PurePosixPath
 
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
-from vaultsync.pipeline.sweep import Sweep
+from vaultsync.pipeline.sweep import GONE, Sweep
 from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import NoteChanged, VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateStore
@@ -61,6 +62,8 @@ class ReadingSync:
         self.fixes: dict[str, dict[str, tuple[bool | None, bool]]] = {}  # day → paper → (synced, read) to fix
         self.settled: set[str] = set()  # papers whose note and lines now say what is remembered
         self.reread: set[str] = set()  # days whose index note is read again next time
+        self.touched: dict[str, str] = {}  # papers whose note someone touched, not checked since: stamp now
+        self.checks: set[str] = set()  # touched papers whose note this sync read
 
     def sync(self) -> dict[str, bool] | None:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
@@ -71,6 +74,9 @@ class ReadingSync:
         None if none may have changed; else the papers whose state is not the one remembered (their note or
         a line of theirs could not be synced: their state is what the note says, as Dataview reads it)."""
         index_notes = {day: note for day, note in self.state.left(NoteKind.DIGEST) if not note.deleted}
+        touched = self.sweep.touched(NoteKind.PAPER)
+        checked = self.state.checked(touched)
+        self.touched = {identity: stamp for identity, stamp in touched.items() if checked.get(identity) != stamp}
         candidates = self.candidates()
         read = self.state.task_stamps()
         for day, note in index_notes.items():
@@ -107,6 +113,10 @@ class ReadingSync:
             self.state.forget_tasks(day)
         self.state.put_pending(self.pending & self.settled, pending=False)
         self.state.put_pending(failed)
+        checks = self.checks & self.settled  # read, and in sync: not read again until touched again
+        self.state.put_checked(
+            {identity: self.touched[identity] for identity in checks if self.touched[identity] != GONE}
+        )
         return self.unsynced
 
     def sync_paper(self, identity: str, path: PurePosixPath, listed: list[tuple[str, bool]]) -> None:
@@ -115,8 +125,10 @@ class ReadingSync:
         synced = self.synced.get(identity)
         if self.writer.tally.outcome(path) == Outcome.CREATED:  # written in this run: `read` as rendered
             in_note = bool(synced)
-        elif synced is None or identity in self.pending or path in self.writer.merged or self.touched(identity):
+        elif synced is None or identity in self.pending or path in self.writer.merged or identity in self.touched:
             in_note = self.note_read(path)
+            if identity in self.touched:
+                self.checks.add(identity)
         else:  # untouched since synced: it still says so
             in_note = synced
         read = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
@@ -139,14 +151,11 @@ class ReadingSync:
             self.state.put_read(identity, read)
             self.synced[identity] = read
 
-    def touched(self, identity: str) -> bool:
-        return identity in self.sweep.touched(NoteKind.PAPER)
-
     def candidates(self) -> set[str]:
         """The papers whose reading state may have changed on their note's side: never synced, pending, their
         note touched by someone, or merged in this run (a note created in this run says what was synced, or
         is a new paper's, never synced)."""
-        found = self.state.unsynced() | self.state.pending() | self.sweep.touched(NoteKind.PAPER)
+        found = self.state.unsynced() | self.state.pending() | self.touched.keys()
         outcome = self.writer.tally.outcome
         rewritten = [PurePosixPath(path) for path in self.writer.merged if outcome(path) != Outcome.CREATED]
         return found | self.state.owners(NoteKind.PAPER, rewritten)

@@ -5,10 +5,13 @@ once per run, against the file stamp the state store keeps; no note is read. Wha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import PurePosixPath
 
 from vaultsync.storage.state import Left, StateStore
 from vaultsync.storage.vault import Vault
+
+GONE = "gone"  # the stamp of a note whose file is not there
 
 
 class Sweep:
@@ -19,7 +22,7 @@ class Sweep:
     def __init__(self, vault: Vault, state: StateStore) -> None:
         self.vault, self.state = vault, state
         self._notes: dict[str, dict[str, Left]] = {}
-        self._touched: dict[str, set[str]] = {}
+        self._touched: dict[str, dict[str, str]] = {}
 
     def notes(self, kind: str) -> dict[str, Left]:
         """Every note of `kind` by identity, deleted ones too, as the run began: kept for the run (unchanged
@@ -27,18 +30,23 @@ class Sweep:
         if kind not in self._notes:
             notes = self._notes[kind] = dict(self.state.left(kind))
             if kind not in self._touched:
-                self._touched[kind] = {identity for identity, note in notes.items() if not self.as_left(note)}
+                self._touched[kind] = self._sweep(notes.items())
         return self._notes[kind]
 
-    def touched(self, kind: str) -> set[str]:
-        """The identities of the notes of `kind` someone edited, moved or deleted since vaultsync last wrote or
-        checked them, or brought back after deleting them."""
+    def touched(self, kind: str) -> dict[str, str]:
+        """The notes of `kind` someone edited, moved or deleted since vaultsync last wrote or checked them, or
+        brought back after deleting them: the file stamp each has now (`GONE`: none), by identity."""
         if kind not in self._touched:
-            self._touched[kind] = {identity for identity, note in self.state.left(kind) if not self.as_left(note)}
+            self._touched[kind] = self._sweep(self.state.left(kind))
         return self._touched[kind]
 
-    def as_left(self, note: Left) -> bool:
-        """The note's file is as vaultsync last left it, or (deleted by the user) still not back."""
-        if note.deleted:
-            return not self.vault.exists(PurePosixPath(note.path))
-        return note.stamp is not None and note.stamp == self.vault.stamp(note.path)
+    def _sweep(self, notes: Iterable[tuple[str, Left]]) -> dict[str, str]:
+        """The notes not as left (a deleted one: back again), with their file's stamp now."""
+        touched = {}
+        for identity, note in notes:
+            if note.deleted and not self.vault.exists(PurePosixPath(note.path)):
+                continue
+            stamp = self.vault.stamp(note.path)
+            if note.deleted or stamp is None or stamp != note.stamp:
+                touched[identity] = stamp or GONE
+        return touched

@@ -27,7 +27,7 @@ def line_name(target: str) -> str:
 
 
 class ReadingRows:
-    """The state store's tables `reading`, `pending`, `tasks` and `lines`, over its connection `db`."""
+    """The state store's tables `reading`, `pending`, `checked`, `tasks` and `lines`, over its connection `db`."""
 
     db: sqlite3.Connection
 
@@ -90,6 +90,18 @@ class ReadingRows:
             self.db.executemany("INSERT OR IGNORE INTO pending VALUES (?)", [(paper,) for paper in papers])
         else:
             self.db.executemany("DELETE FROM pending WHERE arxiv_id = ?", [(paper,) for paper in papers])
+
+    def checked(self, papers: Collection[str]) -> dict[str, str]:
+        """The file stamp each paper's note had when the sync last read it and found it in sync, though
+        vaultsync's last write of it left another: an edit of the user's, already taken in. By arXiv id."""
+        found: dict[str, str] = {}
+        for chunk in chunks(papers):
+            query = f"SELECT arxiv_id, stamp FROM checked WHERE arxiv_id IN ({','.join('?' * len(chunk))})"
+            found.update(self.db.execute(query, chunk))
+        return found
+
+    def put_checked(self, stamps: dict[str, str]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO checked VALUES (?, ?)", stamps.items())
 
     def put_read(self, arxiv_id: str, read: bool) -> None:
         self.db.execute("INSERT OR REPLACE INTO reading VALUES (?, ?)", (arxiv_id, int(read)))

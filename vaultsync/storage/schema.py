@@ -14,7 +14,9 @@ import sqlite3
 from contextlib import closing
 from typing import NamedTuple
 
-SCHEMA_VERSION = 3  # 3: the tables `pending`, `lines`, `seen`, `tagged`, which earlier versions would not keep
+SCHEMA_VERSION = (
+    4  # 3: the tables `pending`, `lines`, `seen`, `tagged`; 4: `checked` (earlier versions would not keep them)
+)
 MIGRATED_FROM = 2  # the oldest version brought up to date in place
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,6 +48,7 @@ CREATE INDEX IF NOT EXISTS lines_by_day ON lines (day);
 CREATE TABLE IF NOT EXISTS seen (arxiv_id TEXT PRIMARY KEY, day TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS seen_by_day ON seen (day);
 CREATE TABLE IF NOT EXISTS tagged (arxiv_id TEXT NOT NULL, tag TEXT NOT NULL, PRIMARY KEY (arxiv_id, tag));
+CREATE TABLE IF NOT EXISTS checked (arxiv_id TEXT PRIMARY KEY, stamp TEXT NOT NULL);
 """
 DAMAGED, OLDER, NEWER = "damaged", "older", "newer"  # what `fault` finds; a store set aside is named by the first two
 
@@ -79,6 +82,8 @@ MIGRATIONS = (
         " json_each(CASE WHEN json_valid(record) THEN record ELSE '{}' END, '$.listings') AS item"
         " WHERE json_type(item.value, '$[2]') = 'text' AND json_extract(item.value, '$[2]') <> ''",
     ),
+    # A store from before `checked`: the notes someone touched are read once more, then known as checked.
+    Migration("checked"),
 )
 
 
