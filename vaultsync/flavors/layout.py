@@ -177,11 +177,10 @@ class NoteNames:
 
     def __init__(self, names: Iterable[str] = ()) -> None:
         """`names`: the file name (with `.md`) of every note of the vault."""
-        self.counts: Counter[int] = Counter()  # hash of a casefolded name → how many notes have it
-        self.shared: set[str] = set()
+        folded = [name[:-3].casefold() for name in names]
+        self.counts: Counter[int] = Counter(map(hash, folded))  # hash of a casefolded name → how many notes have it
+        self.shared: set[str] = {name for name in folded if self.counts[hash(name)] > 1}
         self.expected: set[PurePosixPath] = set()
-        for name in names:
-            self._count(name[:-3].casefold())
 
     def times(self, name: str) -> int:
         """How many notes have the casefolded `name`."""

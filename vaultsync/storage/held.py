@@ -161,19 +161,19 @@ class HeldFiles:
         kept: list[Path] = []
         for folder in dict.fromkeys(folders):
             try:
-                entries = list(os.scandir(root / folder))
+                names = os.listdir(root / folder)  # names only: a folder may hold 100,000 notes
             except OSError:
                 continue
-            for entry in entries:
-                if entry.name.startswith(TEMP_PREFIX) and entry.name.endswith(".tmp"):
-                    held = NAME.search(entry.name)
-                    path = Path(entry.path)
+            for name in names:
+                if name.startswith(TEMP_PREFIX) and name.endswith(".tmp"):
+                    held = NAME.search(name)
+                    path = root / folder / name
                     try:
                         found = digest(path.read_bytes()) if held else None
                     except OSError:
                         continue
                     if held and found not in (held["theirs"], held["ours"]):  # saved into after it was held
-                        note = _written_note(Path(entry.path).parent, held["ours"])
+                        note = _written_note(path.parent, held["ours"])
                         if note:  # still as vaultsync wrote it: the editor's save goes back in its place
                             os.replace(path, note)
                             kept.append(note)
