@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import time
 from contextlib import closing
 from pathlib import Path
 
@@ -359,6 +360,8 @@ def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(
     src, vault = imported_copy(corpus, SET, tmp_path)
     note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
     note.write_text(note.read_text() + "My notes.\n")
+    an_hour_ago = time.time() - 3600  # a stamp of the moment before is not vouched for (see the test below)
+    os.utime(note, (an_hour_ago, an_hour_ago))
     new = tmp_path / "new"
     new.mkdir()
     shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too; does not list the note
@@ -374,3 +377,60 @@ def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(
     note.write_text(note.read_text())  # saved again
     run_cli("import", new, vault, check=True)
     assert set(lines_of(vault, note).values()) == {"x"}
+
+
+FINISH_SAVE = """
+import sys
+from pathlib import Path
+from vaultsync.storage import vault
+note, rest = Path(sys.argv.pop(1)), [sys.argv.pop(1)]
+first_read = vault.Vault._read
+def _read(self, path):  # the editor's save ends just after the import's first look at the note
+    snap = first_read(self, path)
+    if Path(path) == note and rest:
+        note.write_text(rest.pop())
+    return snap
+vault.Vault._read = _read
+from vaultsync.cli import main
+sys.argv[0] = "vaultsync"
+main()
+"""
+
+
+def test_a_note_caught_half_saved_by_the_sync_keeps_the_read_its_save_brings(corpus, tmp_path):
+    """An editor saving slowly (half the bytes, a pause, the rest), as a sync client or a network share may:
+    the sync must neither decide from the half it saw nor write that decision over the finished save; the
+    next import syncs the save."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    saved = note.read_text().replace("\nread: false\n", "\nread: true\n") + "My notes.\n"
+    note.write_text(saved[: len(saved) // 2])  # the first half of the save, as the import starts
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)  # does not list the note
+    args = [sys.executable, "-c", FINISH_SAVE, note.resolve(), saved, "import", new, vault]
+    result = subprocess.run(args, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert note.read_text() == saved
+    run_cli("import", new, vault, check=True)
+    assert set(lines_of(vault, note).values()) == {"x"} and read_of(note) is True
+
+
+def test_two_ticks_in_one_second_of_a_file_system_with_second_times_are_both_taken(corpus, tmp_path):
+    """File systems that keep times in whole seconds (FAT, exFAT, HFS+, ext3, many network shares) give two
+    saves of one size in one second the same stamp: an index note whose lines an import read in that second,
+    ticked again after, looks unchanged. Lines read that soon after a save are read again by the next import."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    day = "2024-01-18"
+    notes = sorted((vault / "arXiv" / "Papers").glob("*.md"))
+    first, second = [note for note in notes if lines_of(vault, note) == {day: " "}][:2]
+    index = vault / "arXiv" / "Digests" / f"arXiv {day}.md"
+    second_of_saves = int(time.time()) + 1  # one second ahead, so that the import runs within it however slow
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)
+    for note in (first, second):
+        set_line(vault, day, note, "x")  # in place, one size
+        os.utime(index, (second_of_saves, second_of_saves))
+        run_cli("import", new, vault, check=True)
+    assert read_of(first) is True and read_of(second) is True

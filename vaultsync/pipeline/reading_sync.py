@@ -11,19 +11,34 @@ without reading any note, whichever paper has that name now. When nothing may ha
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import PurePosixPath
+from typing import Any
 
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
 from vaultsync.pipeline.sweep import GONE, Sweep
 from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import NoteChanged, VaultError
-from vaultsync.storage.state import NoteKind, NoteState, StateStore
+from vaultsync.storage.state import Left, NoteKind, NoteState, StateStore
 from vaultsync.summary import DigestReport, Outcome
 from vaultsync.text.reading import decide, in_index
 
 CHUNK = 1000  # papers decided at a time
+RACY = 2.0  # seconds: a stamp this recent may miss a change of the same size in the same second (1-s or 2-s file times)
+
+
+def racy(stamp: str) -> bool:
+    """Whether a file stamp (`Vault.stamp`) is too recent to vouch for the bytes read with it: a save of the
+    same size in the same tick of a coarse file system clock (a tick turned to a cross) would keep it."""
+    return time.time() - int(stamp.split(":", 1)[0]) / 1e9 < RACY
+
+
+def read_value(metadata: dict[str, Any]) -> bool | None:
+    """A paper note's `read` property (None: none, or not true or false)."""
+    value = metadata.get("read")
+    return value if isinstance(value, bool) else None
 
 
 class PaperNames:
@@ -64,6 +79,7 @@ class ReadingSync:
         self.reread: set[str] = set()  # days whose index note is read again next time
         self.touched: dict[str, str] = {}  # papers whose note someone touched, not checked since: stamp now
         self.checks: set[str] = set()  # touched papers whose note this sync read
+        self.unread: set[str] = set()  # papers whose note could not be read now: left to the next import
 
     def sync(self) -> dict[str, bool] | None:
         """Sync each paper's reading state between its note's `read` and its lines in the index notes (see
@@ -80,13 +96,12 @@ class ReadingSync:
         candidates = self.candidates()
         read = self.state.task_stamps()
         for day, note in index_notes.items():
-            stamp = self.vault.stamp(note.path)
-            if read.get(day) != stamp:
-                candidates |= self.read_lines(day, note.path, stamp)
+            if read.get(day) != self.vault.stamp(note.path):
+                candidates |= self.read_lines(day, note.path, note.stamp)
         if not candidates:
             return None
         self.unsynced, self.pending, self.fixes = {}, self.state.pending(), {}
-        self.settled, self.reread = set(), set()
+        self.settled, self.reread, self.unread = set(), set(), set()
         ordered = sorted(candidates)
         for start in range(0, len(ordered), CHUNK):  # a few at a time: a first import has every paper to sync
             chunk = list(self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK]))
@@ -94,7 +109,7 @@ class ReadingSync:
             lines = self.state.lines(set(names.values()))
             for identity, note in chunk:
                 if identity in names:
-                    self.sync_paper(identity, PurePosixPath(note.path), lines.get(names[identity], []))
+                    self.sync_paper(identity, note, lines.get(names[identity], []))
         failed: set[str] = set()
         for day, wanted in self.fixes.items():
             states = {identity: read for identity, (_, read) in wanted.items()}
@@ -112,28 +127,32 @@ class ReadingSync:
         for day in self.reread:  # after every write of this sync, which reads the lines it wrote
             self.state.forget_tasks(day)
         self.state.put_pending(self.pending & self.settled, pending=False)
-        self.state.put_pending(failed)
-        checks = self.checks & self.settled  # read, and in sync: not read again until touched again
-        self.state.put_checked(
-            {identity: self.touched[identity] for identity in checks if self.touched[identity] != GONE}
-        )
+        self.state.put_pending(failed | self.unread)
+        checks = {paper: self.touched[paper] for paper in self.checks & self.settled}  # read, and in sync
+        self.state.put_checked({paper: stamp for paper, stamp in checks.items() if stamp != GONE and not racy(stamp)})
         return self.unsynced
 
-    def sync_paper(self, identity: str, path: PurePosixPath, listed: list[tuple[str, bool]]) -> None:
-        """Decide the paper's reading state from its note at `path` and its index lines (`listed`: day, done),
-        and sync its note; its lines that disagree go to `fixes`, else the state is remembered."""
-        synced = self.synced.get(identity)
+    def sync_paper(self, identity: str, left: Left, listed: list[tuple[str, bool]]) -> None:
+        """Decide the paper's reading state from its note (as vaultsync `left` it) and its index lines
+        (`listed`: day, done), and sync its note; its lines that disagree go to `fixes`, else the state is
+        remembered. A note that cannot be read now (being saved all along, unreadable) leaves the paper as it
+        is, to the next import."""
+        synced, path = self.synced.get(identity), PurePosixPath(left.path)
         if self.writer.tally.outcome(path) == Outcome.CREATED:  # written in this run: `read` as rendered
             in_note = bool(synced)
         elif synced is None or identity in self.pending or path in self.writer.merged or identity in self.touched:
-            in_note = self.note_read(path)
+            try:
+                in_note = self.note_read(path, left.stamp)
+            except VaultError:
+                self.unread.add(identity)
+                return
             if identity in self.touched:
                 self.checks.add(identity)
         else:  # untouched since synced: it still says so
             in_note = synced
         read = decide(synced, in_note, in_index(synced, (done for _, done in listed)))
         note = self.state.note(NoteKind.PAPER, identity) if in_note != read else None
-        if note and not self.set_read(identity, note, read):
+        if note and not self.set_read(identity, note, in_note, read):
             if bool(in_note) != synced:
                 self.unsynced[identity] = bool(in_note)  # as its note says (and Dataview reads it)
             self.reread.update(day for day, _ in listed)  # read again next time, so the paper is tried again
@@ -160,38 +179,43 @@ class ReadingSync:
         rewritten = [PurePosixPath(path) for path in self.writer.merged if outcome(path) != Outcome.CREATED]
         return found | self.state.owners(NoteKind.PAPER, rewritten)
 
-    def read_lines(self, day: str, path: str, stamp: str | None) -> set[str]:
-        """Read the paper lines of the day's index note (at `path`, its file's signature `stamp`) and remember
-        them; the papers on them, and on them as last read."""
+    def read_lines(self, day: str, path: str, ours: str | None) -> set[str]:
+        """Read the paper lines of the day's index note at `path` once nobody is saving it (`ours`: the stamp
+        vaultsync left it with, which needs no wait) and remember them; the papers on them, and on them as
+        last read."""
         before = self.state.names_on(day)
         try:
-            tasks = self.flavor.index_tasks(self.vault.read(PurePosixPath(path)) or "") if stamp else []
+            snap = self.vault.snapshot(PurePosixPath(path), ours)
         except VaultError as error:
             self.writer.tally.error(self.report, error)
             return set()
+        stamp, tasks = (snap.stamp, self.flavor.index_tasks(snap.text)) if snap else (None, [])
         self.state.put_lines(day, stamp, tasks)
-        if stamp is None:  # no file (yet): looked at again each time
+        if stamp is None or racy(stamp):  # no file (yet), or too recent to vouch for: read again next time
             self.state.forget_tasks(day)
         names = before | {line_name(target) for target, _, _ in tasks}
         return {paper for name in names if (paper := self.names(name))}
 
-    def note_read(self, path: PurePosixPath) -> bool | None:
-        """The `read` property of a paper note as it is now (None: none, or the note cannot be read)."""
-        try:
-            text = self.vault.read(path)
-        except VaultError:
+    def note_read(self, path: PurePosixPath, ours: str | None) -> bool | None:
+        """The `read` property of a paper note once nobody is saving it (`ours`: the stamp vaultsync left it
+        with, which needs no wait); None: none, or no note. Raises VaultError if it cannot be read now, or
+        not as a note (half saved by an editor that paused, or its frontmatter broken): nothing is decided."""
+        snap = self.vault.snapshot(path, ours)
+        if snap is None:
             return None
-        parts = self.flavor.notes.split(text) if text else None
-        value = parts.metadata.get("read") if parts else None
-        return value if isinstance(value, bool) else None
+        parts = self.flavor.notes.split(snap.text)
+        if parts is None:
+            raise VaultError(f"{path}: not readable as a note now")
+        return read_value(parts.metadata)
 
-    def set_read(self, identity: str, note: NoteState, read: bool) -> bool:
+    def set_read(self, identity: str, note: NoteState, was: bool | None, read: bool) -> bool:
         """Set a paper note's `read`, on its own line (the rest of the note as it is, a region the user
-        edited too); False if it cannot be (a warning says why)."""
+        edited too), if it still says what it said when decided (`was`); False if it cannot be (a warning
+        says why) or it says otherwise now (a save of the user's since: the next import decides again)."""
 
         def edit(text: str) -> str | None:
             parts = self.flavor.notes.split(text)
-            if parts is None:
+            if parts is None or read_value(parts.metadata) != was:
                 return None
             keep = {key: parts.metadata[key] for key in ("first_seen",) if key in parts.metadata}  # where it goes
             updated = self.flavor.notes.update(parts, {**keep, "read": read}, None)
@@ -203,7 +227,7 @@ class ReadingSync:
                 return None
             return text
 
-        return self.swap(NoteKind.PAPER, identity, note, edit, empty=False)
+        return swap(self.writer, self.report, NoteKind.PAPER, identity, note, edit, empty=False)
 
     def restatus_index(self, day: str, note: NoteState, wanted: dict[str, bool]) -> bool:
         """Tick (Logseq: DONE) or untick (TODO) the lines of the day's index note of the papers in `wanted` as
@@ -215,40 +239,42 @@ class ReadingSync:
         def written() -> None:  # its lines as now written are its lines as last read
             self.read_lines(day, str(note.path), self.vault.stamp(note.path))
 
-        return self.swap(NoteKind.DIGEST, day, note, restatus, empty=True, written=written)
+        return swap(self.writer, self.report, NoteKind.DIGEST, day, note, restatus, empty=True, written=written)
 
-    def swap(
-        self,
-        kind: str,
-        identity: str,
-        note: NoteState,
-        change: Callable[[str], str | None],
-        *,
-        empty: bool,
-        written: Callable[[], None] = lambda: None,
-    ) -> bool:
-        """Replace the text of a note of vaultsync's by `change(text)` (None: it cannot be changed), by
-        compare-and-swap, `written` told once it is; whether the note now says what `change` makes of it
-        (`empty`: whether a missing or empty note does)."""
-        for _ in range(ATTEMPTS):
-            try:
-                snap = self.writer.places.snapshot(note.path, note)
-                if snap is None or not snap.text:
-                    return empty
-                text = change(snap.text)
-                if text is None:
-                    return False
-                if text != snap.text:
-                    if snap.read_only:
-                        self.report.warnings.append(f"{self.vault.root / note.path}: read-only — left as is")
-                        return False
-                    self.writer.write_synced(self.report, kind, identity, note, snap, text)
-                    written()
-                return True
-            except NoteChanged:
-                continue
-            except VaultError as error:
-                self.writer.tally.error(self.report, error)
+
+def swap(
+    writer: NoteWriter,
+    report: DigestReport,
+    kind: str,
+    identity: str,
+    note: NoteState,
+    change: Callable[[str], str | None],
+    *,
+    empty: bool,
+    written: Callable[[], None] = lambda: None,
+) -> bool:
+    """Replace the text of a note of vaultsync's by `change(text)` (None: it cannot be changed), by
+    compare-and-swap through `writer`, `written` told once it is; whether the note now says what `change`
+    makes of it (`empty`: whether a missing or empty note does). Problems go to `report`."""
+    for _ in range(ATTEMPTS):
+        try:
+            snap = writer.places.snapshot(note.path, note)
+            if snap is None or not snap.text:
+                return empty
+            text = change(snap.text)
+            if text is None:
                 return False
-        self.report.warnings.append(f"{self.vault.root / note.path}: {CHANGING}")
-        return False
+            if text != snap.text:
+                if snap.read_only:
+                    report.warnings.append(f"{writer.vault.root / note.path}: read-only — left as is")
+                    return False
+                writer.write_synced(report, kind, identity, note, snap, text)
+                written()
+            return True
+        except NoteChanged:
+            continue
+        except VaultError as error:
+            writer.tally.error(report, error)
+            return False
+    report.warnings.append(f"{writer.vault.root / note.path}: {CHANGING}")
+    return False
