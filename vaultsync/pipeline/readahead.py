@@ -63,7 +63,7 @@ class Prepared:
     data: bytes = b""
     failure: OSError | None = None  # reading it failed: reported when the import reaches it
     workers: Workers | None = None  # the workers parsing it ahead (None again if they cannot)
-    parsed: Digest | None = None  # as a worker parsed it
+    parsed: Digest | Exception | None = None  # what a worker's parse gave: the digest, or the error it raised
 
     @cached_property
     def checksum(self) -> str:
@@ -78,6 +78,8 @@ class Prepared:
             raise self.failure
         if self.workers is not None:
             self.workers.wait_for(self)
+        if isinstance(self.parsed, Exception):
+            raise self.parsed
         return self.parsed if self.parsed is not None else parse(self.data, self.path, self.tagging)
 
 
@@ -187,9 +189,9 @@ class Workers:
         assert item is not None
         try:
             item.parsed = worker.from_worker.recv() if worker.from_worker.poll() else None
-        except (EOFError, OSError):  # the end, perhaps after half a message
+        except Exception:  # its end (EOFError; OSError after half a message), or a result that did not unpickle
             item.parsed = None
-        if item.parsed is None:  # the worker could not parse it, or ended: the import parses it
+        if item.parsed is None:  # the import parses it
             item.workers = None
             if not worker.process.is_alive():
                 self._lose(worker)
@@ -243,8 +245,8 @@ def _end(worker: _Worker) -> None:
 
 
 def _serve(files: Connection, results: Connection, parent: int) -> None:
-    """A worker: parse each file the import sends, and send back its digest, or None if parsing failed
-    (the import then parses it itself, and reports what one job reports)."""
+    """A worker: parse each file the import sends, and send back its digest, or the error parsing raised
+    (None if that error cannot be sent: the import parses the file again, and raises it itself)."""
     _worker_start(parent)
     while True:
         try:
@@ -252,10 +254,13 @@ def _serve(files: Connection, results: Connection, parent: int) -> None:
         except EOFError:
             return
         try:
-            digest: Digest | None = parse(data, path, tagging)
-        except Exception:  # the import parses it again, and raises what one job raises
-            digest = None
-        results.send(digest)
+            parsed: Digest | Exception = parse(data, path, tagging)
+        except Exception as error:  # raised by the import when it takes the file, as with one job
+            parsed = error
+        try:
+            results.send(parsed)
+        except Exception:  # it does not pickle (nothing was sent)
+            results.send(None)
 
 
 def _worker_start(parent: int) -> None:
