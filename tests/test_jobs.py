@@ -3,6 +3,7 @@ gives; the workers stop with the import, whether it ends, is interrupted or is k
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -185,17 +186,78 @@ def test_a_program_with_threads_gets_its_workers_started_afresh_and_the_same_vau
     assert vault_files(tmp_path / "spawned") == vault_files(tmp_path / "single")
 
 
-def test_a_worker_killed_mid_import_costs_time_not_notes(many, tmp_path):
-    """The out-of-memory killer may pick the worker: its digests are parsed by the import itself."""
+def wchan(pid: int) -> str:
+    """Where in the kernel the process `pid` waits ("" if it runs or is gone): `…pipe_read`, `…pipe_write`."""
+    try:
+        return Path(f"/proc/{pid}/wchan").read_text()
+    except OSError:
+        return ""
+
+
+def state(pid: int) -> str:
+    """The process's state letter (R running, S sleeping, T stopped), "" once gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return ""
+
+
+def written(pid: int) -> int:
+    """The bytes the process `pid` wrote so far (its results), 0 once gone."""
+    try:
+        return int(Path(f"/proc/{pid}/io").read_text().split("wchar:")[1].split()[0])
+    except (OSError, IndexError):
+        return 0
+
+
+def sending(import_pid: int, worker: int) -> bool:
+    """Whether the worker was caught blocked mid-way through writing a result, and killed there: the import
+    is stopped meanwhile, so that nothing drains the pipe (64 KB) and a larger result stays half-written."""
+    if state(worker) != "R":
+        return False
+    os.kill(import_pid, signal.SIGSTOP)
+    try:
+        while alive(worker) and (state(worker) == "R" or not wchan(worker).endswith(("pipe_read", "pipe_write"))):
+            time.sleep(0.0005)
+        caught = wchan(worker).endswith("pipe_write")
+        if caught:
+            os.kill(worker, signal.SIGKILL)
+            while alive(worker):
+                time.sleep(0.001)
+        return caught
+    finally:
+        os.kill(import_pid, signal.SIGCONT)
+
+
+MOMENTS = {  # when to kill the worker, given the import's pid and the worker's: (import, worker) -> now?
+    "started": lambda _, worker: True,  # before it read any work
+    "working": lambda _, worker: written(worker) > 0 and state(worker) == "R",  # on a file after its first
+    "sending": sending,
+    "idle": lambda _, worker: written(worker) > 0 and wchan(worker).endswith("pipe_read"),  # waiting for work
+}
+
+
+@pytest.mark.parametrize("moment", MOMENTS)
+def test_a_worker_killed_at_any_moment_costs_time_not_notes(many, tmp_path, moment):
+    """The out-of-memory killer may pick the worker at any moment: its digests are parsed by the import
+    itself. Killed while sending a result, it left half a message the import waited for forever."""
     vault, single = tmp_path / "vault", tmp_path / "single"
     process = subprocess.Popen(
         [SCRIPT, "import", many, vault, "--jobs", "2", "--json"], stdout=subprocess.PIPE, text=True
     )
-    while not children(process.pid):
-        time.sleep(0.01)
-    for pid in children(process.pid):
-        os.kill(pid, signal.SIGKILL)
-    stdout, _ = process.communicate(timeout=120)
+    try:
+        while not children(process.pid):
+            time.sleep(0.001)
+        (worker,) = children(process.pid)
+        while not MOMENTS[moment](process.pid, worker):
+            assert process.poll() is None, f"the import ended before its worker was caught {moment}"
+            time.sleep(0.0002)
+        with contextlib.suppress(ProcessLookupError):  # killed already ("sending"), and reaped by the import
+            os.kill(worker, signal.SIGKILL)
+        stdout, _ = process.communicate(timeout=60)
+    finally:
+        process.kill()
+        process.wait()
     code, summary, _ = imported(many, single, "--jobs", "1")
     assert process.returncode == code == 0
     assert json.loads(stdout) == summary and vault_files(vault) == vault_files(single)

@@ -7,6 +7,12 @@ imported before whose bytes have not changed (`wanted` says no) is not parsed ah
 changes nothing stays the cost of reading and hashing the files, and starts no worker at all. With one
 job, or files given lazily (`watch` stops between two of them when told), each file is read when the
 import reaches it, and parsed only if it is needed, in the import's own process.
+
+The workers are plain processes with a pipe each way (`Workers`), not a ProcessPoolExecutor: Python
+3.11's reads results in a thread of the import's while the import holds the result pipe's write end too,
+so a worker killed mid-way through sending a result (a digest's can exceed what a pipe holds) left half
+a message that thread waited for forever, and the import with it. Here the import holds none of the
+workers' ends: a worker's death is the end of its pipes, and the import waits only for that or a result.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 from vaultsync.model import Digest
@@ -56,7 +62,8 @@ class Prepared:
     tagging: Tagging
     data: bytes = b""
     failure: OSError | None = None  # reading it failed: reported when the import reaches it
-    parsing: Future[Digest] | None = None  # parsed ahead by a worker
+    workers: Workers | None = None  # the workers parsing it ahead (None again if they cannot)
+    parsed: Digest | Exception | None = None  # what a worker's parse gave: the digest, or the error it raised
 
     @cached_property
     def checksum(self) -> str:
@@ -69,10 +76,11 @@ class Prepared:
         """The digest: parsed ahead, or now. Raises NotADigestError (or OSError) as parsing (reading) did."""
         if self.failure is not None:
             raise self.failure
-        if self.parsing is not None:
-            with suppress(BrokenProcessPool):  # the worker was killed (out of memory, say): parsed here instead
-                return self.parsing.result()
-        return parse(self.data, self.path, self.tagging)
+        if self.workers is not None:
+            self.workers.wait_for(self)
+        if isinstance(self.parsed, Exception):
+            raise self.parsed
+        return self.parsed if self.parsed is not None else parse(self.data, self.path, self.tagging)
 
 
 def read(path: Path, tagging: Tagging) -> Prepared:
@@ -89,34 +97,170 @@ def ahead(paths: Iterable[Path], tagging: Tagging, jobs: int, wanted: Callable[[
     if jobs <= 1 or not isinstance(paths, Sequence) or len(paths) < 2:
         yield from (read(path, tagging) for path in paths)
         return
-    pool: ProcessPoolExecutor | None = None
-    broken = False  # a worker was killed: the rest is parsed by the import itself
+    workers = Workers(jobs - 1)
     window: deque[Prepared] = deque()
     try:
         for path in paths:
             item = read(path, tagging)
-            if item.failure is None and not broken and wanted(item):
-                pool = pool or _pool(jobs - 1)
-                try:
-                    item.parsing = pool.submit(parse, item.data, path, tagging)
-                except BrokenProcessPool:
-                    broken = True
+            if item.failure is None and wanted(item):
+                workers.submit(item)
             window.append(item)
             if len(window) > AHEAD * (jobs - 1):
-                yield window.popleft()
+                yield from workers.passed(window.popleft())
         while window:
-            yield window.popleft()
+            yield from workers.passed(window.popleft())
     finally:
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
+        workers.close()
 
 
-def _pool(workers: int) -> ProcessPoolExecutor:
-    """Worker processes: forked where that is safe (Linux, no other thread that may hold a lock, such as
-    a progress bar's), else started afresh."""
+@dataclass(eq=False)
+class _Worker:
+    """A worker process, the pipes to and from it, and the file it parses (one at a time)."""
+
+    process: BaseProcess
+    to_worker: Connection
+    from_worker: Connection
+    item: Prepared | None = None
+
+
+class Workers:
+    """Worker processes parsing digest files for the import, one file each at a time: a worker never
+    waits to send a result while the import waits to send it a file. The import waits for a worker only
+    together with that worker's end: one killed at any moment (out of memory, say; mid-way through a
+    result too) wakes it at once, and its file, with every file after it once no worker is left, is parsed
+    by the import. Closing them kills them: nothing waits on a worker that is dead or stuck."""
+
+    def __init__(self, count: int) -> None:
+        """`count` workers, started with the first file submitted (a re-import that changes nothing starts none)."""
+        self.count = count
+        self.workers: list[_Worker] | None = None  # None: not started yet; []: every one was lost
+        self.queued: deque[Prepared] = deque()  # submitted, waiting for an idle worker
+
+    def submit(self, item: Prepared) -> None:
+        """Have a worker parse `item` ahead (unless every worker was lost: the import parses it then)."""
+        if self.workers is None:
+            self.workers = [_start(_context()) for _ in range(self.count)]
+        if self.workers:
+            item.workers = self
+            self.queued.append(item)
+            self._collect(0)
+
+    def wait_for(self, item: Prepared) -> None:
+        """Until `item` is parsed, or known to be the import's to parse (`item.workers` None again): waits
+        only while the worker parsing it lives. A file no worker has started on is left to the import."""
+        while item.workers is self and item.parsed is None:
+            if any(worker.item is item for worker in self.workers or ()):
+                self._collect(None)
+            else:
+                if item in self.queued:
+                    self.queued.remove(item)
+                item.workers = None
+
+    def passed(self, item: Prepared) -> Iterator[Prepared]:
+        """Yield `item` to the import; once it is done with it, collect what the workers parsed meanwhile."""
+        yield item
+        if item in self.queued:  # the import did not need its digest
+            self.queued.remove(item)
+        self._collect(0)
+
+    def close(self) -> None:
+        """Kill the workers (a worker has nothing to finish or to clean up) and release their pipes."""
+        for worker in self.workers or ():
+            _end(worker)
+        self.workers = []
+        self.queued.clear()
+
+    def _collect(self, timeout: float | None) -> None:
+        """Take the results sent, waiting up to `timeout` seconds (None: as long as a worker lives) for one
+        or for a worker's end; drop the workers that ended, and give the idle ones the next files."""
+        busy = [worker for worker in self.workers or () if worker.item is not None]
+        if busy:
+            ready = set(wait([w.from_worker for w in busy] + [w.process.sentinel for w in busy], timeout))
+            for worker in busy:
+                if worker.from_worker in ready or worker.process.sentinel in ready:
+                    self._receive(worker)
+        for worker in list(self.workers or ()):
+            if worker.item is None and self.queued:
+                self._send(worker, self.queued.popleft())
+
+    def _receive(self, worker: _Worker) -> None:
+        """The result `worker` sent, if whole; else it ended (perhaps mid-way through one): it is dropped."""
+        item, worker.item = worker.item, None
+        assert item is not None
+        try:
+            item.parsed = worker.from_worker.recv() if worker.from_worker.poll() else None
+        except Exception:  # its end (EOFError; OSError after half a message), or a result that did not unpickle
+            item.parsed = None
+        if item.parsed is None:  # the import parses it
+            item.workers = None
+            if not worker.process.is_alive():
+                self._lose(worker)
+
+    def _send(self, worker: _Worker, item: Prepared) -> None:
+        """Give the idle `worker` the file `item`; a worker that ended meanwhile is dropped."""
+        try:
+            worker.to_worker.send((item.data, item.path, item.tagging))
+            worker.item = item
+        except OSError:  # a broken pipe: it ended
+            item.workers = None
+            self._lose(worker)
+
+    def _lose(self, worker: _Worker) -> None:
+        """Drop the ended `worker`; once none is left, the files still queued are parsed by the import."""
+        _end(worker)
+        self.workers = [other for other in self.workers or () if other is not worker]
+        if not self.workers:
+            for item in self.queued:
+                item.workers = None
+            self.queued.clear()
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers are forked where that is safe (Linux, no other thread that may hold a lock, such as a
+    progress bar's), else started afresh."""
     fork = sys.platform.startswith("linux") and threading.active_count() == 1
-    context = multiprocessing.get_context("fork" if fork else "spawn")
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_worker_start, initargs=(os.getpid(),))
+    return multiprocessing.get_context("fork" if fork else "spawn")
+
+
+def _start(context: multiprocessing.context.BaseContext) -> _Worker:
+    """A worker process started, and the import's ends of its pipes: the worker's ends are closed here at
+    once, so that its end, even mid-way through a message, is the end of the pipe it wrote to."""
+    worker_in, to_worker = context.Pipe(duplex=False)
+    from_worker, worker_out = context.Pipe(duplex=False)
+    process = context.Process(target=_serve, args=(worker_in, worker_out, os.getpid()), daemon=True)
+    process.start()
+    worker_in.close()
+    worker_out.close()
+    return _Worker(process, to_worker, from_worker)
+
+
+def _end(worker: _Worker) -> None:
+    """Kill the worker and release its pipes and process."""
+    worker.process.kill()
+    worker.process.join(1)  # a killed process ends at once; never wait on one stuck in the kernel
+    worker.to_worker.close()
+    worker.from_worker.close()
+    with suppress(ValueError):  # still not ended after all
+        worker.process.close()
+
+
+def _serve(files: Connection, results: Connection, parent: int) -> None:
+    """A worker: parse each file the import sends, and send back its digest, or the error parsing raised
+    (None if that error cannot be sent: the import parses the file again, and raises it itself)."""
+    _worker_start(parent)
+    while True:
+        try:
+            data, path, tagging = files.recv()
+        except EOFError:
+            return
+        try:
+            parsed: Digest | Exception = parse(data, path, tagging)
+        except Exception as error:  # raised by the import when it takes the file, as with one job
+            parsed = error
+        try:
+            results.send(parsed)
+        except Exception:  # it does not pickle (nothing was sent)
+            results.send(None)
 
 
 def _worker_start(parent: int) -> None:
