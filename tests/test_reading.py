@@ -15,8 +15,9 @@ from contextlib import closing
 from pathlib import Path
 
 import frontmatter
+import pytest
 from conftest import imported_copy, new_graph, run_cli, vault_files
-from test_reimport import later_digest
+from test_reimport import later_digest, move_like_obsidian
 
 from vaultsync.text import names
 
@@ -434,3 +435,33 @@ def test_two_ticks_in_one_second_of_a_file_system_with_second_times_are_both_tak
         os.utime(index, (second_of_saves, second_of_saves))
         run_cli("import", new, vault, check=True)
     assert read_of(first) is True and read_of(second) is True
+
+
+@pytest.mark.parametrize("how", ["renamed", "moved", "deleted"])
+def test_a_paper_note_renamed_moved_or_deleted_is_followed_by_an_import_of_another_digest(corpus, tmp_path, how):
+    """`watch` imports only new digests: a paper note renamed in Obsidian (its links rewritten) or moved to a
+    folder of the user's, then ticked in its index note, is synced without waiting for a digest listing it;
+    one deleted leaves the reading queue."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    (day,) = lines_of(vault, note)
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)  # does not list the note
+    before = queue_count(vault)
+    if how == "renamed":
+        move_like_obsidian(vault, note, note.with_name("My name for it.md"))
+        note = note.with_name("My name for it.md")
+    elif how == "moved":
+        (vault / "To read").mkdir()
+        note = note.rename(vault / "To read" / note.name)  # links by name still resolve: nothing else changes
+    else:
+        note.unlink()
+    summary = json.loads(run_cli("import", new, vault, "--json", check=True).stdout)
+    if how == "deleted":
+        created = [note for action, note in map(dict.values, summary["changes"]) if action == "created"]
+        assert queue_count(vault) == before - 1 + sum("/Papers/" in note for note in created)
+        return
+    set_line(vault, day, note, "x")
+    run_cli("import", new, vault, check=True)
+    assert read_of(note) is True and lines_of(vault, note) == {day: "x"}

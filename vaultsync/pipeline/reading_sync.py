@@ -103,6 +103,8 @@ class ReadingSync:
         self.unsynced, self.pending, self.fixes = {}, self.state.pending(), {}
         self.settled, self.reread, self.unread = set(), set(), set()
         ordered = sorted(candidates)
+        for identity in [paper for paper in ordered if self.touched.get(paper) == GONE]:
+            self.follow(identity)
         for start in range(0, len(ordered), CHUNK):  # a few at a time: a first import has every paper to sync
             chunk = list(self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK]))
             names = {identity: self.names.name(note.path) for identity, note in chunk if not note.deleted}
@@ -162,6 +164,20 @@ class ReadingSync:
             self.fixes.setdefault(day, {})[identity] = (synced, read)
         if not wrong:
             self.remember(identity, synced, read)
+
+    def follow(self, identity: str) -> None:
+        """Follow the paper's note, gone from its path: to where the user moved or renamed it (found by the
+        scan of the vault that imports do, once per run), else it is remembered as deleted by the user, as
+        an import of a digest listing it would. One caught being saved by recreating it is left as it is."""
+        note = self.state.note(NoteKind.PAPER, identity)
+        places = self.writer.places
+        if note is None or note.deleted or places.saved_by_recreating(note.path):
+            return
+        moved = places.moved_to(NoteKind.PAPER, identity, note)
+        if moved:
+            self.state.put_note(NoteKind.PAPER, identity, NoteState(moved, note.written, edited=note.edited))
+        else:
+            self.state.put_note(NoteKind.PAPER, identity, NoteState(note.path, note.written, deleted=True))
 
     def remember(self, identity: str, synced: bool | None, read: bool) -> None:
         """The paper's state is synced: note and lines say `read`."""
