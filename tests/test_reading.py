@@ -352,17 +352,18 @@ def test_a_read_merged_by_an_import_stopped_before_its_sync_is_synced_by_the_nex
     assert read_of(note) is True and set(lines_of(vault, note).values()) == {"x"}
 
 
-def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(corpus, tmp_path):
+@pytest.mark.parametrize("hours", [-1, 1])
+def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(corpus, tmp_path, hours):
     """A note the user edited keeps another stamp than vaultsync's last write until a digest listing it is merged
     again: imports of other digests (watch's, one file's) read it once and remember it as checked, instead of
     reading it at every import (every note, after a sync tool or a restore gave them new inodes). Seen here by
     a change its stamp cannot show (in place, the same size, the old mtime put back): not taken; once the note
-    is saved again, it is."""
+    is saved again, it is. Saved an hour ago, or an hour ahead (a device whose clock runs fast)."""
     src, vault = imported_copy(corpus, SET, tmp_path)
     note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
     note.write_text(note.read_text() + "My notes.\n")
-    an_hour_ago = time.time() - 3600  # a stamp of the moment before is not vouched for (see the test below)
-    os.utime(note, (an_hour_ago, an_hour_ago))
+    saved = time.time() + hours * 3600  # a stamp of the moment before is not vouched for (see the tests below)
+    os.utime(note, (saved, saved))
     new = tmp_path / "new"
     new.mkdir()
     shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too; does not list the note
@@ -465,3 +466,80 @@ def test_a_paper_note_renamed_moved_or_deleted_is_followed_by_an_import_of_anoth
     set_line(vault, day, note, "x")
     run_cli("import", new, vault, check=True)
     assert read_of(note) is True and lines_of(vault, note) == {day: "x"}
+
+
+def test_a_paper_note_moved_renamed_and_marked_read_in_one_go_stays_read(corpus, tmp_path):
+    """Moved to a folder of the user's and renamed there (its links rewritten), with `read: true`, between two
+    imports of another digest: the line must be ticked, and never taken for an untick by the next import."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    (day,) = lines_of(vault, note)
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)
+    (vault / "To read").mkdir()
+    move_like_obsidian(vault, note, vault / "To read" / "My name for it.md")
+    note = vault / "To read" / "My name for it.md"
+    set_read(note, True)
+    for _ in range(2):
+        run_cli("import", new, vault, check=True)
+        assert read_of(note) is True
+    assert lines_of(vault, note) == {day: "x"}
+
+
+FOLLOW_BACK = """
+import os, shutil, sys, time
+from pathlib import Path
+from vaultsync.storage.state import StateStore
+note, kept = Path(sys.argv.pop(1)), Path(sys.argv.pop(1))
+checked = StateStore.checked
+def back(self, papers):  # just after the sweep found the note gone: it is back (a sync client recreating it),
+    if kept.exists():  # a while ago as its folder tells
+        shutil.move(kept, note)
+        os.utime(note.parent, (time.time() - 60, time.time() - 60))
+    return checked(self, papers)
+StateStore.checked = back
+from vaultsync.cli import main
+sys.argv[0] = "vaultsync"
+main()
+"""
+
+
+@pytest.mark.parametrize("how", ["back during the import", "restored from the trash"])
+def test_a_paper_note_gone_for_a_while_is_not_taken_for_deleted_once_back(corpus, tmp_path, how):
+    """Gone when an import began and back before its sync (a sync client or `git pull` deleting and creating
+    it again), or taken for deleted by one import and put back from Obsidian's `.trash` before the next: the
+    note is the paper's, and its `read: true` is synced."""
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    (day,) = lines_of(vault, note)
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)
+    (vault / ".trash").mkdir()
+    kept = vault / ".trash" / note.name
+    note.rename(kept)
+    if how == "back during the import":
+        args = [sys.executable, "-c", FOLLOW_BACK, note, kept, "import", new, vault]
+        assert subprocess.run(args, capture_output=True, text=True).returncode == 0
+    else:
+        run_cli("import", new, vault, check=True)
+        kept.rename(note)
+    set_read(note, True)
+    run_cli("import", new, vault, check=True)
+    assert lines_of(vault, note) == {day: "x"}
+
+
+def test_a_paper_note_whose_frontmatter_broke_keeps_its_state_with_a_warning(corpus, tmp_path):
+    src, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    (day,) = lines_of(vault, note)
+    broken = note.read_text().replace('title: "', 'title: "unclosed', 1).replace('"\n', "\n", 1)
+    note.write_text(broken)
+    set_line(vault, day, note, "x")
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)
+    result = run_cli("import", new, vault, check=True)
+    assert f"Warning: {note}: its frontmatter does not parse" in result.stderr
+    assert note.read_text() == broken and lines_of(vault, note) == {day: "x"}

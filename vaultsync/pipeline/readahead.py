@@ -128,7 +128,8 @@ class Workers:
     waits to send a result while the import waits to send it a file. The import waits for a worker only
     together with that worker's end: one killed at any moment (out of memory, say; mid-way through a
     result too) wakes it at once, and its file, with every file after it once no worker is left, is parsed
-    by the import. Closing them kills them: nothing waits on a worker that is dead or stuck."""
+    by the import. Closing them kills them: nothing waits on a dead worker (one stopped, SIGSTOP, holds the
+    import up until it goes on)."""
 
     def __init__(self, count: int) -> None:
         """`count` workers, started with the first file submitted (a re-import that changes nothing starts none)."""

@@ -31,8 +31,9 @@ RACY = 2.0  # seconds: a stamp this recent may miss a change of the same size in
 
 def racy(stamp: str) -> bool:
     """Whether a file stamp (`Vault.stamp`) is too recent to vouch for the bytes read with it: a save of the
-    same size in the same tick of a coarse file system clock (a tick turned to a cross) would keep it."""
-    return time.time() - int(stamp.split(":", 1)[0]) / 1e9 < RACY
+    same size in the same tick of a coarse file system clock (a tick turned to a cross) would keep it. A
+    time far ahead (a device whose clock runs fast) is not: it would be read again at every import."""
+    return abs(time.time() - int(stamp.split(":", 1)[0]) / 1e9) < RACY
 
 
 def read_value(metadata: dict[str, Any]) -> bool | None:
@@ -93,6 +94,9 @@ class ReadingSync:
         touched = self.sweep.touched(NoteKind.PAPER)
         checked = self.state.checked(touched)
         self.touched = {identity: stamp for identity, stamp in touched.items() if checked.get(identity) != stamp}
+        for identity, note in list(self.state.left(NoteKind.PAPER, self.touched)):  # before a line's name is looked up
+            if note.deleted or self.touched[identity] == GONE:
+                self.writer.places.follow(NoteKind.PAPER, identity)
         candidates = self.candidates()
         read = self.state.task_stamps()
         for day, note in index_notes.items():
@@ -103,8 +107,6 @@ class ReadingSync:
         self.unsynced, self.pending, self.fixes = {}, self.state.pending(), {}
         self.settled, self.reread, self.unread = set(), set(), set()
         ordered = sorted(candidates)
-        for identity in [paper for paper in ordered if self.touched.get(paper) == GONE]:
-            self.follow(identity)
         for start in range(0, len(ordered), CHUNK):  # a few at a time: a first import has every paper to sync
             chunk = list(self.state.left(NoteKind.PAPER, ordered[start : start + CHUNK]))
             names = {identity: self.names.name(note.path) for identity, note in chunk if not note.deleted}
@@ -116,8 +118,11 @@ class ReadingSync:
         for day, wanted in self.fixes.items():
             states = {identity: read for identity, (_, read) in wanted.items()}
             note = self.state.note(NoteKind.DIGEST, day)
-            if note is None or not self.restatus_index(day, note, states):
-                failed |= set(wanted)
+            unfixed = (
+                set(wanted) if note is None or not self.restatus_index(day, note, states) else self.unfixed(day, states)
+            )
+            if unfixed:
+                failed |= unfixed
                 self.reread.add(day)  # its lines are read again next time, and fixed then
         for wanted in self.fixes.values():
             for identity, (synced, read) in wanted.items():
@@ -145,7 +150,9 @@ class ReadingSync:
         elif synced is None or identity in self.pending or path in self.writer.merged or identity in self.touched:
             try:
                 in_note = self.note_read(path, left.stamp)
-            except VaultError:
+            except VaultError as error:
+                if path not in self.writer.merged:  # else its digest's report says so already
+                    self.report.warnings.append(str(error))
                 self.unread.add(identity)
                 return
             if identity in self.touched:
@@ -165,19 +172,16 @@ class ReadingSync:
         if not wrong:
             self.remember(identity, synced, read)
 
-    def follow(self, identity: str) -> None:
-        """Follow the paper's note, gone from its path: to where the user moved or renamed it (found by the
-        scan of the vault that imports do, once per run), else it is remembered as deleted by the user, as
-        an import of a digest listing it would. One caught being saved by recreating it is left as it is."""
-        note = self.state.note(NoteKind.PAPER, identity)
-        places = self.writer.places
-        if note is None or note.deleted or places.saved_by_recreating(note.path):
-            return
-        moved = places.moved_to(NoteKind.PAPER, identity, note)
-        if moved:
-            self.state.put_note(NoteKind.PAPER, identity, NoteState(moved, note.written, edited=note.edited))
-        else:
-            self.state.put_note(NoteKind.PAPER, identity, NoteState(note.path, note.written, deleted=True))
+    def unfixed(self, day: str, wanted: dict[str, bool]) -> set[str]:
+        """The papers of `wanted` whose lines in the day's index note, as last read, still say otherwise:
+        a line whose link no longer leads to its paper was left as it is."""
+        paths = {identity: note.path for identity, note in self.state.left(NoteKind.PAPER, wanted)}
+        lines = self.state.lines({self.names.name(path) for path in paths.values()})
+        return {
+            identity
+            for identity, path in paths.items()
+            if any(done != wanted[identity] for listed, done in lines.get(self.names.name(path), []) if listed == day)
+        }
 
     def remember(self, identity: str, synced: bool | None, read: bool) -> None:
         """The paper's state is synced: note and lines say `read`."""
@@ -221,7 +225,7 @@ class ReadingSync:
             return None
         parts = self.flavor.notes.split(snap.text)
         if parts is None:
-            raise VaultError(f"{path}: not readable as a note now")
+            raise VaultError(f"{self.vault.root / path}: {self.flavor.damage(snap.text)}")
         return read_value(parts.metadata)
 
     def set_read(self, identity: str, note: NoteState, was: bool | None, read: bool) -> bool:
