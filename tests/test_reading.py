@@ -55,6 +55,18 @@ def read_of(note: Path) -> bool:
     return frontmatter.load(note)["read"]
 
 
+def one_listed(corpus: Path, tmp_path: Path) -> tuple[Path, Path, str, Path]:
+    """(vault, a paper note listed on one day, that day, a folder holding one other digest, which does not list
+    it): the vault of SET imported, for imports of another digest only, as `watch` does them."""
+    _, vault = imported_copy(corpus, SET, tmp_path)
+    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    (day,) = lines_of(vault, note)
+    new = tmp_path / "new"
+    new.mkdir()
+    shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too
+    return vault, note, day, new
+
+
 def test_a_tick_anywhere_reads_the_note_and_read_in_the_note_ticks_every_line(corpus, tmp_path):
     src, vault = imported_copy(corpus, SET, tmp_path)
     twice = later_digest(src, corpus, "generative models", 6)  # listed on 2024-01-18 and 2024-01-19
@@ -359,14 +371,10 @@ def test_a_note_someone_touched_is_read_once_then_not_again_until_touched_again(
     reading it at every import (every note, after a sync tool or a restore gave them new inodes). Seen here by
     a change its stamp cannot show (in place, the same size, the old mtime put back): not taken; once the note
     is saved again, it is. Saved an hour ago, or an hour ahead (a device whose clock runs fast)."""
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    vault, note, _, new = one_listed(corpus, tmp_path)
     note.write_text(note.read_text() + "My notes.\n")
     saved = time.time() + hours * 3600  # a stamp of the moment before is not vouched for (see the tests below)
     os.utime(note, (saved, saved))
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)  # in the sample too; does not list the note
     run_cli("import", new, vault, check=True)  # reads it: in sync, so checked
     before = note.stat()
     with open(note, "r+b") as file:
@@ -403,13 +411,9 @@ def test_a_note_caught_half_saved_by_the_sync_keeps_the_read_its_save_brings(cor
     """An editor saving slowly (half the bytes, a pause, the rest), as a sync client or a network share may:
     the sync must neither decide from the half it saw nor write that decision over the finished save; the
     next import syncs the save."""
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
+    vault, note, _, new = one_listed(corpus, tmp_path)
     saved = note.read_text().replace("\nread: false\n", "\nread: true\n") + "My notes.\n"
     note.write_text(saved[: len(saved) // 2])  # the first half of the save, as the import starts
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)  # does not list the note
     args = [sys.executable, "-c", FINISH_SAVE, note.resolve(), saved, "import", new, vault]
     result = subprocess.run(args, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
@@ -443,12 +447,7 @@ def test_a_paper_note_renamed_moved_or_deleted_is_followed_by_an_import_of_anoth
     """`watch` imports only new digests: a paper note renamed in Obsidian (its links rewritten) or moved to a
     folder of the user's, then ticked in its index note, is synced without waiting for a digest listing it;
     one deleted leaves the reading queue."""
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
-    (day,) = lines_of(vault, note)
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)  # does not list the note
+    vault, note, day, new = one_listed(corpus, tmp_path)
     before = queue_count(vault)
     if how == "renamed":
         move_like_obsidian(vault, note, note.with_name("My name for it.md"))
@@ -471,12 +470,7 @@ def test_a_paper_note_renamed_moved_or_deleted_is_followed_by_an_import_of_anoth
 def test_a_paper_note_moved_renamed_and_marked_read_in_one_go_stays_read(corpus, tmp_path):
     """Moved to a folder of the user's and renamed there (its links rewritten), with `read: true`, between two
     imports of another digest: the line must be ticked, and never taken for an untick by the next import."""
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
-    (day,) = lines_of(vault, note)
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)
+    vault, note, day, new = one_listed(corpus, tmp_path)
     (vault / "To read").mkdir()
     move_like_obsidian(vault, note, vault / "To read" / "My name for it.md")
     note = vault / "To read" / "My name for it.md"
@@ -510,12 +504,7 @@ def test_a_paper_note_gone_for_a_while_is_not_taken_for_deleted_once_back(corpus
     """Gone when an import began and back before its sync (a sync client or `git pull` deleting and creating
     it again), or taken for deleted by one import and put back from Obsidian's `.trash` before the next: the
     note is the paper's, and its `read: true` is synced."""
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
-    (day,) = lines_of(vault, note)
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)
+    vault, note, day, new = one_listed(corpus, tmp_path)
     (vault / ".trash").mkdir()
     kept = vault / ".trash" / note.name
     note.rename(kept)
@@ -531,15 +520,10 @@ def test_a_paper_note_gone_for_a_while_is_not_taken_for_deleted_once_back(corpus
 
 
 def test_a_paper_note_whose_frontmatter_broke_keeps_its_state_with_a_warning(corpus, tmp_path):
-    src, vault = imported_copy(corpus, SET, tmp_path)
-    note = next(note for note in sorted((vault / "arXiv" / "Papers").glob("*.md")) if len(lines_of(vault, note)) == 1)
-    (day,) = lines_of(vault, note)
+    vault, note, day, new = one_listed(corpus, tmp_path)
     broken = note.read_text().replace('title: "', 'title: "unclosed', 1).replace('"\n', "\n", 1)
     note.write_text(broken)
     set_line(vault, day, note, "x")
-    new = tmp_path / "new"
-    new.mkdir()
-    shutil.copy(corpus / "2023-05-22.md", new)
     result = run_cli("import", new, vault, check=True)
     assert f"Warning: {note}: its frontmatter does not parse" in result.stderr
     assert note.read_text() == broken and lines_of(vault, note) == {day: "x"}
