@@ -527,3 +527,42 @@ def test_a_paper_note_whose_frontmatter_broke_keeps_its_state_with_a_warning(cor
     result = run_cli("import", new, vault, check=True)
     assert f"Warning: {note}: its frontmatter does not parse" in result.stderr
     assert note.read_text() == broken and lines_of(vault, note) == {day: "x"}
+
+
+def deleted_in_store(vault: Path, note: Path) -> bool:
+    with closing(sqlite3.connect(vault / ".vaultsync" / "state.sqlite")) as db:
+        path = note.relative_to(vault).as_posix()
+        return db.execute("SELECT deleted FROM notes WHERE path = ?", (path,)).fetchone() == (1,)
+
+
+def test_a_paper_note_deleted_with_its_folder_is_remembered_as_deleted(corpus, tmp_path):
+    """A note filed into a folder of the user's, then the folder deleted (Obsidian moves it to `.trash`): taken
+    for deleted once, after one read of the vault, not looked for again at every import."""
+    vault, note, _, new = one_listed(corpus, tmp_path)
+    (vault / "Done").mkdir()
+    note = note.rename(vault / "Done" / note.name)
+    run_cli("import", new, vault, check=True)  # followed there
+    (vault / ".trash").mkdir()
+    (vault / "Done").rename(vault / ".trash" / "Done")
+    run_cli("import", new, vault, check=True)
+    assert deleted_in_store(vault, note)
+
+
+def test_an_empty_file_or_a_note_of_the_user_s_at_a_deleted_paper_s_place_is_not_the_paper(corpus, tmp_path):
+    vault, note, _, new = one_listed(corpus, tmp_path)
+    note.unlink()
+    run_cli("import", new, vault, check=True)
+    for text in ("", "# My own note of that name\n"):
+        note.write_text(text)
+        result = run_cli("import", new, vault, check=True)
+        assert deleted_in_store(vault, note) and "Warning" not in result.stderr and note.read_text() == text
+
+
+def test_a_papers_folder_leading_out_of_the_vault_is_one_error_not_a_warning_per_note(corpus, tmp_path):
+    vault, _, _, new = one_listed(corpus, tmp_path)
+    papers, elsewhere = vault / "arXiv" / "Papers", tmp_path / "elsewhere"
+    papers.rename(elsewhere)
+    papers.symlink_to(elsewhere)
+    result = run_cli("import", new, vault)
+    assert result.stderr.count("leads outside the vault") == 1 and "Warning" not in result.stderr
+    assert not any(deleted_in_store(vault, papers / note.name) for note in elsewhere.iterdir())

@@ -10,6 +10,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from pathlib import PurePosixPath
 
 from vaultsync.flavors import Flavor
@@ -82,21 +83,22 @@ class Places:
     def follow(self, kind: str, identity: str) -> None:
         """Follow a note of vaultsync's gone from its path, or back at it, as an import writing it would (the
         reading sync asks, whatever digests are imported): moved or renamed by the user (`moved_to`), else
-        deleted, but not while its folder is missing (a share not mounted); a note deleted, then put back at
-        its path (from the trash), is the note again, to be read anew. Until sure, it is left as it is."""
+        deleted; a note deleted, then put back at its path (from the trash, or a share mounted again), is the
+        note again, to be read anew. Until sure, it is left as it is."""
         note = self.state.note(kind, identity)
         if note is None or self.saved_by_recreating(note.path):
             return
         if self.vault.exists(note.path):  # back, or was never gone (the sweep ran a moment before)
-            if note.deleted and self.is_free_or_own(note.path, kind, identity):
-                self.state.put_note(kind, identity, NoteState(note.path, note.written))
+            with suppress(VaultError):
+                if note.deleted and self.is_note_of(self.vault.read(note.path, strict=False) or "", kind, identity):
+                    self.state.put_note(kind, identity, NoteState(note.path, note.written))
             return
         if note.deleted:
             return
         moved = self.moved_to(kind, identity, note)
         if moved:
             self.state.put_note(kind, identity, NoteState(moved, note.written, edited=note.edited))
-        elif self.vault.exists(note.path.parent) and not self.vault.exists(note.path):
+        elif not self.vault.exists(note.path):
             self.state.put_note(kind, identity, NoteState(note.path, note.written, deleted=True))
 
     def saved_by_recreating(self, path: PurePosixPath) -> bool:

@@ -150,9 +150,7 @@ class ReadingSync:
         elif synced is None or identity in self.pending or path in self.writer.merged or identity in self.touched:
             try:
                 in_note = self.note_read(path, left.stamp)
-            except VaultError as error:
-                if path not in self.writer.merged:  # else its digest's report says so already
-                    self.report.warnings.append(str(error))
+            except VaultError:  # said by `note_read`, or by the run (a folder leading outside the vault)
                 self.unread.add(identity)
                 return
             if identity in self.touched:
@@ -225,7 +223,9 @@ class ReadingSync:
             return None
         parts = self.flavor.notes.split(snap.text)
         if parts is None:
-            raise VaultError(f"{self.vault.root / path}: {self.flavor.damage(snap.text)}")
+            if snap.text and path not in self.writer.merged:  # else empty (being saved), or its digest said so
+                self.report.warnings.append(f"{self.vault.root / path}: {self.flavor.damage(snap.text)}")
+            raise VaultError(f"{path}: not a note vaultsync can read")
         return read_value(parts.metadata)
 
     def set_read(self, identity: str, note: NoteState, was: bool | None, read: bool) -> bool:
