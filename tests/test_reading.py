@@ -566,3 +566,16 @@ def test_a_papers_folder_leading_out_of_the_vault_is_one_error_not_a_warning_per
     result = run_cli("import", new, vault)
     assert result.stderr.count("leads outside the vault") == 1 and "Warning" not in result.stderr
     assert not any(deleted_in_store(vault, papers / note.name) for note in elsewhere.iterdir())
+
+
+@pytest.mark.parametrize("value", ['"true"', "x", "done"])
+def test_a_read_the_user_wrote_as_no_boolean_is_left_as_they_wrote_it_with_a_warning(corpus, tmp_path, value):
+    """Dataview takes `read: "true"` or `read: x` for read; vaultsync reads only true and false, and must not
+    write `false` over the user's value, neither by the sync (an import of another digest) nor by a merge."""
+    vault, note, day, new = one_listed(corpus, tmp_path)
+    mine = note.read_text().replace("\nread: false\n", f"\nread: {value}\n")
+    note.write_text(mine)
+    result = run_cli("import", new, vault, check=True)
+    assert f"{note}: property 'read' left as you wrote it" in result.stderr
+    run_cli("import", vault.parent / "src", vault, "--force", check=True)  # every digest merged again
+    assert note.read_text() == mine and lines_of(vault, note) == {day: " "}

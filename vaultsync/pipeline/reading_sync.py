@@ -237,6 +237,12 @@ class ReadingSync:
             parts = self.flavor.notes.split(text)
             if parts is None or read_value(parts.metadata) != was:
                 return None
+            if parts.metadata.get("read") is not None and was is None:  # `read: yes`, `read: "true"`: the user's
+                self.report.warnings.append(
+                    f"{self.vault.root / note.path}: property 'read' left as you wrote it:"
+                    f" {parts.metadata['read']!r} — write true or false"
+                )
+                return None
             keep = {key: parts.metadata[key] for key in ("first_seen",) if key in parts.metadata}  # where it goes
             updated = self.flavor.notes.update(parts, {**keep, "read": read}, None)
             text, left = (updated, {}) if isinstance(updated, str) else updated

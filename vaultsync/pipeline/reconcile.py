@@ -75,8 +75,8 @@ def reconcile(
     for key in WRITE_ONCE_KEYS:
         if parts.metadata.get(key) is not None and parts.metadata[key] not in rendered.retracted:
             values[key] = parts.metadata[key]
-    for key in SYNCED_KEYS:
-        if key in values and isinstance(parts.metadata.get(key), bool):
+    for key in SYNCED_KEYS:  # the user's value, a boolean or not (`read: yes` is theirs to change)
+        if key in values and parts.metadata.get(key) is not None:
             values[key] = parts.metadata[key]
     managed, outcome = rendered.managed, None
     if rendered.merge_region and managed is not None:
