@@ -295,6 +295,7 @@ class _Run:
         if report.date_source != "file name":  # a file dated by its name is never re-dated
             self.dates.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
+        self.links.new_digest()
         for section in digest.sections:
             index.append((section, [self.paper(report, entry, day, section) for entry in section.entries]))
         papers = tuple(dict.fromkeys(line.arxiv_id for _, lines in index for line in lines))
@@ -342,8 +343,9 @@ class _Run:
 
     def paper(self, report: DigestReport, entry: Entry, day: date, section: Section) -> IndexLine:
         """Write the note of a paper as a digest lists it (merged with what the earlier listings said)."""
-        record = merge(self.state.record(entry.arxiv_id), entry, day, section)
-        self.state.put_record(record)
+        known = self.state.record(entry.arxiv_id)
+        record = merge(known, entry, day, section)
+        self.state.put_record(record, new=known is None)
         index_links = {day: link for day in record.days if (link := self.links.index_link(day))}
         inputs = fingerprint(self.fingerprint, record.to_json(), sorted(index_links.items()))
         read = self.synced.get(entry.arxiv_id, False)  # a note's own `read` is kept: synced after the digests
@@ -356,7 +358,7 @@ class _Run:
 
         before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
         path = self.writer.save(
-            report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry)
+            report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry), before
         )
         if before and path and path in self.writer.merged:  # its `read` may be the user's: synced at the end,
             self.state.put_pending([entry.arxiv_id])  # or, if this import stops before that, by the next
