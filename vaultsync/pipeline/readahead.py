@@ -26,6 +26,7 @@ from contextlib import suppress
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from vaultsync.model import Digest
 from vaultsync.pipeline.reader import decode, parse_digest
@@ -33,6 +34,7 @@ from vaultsync.pipeline.sources import read_digest
 from vaultsync.records import retag
 
 AHEAD = 4  # files read ahead of the import per worker: enough to keep it busy, few enough to stay small
+Draft = Callable[[Digest, Path], Any]  # work a worker does on each digest it parsed, beside parsing it
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,12 @@ def parse(data: bytes, path: Path, tagging: Tagging) -> Digest:
     return retag(parse_digest(decode(data, str(path)), str(path)), tagging.prefix, tagging.renames)
 
 
+def _parse_ahead(data: bytes, path: Path, tagging: Tagging, draft: Draft | None) -> tuple[Digest, Any]:
+    """In a worker: the digest (see `parse`), and what `draft` makes of it (None without one)."""
+    digest = parse(data, path, tagging)
+    return digest, draft(digest, path) if draft else None
+
+
 @dataclass(eq=False)
 class Prepared:
     """A digest file as read: its bytes (or why they could not be read), and its digest once parsed."""
@@ -56,7 +64,7 @@ class Prepared:
     tagging: Tagging
     data: bytes = b""
     failure: OSError | None = None  # reading it failed: reported when the import reaches it
-    parsing: Future[Digest] | None = None  # parsed ahead by a worker
+    parsing: Future[tuple[Digest, Any]] | None = None  # parsed ahead by a worker (with its `draft`)
 
     @cached_property
     def checksum(self) -> str:
@@ -71,8 +79,16 @@ class Prepared:
             raise self.failure
         if self.parsing is not None:
             with suppress(BrokenProcessPool):  # the worker was killed (out of memory, say): parsed here instead
-                return self.parsing.result()
+                return self.parsing.result()[0]
         return parse(self.data, self.path, self.tagging)
+
+    def drafts(self) -> Any:
+        """What `ahead`'s `draft` made of the digest in the worker that parsed it; None if it was parsed here
+        (or not by now: this never waits)."""
+        future = self.parsing
+        if future is None or not future.done() or future.cancelled() or future.exception() is not None:
+            return None
+        return future.result()[1]
 
 
 def read(path: Path, tagging: Tagging) -> Prepared:
@@ -83,9 +99,16 @@ def read(path: Path, tagging: Tagging) -> Prepared:
         return Prepared(path, tagging, failure=error)
 
 
-def ahead(paths: Iterable[Path], tagging: Tagging, jobs: int, wanted: Callable[[Prepared], bool]) -> Iterator[Prepared]:
+def ahead(
+    paths: Iterable[Path],
+    tagging: Tagging,
+    jobs: int,
+    wanted: Callable[[Prepared], bool],
+    draft: Draft | None = None,
+) -> Iterator[Prepared]:
     """The files `paths`, read in order; with `jobs` > 1 and a list of files, read a few ahead and those
-    `wanted` parsed by `jobs - 1` worker processes meanwhile. Close the iterator to stop the workers."""
+    `wanted` parsed by `jobs - 1` worker processes meanwhile, which also call `draft` (picklable) on each
+    digest they parse (see `Prepared.drafts`). Close the iterator to stop the workers."""
     if jobs <= 1 or not isinstance(paths, Sequence) or len(paths) < 2:
         yield from (read(path, tagging) for path in paths)
         return
@@ -98,7 +121,7 @@ def ahead(paths: Iterable[Path], tagging: Tagging, jobs: int, wanted: Callable[[
             if item.failure is None and not broken and wanted(item):
                 pool = pool or _pool(jobs - 1)
                 try:
-                    item.parsing = pool.submit(parse, item.data, path, tagging)
+                    item.parsing = pool.submit(_parse_ahead, item.data, path, tagging, draft)
                 except BrokenProcessPool:
                     broken = True
             window.append(item)
