@@ -11,7 +11,9 @@ note already in the vault is merged from the draft's parts, as from its own.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -30,8 +32,10 @@ _RENDERER: dict[str, Renderer] = {}  # in a worker: the run's renderer, built at
 class Draft:
     """A paper note rendered ahead: from which inputs (see `_Run.paper`), for which path and topic links."""
 
+    day: date  # of the paper's one listing, in the digest drafted
+    record: str  # the paper's record, as the state store keeps it (`StateStore.put_record`)
     inputs: str
-    path: str
+    path: str  # where its name puts it (`Layout.paper_path`)
     topics: list[str] | None
     metadata: dict[str, Any]
     managed: str
@@ -93,9 +97,11 @@ class Drafter:
                     managed = renderer.paper_body(record, {})
                     metadata = renderer.paper_metadata(record, {}, note, False, topics if self.topics else None)
                     text = self.flavor.notes.compose(metadata, managed, self.flavor.paper_tail)
-                    inputs = fingerprint(self.fingerprint, record.to_json(), [])
+                    data = record.to_json()
+                    inputs = fingerprint(self.fingerprint, data, [])
+                    stored = json.dumps(data, ensure_ascii=False)
                     drafts[entry.arxiv_id] = Draft(
-                        inputs, str(note), topics if self.topics else None, metadata, managed, text
+                        day, stored, inputs, str(note), topics if self.topics else None, metadata, managed, text
                     )
         except Exception:  # a template failing on a paper, say: the import renders it and reports that
             return drafts

@@ -102,13 +102,14 @@ class LinkIndex:
             self.index_paths[day] = self.claim(numbered(self.layout.digest_path(day)), NoteKind.DIGEST, day.isoformat())
         return self.index_paths[day]
 
-    def new_paper_path(self, entry: Entry) -> PurePosixPath:
-        """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        return self.claim(self._paper_paths(entry), NoteKind.PAPER, entry.arxiv_id)
+    def new_paper_path(self, entry: Entry, named: str | None = None) -> PurePosixPath:
+        """A path for a paper new to the state: its name, or with its id when another note has that name.
+        `named`: the path its name gives, if known (`layout.paper_path`)."""
+        return self.claim(self._paper_paths(entry, named), NoteKind.PAPER, entry.arxiv_id)
 
-    def _paper_paths(self, entry: Entry) -> Iterator[PurePosixPath]:
+    def _paper_paths(self, entry: Entry, named: str | None) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
-        yield self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
+        yield PurePosixPath(named) if named else self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
         yield from numbered(self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True))
 
     def add_paper(self, entry: Entry, record: PaperRecord, notes: Iterable[PurePosixPath | None]) -> None:

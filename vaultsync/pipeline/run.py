@@ -349,13 +349,13 @@ class _Run:
 
     def paper(self, report: DigestReport, entry: Entry, day: date, section: Section) -> IndexLine:
         """Write the note of a paper as a digest lists it (merged with what the earlier listings said)."""
-        known = self.state.record(entry.arxiv_id)
+        known, draft = self.state.record(entry.arxiv_id), self.drafts.pop(entry.arxiv_id, None)
         record = merge(known, entry, day, section)
-        self.state.put_record(record, new=known is None)
         index_links = {day: link for day in record.days if (link := self.links.index_link(day))}
-        inputs = fingerprint(self.fingerprint, record.to_json(), sorted(index_links.items()))
+        fresh = draft and known is None and draft.day == day and not index_links  # drafted from these very inputs
+        self.state.put_record(record, new=known is None, data=draft.record if fresh else None)
+        inputs = draft.inputs if fresh else fingerprint(self.fingerprint, record.to_json(), sorted(index_links.items()))
         read = self.synced.get(entry.arxiv_id, False)  # a note's own `read` is kept: synced after the digests
-        draft = self.drafts.pop(entry.arxiv_id, None)
 
         def render(path: PurePosixPath) -> Rendered:
             topics = [self.links.topic_link(tag) for tag in record.tags] if self.topics else None
@@ -366,9 +366,11 @@ class _Run:
             return Rendered(metadata, managed, self.flavor.paper_tail, retracted=self.dates.retracted)
 
         before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
-        path = self.writer.save(
-            report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry), before
-        )
+
+        def claim() -> PurePosixPath:  # the worker found the path the paper's name gives, if it drafted its note
+            return self.links.new_paper_path(entry, draft.path if draft else None)
+
+        path = self.writer.save(report, NoteKind.PAPER, entry.arxiv_id, inputs, render, claim, before)
         if before and path and path in self.writer.merged:  # its `read` may be the user's: synced at the end,
             self.state.put_pending([entry.arxiv_id])  # or, if this import stops before that, by the next
         self.links.add_paper(entry, record, (before.path if before else None, path))
