@@ -261,3 +261,39 @@ def test_a_worker_killed_at_any_moment_costs_time_not_notes(many, tmp_path, mome
     code, summary, _ = imported(many, single, "--jobs", "1")
     assert process.returncode == code == 0
     assert json.loads(stdout) == summary and vault_files(vault) == vault_files(single)
+
+
+@pytest.mark.parametrize("flavor", ["obsidian", "logseq"])
+def test_two_jobs_render_themselves_the_notes_a_worker_drafted_for_another_vault(corpus, tmp_path, flavor):
+    """The worker drafts each paper's note as for a vault without it; where this vault says otherwise (the
+    paper's name taken by a note of the user's, a topic's or an index note's name shared with another note,
+    so linked by path), the import renders the note itself: the same vault as with one job."""
+    src = tmp_path / "src"
+    src.mkdir()
+    for digest in sorted(corpus.glob("*.md"))[:4]:
+        shutil.copy(digest, src)
+    probe = tmp_path / "probe"  # where the notes go in an empty vault
+    if flavor == "logseq":
+        new_graph(probe)
+    assert imported(src, probe, "--jobs", "1")[0] == 0
+    papers = {path.relative_to(probe) for path in probe.rglob("*.md")}
+    start = tmp_path / "start"
+    if flavor == "logseq":
+        new_graph(start)
+    taken = sorted(path for path in papers if "Papers" in path.parts or path.parts[0] == "pages")[:3]
+    for path in taken:  # notes of the user's where papers' notes would go
+        (start / path).parent.mkdir(parents=True, exist_ok=True)
+        (start / path).write_text("A note of mine.\n")
+    shared = [sorted(path for path in papers if folder in path.parts)[:2] for folder in ("Topics", "Digests")]
+    for path in shared[0] + shared[1]:
+        (start / "Elsewhere").mkdir(exist_ok=True)
+        (start / "Elsewhere" / path.name).write_text("Another note of that name.\n")
+    vaults = {}
+    for jobs in (2, 1):
+        vault = tmp_path / f"jobs-{jobs}"
+        shutil.copytree(start, vault)
+        code, summary, stderr = imported(src, vault, "--jobs", jobs)
+        assert code == 0, stderr
+        vaults[jobs] = (vault_files(vault), summary)
+    assert vaults[2] == vaults[1]
+    assert all((tmp_path / "jobs-2" / path).read_text() == "A note of mine.\n" for path in taken)

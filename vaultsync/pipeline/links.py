@@ -19,7 +19,7 @@ from vaultsync.model import Entry
 from vaultsync.pipeline import catalog
 from vaultsync.pipeline.places import numbered
 from vaultsync.records import PaperRecord
-from vaultsync.storage.state import NoteKind, StateStore
+from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import Vault
 from vaultsync.text import names
 
@@ -37,6 +37,28 @@ class LinkIndex:
         self.names: NoteNames | None = None  # the vault's note names, for links: walked once
         self.papers_by_link: dict[int, str] = {}  # note names, link labels and URLs (by `hash`) → arXiv id
         self.index_paths: dict[date, PurePosixPath] = {}  # new index notes' paths, claimed before they are written
+        self.known: dict[tuple[str, str], NoteState | None] = {}  # index and topic notes looked up for one digest
+        self.topic_paths: dict[str, PurePosixPath] = {}  # the layout's paths of topics' notes, for one digest
+
+    def new_digest(self) -> None:
+        """Forget the index and topic notes looked up for the digest before: the state may have changed since.
+        While one digest's papers are written, it changes only the papers' notes, so each index or topic note
+        is looked up once per digest, not once per paper listing it."""
+        self.known.clear()
+        self.topic_paths.clear()
+
+    def _topic_path(self, tag: str) -> PurePosixPath:
+        """Where the topic's note goes by the layout, worked out once per digest."""
+        if tag not in self.topic_paths:
+            self.topic_paths[tag] = self.layout.topic_path(tag)
+        return self.topic_paths[tag]
+
+    def _note(self, kind: str, identity: str) -> NoteState | None:
+        """The state's note of `kind` and `identity`, looked up once per digest (see `new_digest`)."""
+        key = (kind, identity)
+        if key not in self.known:
+            self.known[key] = self.state.note(kind, identity)
+        return self.known[key]
 
     def created(self, path: PurePosixPath) -> None:
         """Count the name of a note just written where there was none."""
@@ -55,17 +77,17 @@ class LinkIndex:
 
     def topic_link(self, tag: str) -> str:
         """The link target of a topic's note: its name, or its path where another note has the name."""
-        note = self.state.note(NoteKind.TOPIC, tag)
-        path = note.path if note and not note.deleted else self.layout.topic_path(tag)
+        note = self._note(NoteKind.TOPIC, tag)
+        path = note.path if note and not note.deleted else self._topic_path(tag)
         shared = self.shared_names()
-        if note is None and self.names and self.vault.stamp(path) is None:
+        if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
             self.names.expect(path)  # about to be written: its name counts already
         return self.layout.link_target(path, shared)
 
     def index_link(self, day: date) -> str | None:
         """The link target of the day's index note where it is not the layout's name: renamed by the user,
         or linked by path because another note has its name."""
-        note = self.state.note(NoteKind.DIGEST, day.isoformat())
+        note = self._note(NoteKind.DIGEST, day.isoformat())
         path = note.path if note else self.new_index_path(day)
         shared = self.shared_names()
         if note is None and self.names and path not in self.names.expected and self.vault.stamp(path) is None:
@@ -80,13 +102,14 @@ class LinkIndex:
             self.index_paths[day] = self.claim(numbered(self.layout.digest_path(day)), NoteKind.DIGEST, day.isoformat())
         return self.index_paths[day]
 
-    def new_paper_path(self, entry: Entry) -> PurePosixPath:
-        """A path for a paper new to the state: its name, or with its id when another note has that name."""
-        return self.claim(self._paper_paths(entry), NoteKind.PAPER, entry.arxiv_id)
+    def new_paper_path(self, entry: Entry, named: str | None = None) -> PurePosixPath:
+        """A path for a paper new to the state: its name, or with its id when another note has that name.
+        `named`: the path its name gives, if known (`layout.paper_path`)."""
+        return self.claim(self._paper_paths(entry, named), NoteKind.PAPER, entry.arxiv_id)
 
-    def _paper_paths(self, entry: Entry) -> Iterator[PurePosixPath]:
+    def _paper_paths(self, entry: Entry, named: str | None) -> Iterator[PurePosixPath]:
         """The plain name, then with the arXiv id, then numbered: the list never runs out."""
-        yield self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
+        yield PurePosixPath(named) if named else self.layout.paper_path(entry.title, entry.arxiv_id, entry.category)
         yield from numbered(self.layout.paper_path(entry.title, entry.arxiv_id, entry.category, with_id=True))
 
     def add_paper(self, entry: Entry, record: PaperRecord, notes: Iterable[PurePosixPath | None]) -> None:

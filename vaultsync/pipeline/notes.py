@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
+from typing import Literal
 
 from vaultsync.flavors import Flavor
 from vaultsync.pipeline.places import Places, numbered, written_stamp
@@ -197,13 +198,16 @@ class NoteWriter:
         inputs: str,
         render: Callable[[PurePosixPath], Rendered],
         claim: Callable[[], PurePosixPath],
+        note: NoteState | None | Literal[False] = False,
     ) -> PurePosixPath | None:
         """Create or update one note; its path (None if the user deleted it, or it could not be created).
+        `note`: the state's note of `kind` and `identity`, if the caller has just read it (False: read here).
 
         The note is read, merged and written only if it still is what was read; if it changed meanwhile
         (the user saved it), all over again. A note that cannot be read or written is an error of its own:
         the digest's other notes go on."""
-        note = self.state.note(kind, identity)
+        if note is False:
+            note = self.state.note(kind, identity)
         if note and not note.deleted and not self.force and self.untouched(note, inputs):
             self.tally.count(report, note.path, Outcome.UNCHANGED, kind)
             return note.path

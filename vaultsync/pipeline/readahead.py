@@ -32,6 +32,7 @@ from functools import cached_property
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from pathlib import Path
+from typing import Any
 
 from vaultsync.model import Digest
 from vaultsync.pipeline.reader import decode, parse_digest
@@ -39,6 +40,7 @@ from vaultsync.pipeline.sources import read_digest
 from vaultsync.records import retag
 
 AHEAD = 4  # files read ahead of the import per worker: enough to keep it busy, few enough to stay small
+Draft = Callable[[Digest, Path], Any]  # work a worker does on each digest it parsed, beside parsing it
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,7 @@ class Prepared:
     failure: OSError | None = None  # reading it failed: reported when the import reaches it
     workers: Workers | None = None  # the workers parsing it ahead (None again if they cannot)
     parsed: Digest | Exception | None = None  # what a worker's parse gave: the digest, or the error it raised
+    drafted: Any = None  # what the worker's `draft` made of the digest it parsed
 
     @cached_property
     def checksum(self) -> str:
@@ -82,6 +85,11 @@ class Prepared:
             raise self.parsed
         return self.parsed if self.parsed is not None else parse(self.data, self.path, self.tagging)
 
+    def drafts(self) -> Any:
+        """What `ahead`'s `draft` made of the digest in the worker that parsed it (once `digest` has it);
+        None if it was parsed here, or the draft failed."""
+        return self.drafted
+
 
 def read(path: Path, tagging: Tagging) -> Prepared:
     """The digest file at `path`, read (see `sources.read_digest`), not parsed yet."""
@@ -91,13 +99,20 @@ def read(path: Path, tagging: Tagging) -> Prepared:
         return Prepared(path, tagging, failure=error)
 
 
-def ahead(paths: Iterable[Path], tagging: Tagging, jobs: int, wanted: Callable[[Prepared], bool]) -> Iterator[Prepared]:
+def ahead(
+    paths: Iterable[Path],
+    tagging: Tagging,
+    jobs: int,
+    wanted: Callable[[Prepared], bool],
+    draft: Draft | None = None,
+) -> Iterator[Prepared]:
     """The files `paths`, read in order; with `jobs` > 1 and a list of files, read a few ahead and those
-    `wanted` parsed by `jobs - 1` worker processes meanwhile. Close the iterator to stop the workers."""
+    `wanted` parsed by `jobs - 1` worker processes meanwhile, which also call `draft` (picklable) on each
+    digest they parse (see `Prepared.drafts`). Close the iterator to stop the workers."""
     if jobs <= 1 or not isinstance(paths, Sequence) or len(paths) < 2:
         yield from (read(path, tagging) for path in paths)
         return
-    workers = Workers(jobs - 1)
+    workers = Workers(jobs - 1, draft)
     window: deque[Prepared] = deque()
     try:
         for path in paths:
@@ -131,16 +146,17 @@ class Workers:
     by the import. Closing them kills them: nothing waits on a dead worker (one stopped, SIGSTOP, holds the
     import up until it goes on)."""
 
-    def __init__(self, count: int) -> None:
-        """`count` workers, started with the first file submitted (a re-import that changes nothing starts none)."""
-        self.count = count
+    def __init__(self, count: int, draft: Draft | None = None) -> None:
+        """`count` workers, started with the first file submitted (a re-import that changes nothing starts
+        none), each calling `draft` on the digests it parses."""
+        self.count, self.draft = count, draft
         self.workers: list[_Worker] | None = None  # None: not started yet; []: every one was lost
         self.queued: deque[Prepared] = deque()  # submitted, waiting for an idle worker
 
     def submit(self, item: Prepared) -> None:
         """Have a worker parse `item` ahead (unless every worker was lost: the import parses it then)."""
         if self.workers is None:
-            self.workers = [_start(_context()) for _ in range(self.count)]
+            self.workers = [_start(_context(), self.draft) for _ in range(self.count)]
         if self.workers:
             item.workers = self
             self.queued.append(item)
@@ -189,9 +205,9 @@ class Workers:
         item, worker.item = worker.item, None
         assert item is not None
         try:
-            item.parsed = worker.from_worker.recv() if worker.from_worker.poll() else None
+            item.parsed, item.drafted = worker.from_worker.recv() if worker.from_worker.poll() else (None, None)
         except Exception:  # its end (EOFError; OSError after half a message), or a result that did not unpickle
-            item.parsed = None
+            item.parsed, item.drafted = None, None
         if item.parsed is None:  # the import parses it
             item.workers = None
             if not worker.process.is_alive():
@@ -223,12 +239,12 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("fork" if fork else "spawn")
 
 
-def _start(context: multiprocessing.context.BaseContext) -> _Worker:
+def _start(context: multiprocessing.context.BaseContext, draft: Draft | None) -> _Worker:
     """A worker process started, and the import's ends of its pipes: the worker's ends are closed here at
     once, so that its end, even mid-way through a message, is the end of the pipe it wrote to."""
     worker_in, to_worker = context.Pipe(duplex=False)
     from_worker, worker_out = context.Pipe(duplex=False)
-    process = context.Process(target=_serve, args=(worker_in, worker_out, os.getpid()), daemon=True)
+    process = context.Process(target=_serve, args=(worker_in, worker_out, os.getpid(), draft), daemon=True)
     process.start()
     worker_in.close()
     worker_out.close()
@@ -245,23 +261,28 @@ def _end(worker: _Worker) -> None:
         worker.process.close()
 
 
-def _serve(files: Connection, results: Connection, parent: int) -> None:
-    """A worker: parse each file the import sends, and send back its digest, or the error parsing raised
-    (None if that error cannot be sent: the import parses the file again, and raises it itself)."""
+def _serve(files: Connection, results: Connection, parent: int, draft: Draft | None) -> None:
+    """A worker: parse each file the import sends, and send back its digest, or the error parsing raised,
+    with what `draft` made of the digest (None if it failed: the import renders those notes itself); both
+    None if that cannot be sent (the import parses the file again, and raises the error itself)."""
     _worker_start(parent)
     while True:
         try:
             data, path, tagging = files.recv()
         except EOFError:
             return
+        drafted = None
         try:
             parsed: Digest | Exception = parse(data, path, tagging)
+            if draft is not None:
+                with suppress(Exception):
+                    drafted = draft(parsed, path)
         except Exception as error:  # raised by the import when it takes the file, as with one job
             parsed = error
         try:
-            results.send(parsed)
+            results.send((parsed, drafted))
         except Exception:  # it does not pickle (nothing was sent)
-            results.send(None)
+            results.send((None, None))
 
 
 def _worker_start(parent: int) -> None:

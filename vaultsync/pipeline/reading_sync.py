@@ -118,11 +118,10 @@ class ReadingSync:
         for day, wanted in self.fixes.items():
             states = {identity: read for identity, (_, read) in wanted.items()}
             note = self.state.note(NoteKind.DIGEST, day)
-            unfixed = (
-                set(wanted) if note is None or not self.restatus_index(day, note, states) else self.unfixed(day, states)
-            )
-            if unfixed:
-                failed |= unfixed
+            fixed = note is not None and self.restatus_index(day, note, states)
+            left = unfixed(self.state, self.names, day, states) if fixed else set(wanted)
+            if left:
+                failed |= left
                 self.reread.add(day)  # its lines are read again next time, and fixed then
         for wanted in self.fixes.values():
             for identity, (synced, read) in wanted.items():
@@ -169,17 +168,6 @@ class ReadingSync:
             self.fixes.setdefault(day, {})[identity] = (synced, read)
         if not wrong:
             self.remember(identity, synced, read)
-
-    def unfixed(self, day: str, wanted: dict[str, bool]) -> set[str]:
-        """The papers of `wanted` whose lines in the day's index note, as last read, still say otherwise:
-        a line whose link no longer leads to its paper was left as it is."""
-        paths = {identity: note.path for identity, note in self.state.left(NoteKind.PAPER, wanted)}
-        lines = self.state.lines({self.names.name(path) for path in paths.values()})
-        return {
-            identity
-            for identity, path in paths.items()
-            if any(done != wanted[identity] for listed, done in lines.get(self.names.name(path), []) if listed == day)
-        }
 
     def remember(self, identity: str, synced: bool | None, read: bool) -> None:
         """The paper's state is synced: note and lines say `read`."""
@@ -237,14 +225,13 @@ class ReadingSync:
             parts = self.flavor.notes.split(text)
             if parts is None or read_value(parts.metadata) != was:
                 return None
-            if parts.metadata.get("read") is not None and was is None:  # `read: yes`, `read: "true"`: the user's
-                self.report.warnings.append(
-                    f"{self.vault.root / note.path}: property 'read' left as you wrote it:"
-                    f" {parts.metadata['read']!r} — write true or false"
-                )
-                return None
             keep = {key: parts.metadata[key] for key in ("first_seen",) if key in parts.metadata}  # where it goes
-            updated = self.flavor.notes.update(parts, {**keep, "read": read}, None)
+            mine = parts.metadata.get("read")  # `read: yes`, `read: "true"` (was None): the user's to change
+            updated = (
+                self.flavor.notes.update(parts, {**keep, "read": read}, None)
+                if mine is None or was is not None
+                else (text, {"read": f"{mine!r} — write true or false"})
+            )
             text, left = (updated, {}) if isinstance(updated, str) else updated
             if left:
                 self.report.warnings.append(
@@ -304,3 +291,15 @@ def swap(
             return False
     report.warnings.append(f"{writer.vault.root / note.path}: {CHANGING}")
     return False
+
+
+def unfixed(state: StateStore, names: PaperNames, day: str, wanted: dict[str, bool]) -> set[str]:
+    """The papers of `wanted` whose lines in the day's index note, as last read, still say otherwise: a line
+    whose link no longer leads to its paper was left as it is."""
+    paths = {identity: note.path for identity, note in state.left(NoteKind.PAPER, wanted)}
+    lines = state.lines({names.name(path) for path in paths.values()})
+    return {
+        identity
+        for identity, path in paths.items()
+        if any(done != wanted[identity] for listed, done in lines.get(names.name(path), []) if listed == day)
+    }

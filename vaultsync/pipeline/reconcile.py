@@ -36,6 +36,7 @@ class Rendered:
     tail: str = ""
     merge_region: Callable[[str], str] | None = field(default=None, compare=False)  # index notes
     retracted: frozenset[Any] = frozenset()  # values of write-once keys that were vaultsync's mistake
+    composed: str | None = field(default=None, compare=False)  # the new note's text, if known (see `drafts`)
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,8 @@ def reconcile(
     """The note's new text and what happened to it; `notes`: how its file is read and written."""
     written = {key: rendered.metadata[key] for key in LIST_KEYS if key in rendered.metadata}
     if existing is None:
-        return Result(notes.compose(rendered.metadata, rendered.managed or "", rendered.tail), Outcome.CREATED, written)
+        text = rendered.composed or notes.compose(rendered.metadata, rendered.managed or "", rendered.tail)
+        return Result(text, Outcome.CREATED, written)
     parts = notes.split(existing)
     if parts is None:
         return Result(None, Outcome.DAMAGED, last_written)

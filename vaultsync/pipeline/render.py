@@ -89,6 +89,7 @@ class Renderer:
         of paper notes (Obsidian only; none: no such key)."""
         self.flavor = flavor or Obsidian(layout)
         self.author_links = author_links  # authors as links to notes of their own: `[[Ada Lovelace]]`
+        self.template_dirs = tuple(template_dirs)  # searched before the defaults
         self.layout = self.flavor.layout
         self.cssclasses = tuple(cssclasses) if self.flavor.cssclasses else ()
         defaults = default_templates() / self.flavor.templates

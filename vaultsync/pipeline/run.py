@@ -23,6 +23,7 @@ from vaultsync.flavors import Flavor, resolve
 from vaultsync.flavors.layout import Layout
 from vaultsync.model import Digest, Entry, NotADigestError, Section
 from vaultsync.pipeline import catalog
+from vaultsync.pipeline.drafts import Draft, Drafter
 from vaultsync.pipeline.hooks import Hooks
 from vaultsync.pipeline.index_merge import merge_region
 from vaultsync.pipeline.links import LinkIndex
@@ -101,7 +102,8 @@ def import_digests(
             if state.fresh:
                 run.rebuild_state(problem)
             tagging = Tagging(options.tag_prefix, options.tag_map)
-            with closing(ahead(paths, tagging, options.jobs, run.may_change)) as files:
+            drafter = Drafter.of(renderer, run.fingerprint, run.topics)
+            with closing(ahead(paths, tagging, options.jobs, run.may_change, drafter)) as files:
                 for file in files:
                     vault.check_in_place()
                     run.digest_file(file)
@@ -219,6 +221,7 @@ class _Run:
         self.unchanged = UnchangedDigests(self.writer, self.sweep, force=options.force or options.restore_deleted)
         self.synced = state.reading()  # each paper's reading state as last synced
         self.imported: set[str] | None = None  # the inputs of the digests imported before, when asked for
+        self.drafts: dict[str, Draft] = {}  # the papers of the digest being imported, as its worker drafted them
 
     def rebuild_state(self, problem: str | None) -> None:
         """Refill a new or reset state store from the notes in the vault, if there are any."""
@@ -278,9 +281,12 @@ class _Run:
             return
         report.warnings.extend(str(problem) for problem in digest.problems)
         try:
+            self.drafts = file.drafts() or {}
             self.digest(digest, report, inputs)
         except VaultError as error:
             report.errors.append(f"{error} — rest of {path.name} skipped")
+        finally:
+            self.drafts = {}
 
     def digest(self, digest: Digest, report: DigestReport, inputs: str) -> None:
         """Write the notes of a digest read and dated: its papers', then its index note's."""
@@ -295,6 +301,7 @@ class _Run:
         if report.date_source != "file name":  # a file dated by its name is never re-dated
             self.dates.redate(digest, day, report)
         index: list[tuple[Section, list[IndexLine]]] = []
+        self.links.new_digest()
         for section in digest.sections:
             index.append((section, [self.paper(report, entry, day, section) for entry in section.entries]))
         papers = tuple(dict.fromkeys(line.arxiv_id for _, lines in index for line in lines))
@@ -342,22 +349,28 @@ class _Run:
 
     def paper(self, report: DigestReport, entry: Entry, day: date, section: Section) -> IndexLine:
         """Write the note of a paper as a digest lists it (merged with what the earlier listings said)."""
-        record = merge(self.state.record(entry.arxiv_id), entry, day, section)
-        self.state.put_record(record)
+        known, draft = self.state.record(entry.arxiv_id), self.drafts.pop(entry.arxiv_id, None)
+        record = merge(known, entry, day, section)
         index_links = {day: link for day in record.days if (link := self.links.index_link(day))}
-        inputs = fingerprint(self.fingerprint, record.to_json(), sorted(index_links.items()))
+        fresh = draft and known is None and draft.day == day and not index_links  # drafted from these very inputs
+        self.state.put_record(record, new=known is None, data=draft.record if fresh else None)
+        inputs = draft.inputs if fresh else fingerprint(self.fingerprint, record.to_json(), sorted(index_links.items()))
         read = self.synced.get(entry.arxiv_id, False)  # a note's own `read` is kept: synced after the digests
 
         def render(path: PurePosixPath) -> Rendered:
-            managed = self.renderer.paper_body(record, index_links) if record.complete else None
             topics = [self.links.topic_link(tag) for tag in record.tags] if self.topics else None
+            if draft and draft.fits(inputs, path, read, topics):
+                return draft.rendered(self.flavor.paper_tail, self.dates.retracted)
+            managed = self.renderer.paper_body(record, index_links) if record.complete else None
             metadata = self.renderer.paper_metadata(record, index_links, path, read, topics)
             return Rendered(metadata, managed, self.flavor.paper_tail, retracted=self.dates.retracted)
 
         before = self.state.note(NoteKind.PAPER, entry.arxiv_id)
-        path = self.writer.save(
-            report, NoteKind.PAPER, entry.arxiv_id, inputs, render, lambda: self.links.new_paper_path(entry)
-        )
+
+        def claim() -> PurePosixPath:  # the worker found the path the paper's name gives, if it drafted its note
+            return self.links.new_paper_path(entry, draft.path if draft else None)
+
+        path = self.writer.save(report, NoteKind.PAPER, entry.arxiv_id, inputs, render, claim, before)
         if before and path and path in self.writer.merged:  # its `read` may be the user's: synced at the end,
             self.state.put_pending([entry.arxiv_id])  # or, if this import stops before that, by the next
         self.links.add_paper(entry, record, (before.path if before else None, path))

@@ -224,11 +224,14 @@ class StateStore(ReadingRows):
         row = self.db.execute("SELECT record FROM papers WHERE arxiv_id = ?", (arxiv_id,)).fetchone()
         return _record(row[0]) if row else None
 
-    def put_record(self, record: PaperRecord) -> None:
-        data = json.dumps(record.to_json(), ensure_ascii=False)
+    def put_record(self, record: PaperRecord, *, new: bool = False, data: str | None = None) -> None:
+        """Remember the paper's record; `new`: the store has none for it (`record` said None), nor its tags;
+        `data`: the record as stored (`to_json` as JSON), if known."""
+        data = data or json.dumps(record.to_json(), ensure_ascii=False)
         self.db.execute("INSERT OR REPLACE INTO papers VALUES (?, ?)", (record.arxiv_id, data))
         self.db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (record.arxiv_id, record.first_seen.isoformat()))
-        self.db.execute("DELETE FROM tagged WHERE arxiv_id = ?", (record.arxiv_id,))
+        if not new:
+            self.db.execute("DELETE FROM tagged WHERE arxiv_id = ?", (record.arxiv_id,))
         self.db.executemany("INSERT INTO tagged VALUES (?, ?)", [(record.arxiv_id, tag) for tag in record.tags])
 
     def forget_record(self, arxiv_id: str) -> None:
