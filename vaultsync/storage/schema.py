@@ -14,9 +14,8 @@ import sqlite3
 from contextlib import closing
 from typing import NamedTuple
 
-SCHEMA_VERSION = (
-    4  # 3: the tables `pending`, `lines`, `seen`, `tagged`; 4: `checked` (earlier versions would not keep them)
-)
+# 3: the tables `pending`, `lines`, `seen`, `tagged`; 4: `checked` (earlier versions would not keep them)
+SCHEMA_VERSION = 4
 MIGRATED_FROM = 2  # the oldest version brought up to date in place
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
