@@ -21,7 +21,7 @@ from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import VaultError
 from vaultsync.storage.state import NoteKind, NoteState, StateError, StateStore
 from vaultsync.storage.vault import Vault
-from vaultsync.text.reading import decide, in_index
+from vaultsync.text.reading import decide, in_index, read_value
 
 REBUILDS = "the next `vaultsync import` rebuilds it from the notes"
 UNREAD_TICKS = "its ticks are not counted: its papers are as of the last import"
@@ -135,5 +135,4 @@ def _note_read(vault: Vault, flavor: Flavor, note: NoteState, synced: bool | Non
     except VaultError:
         return None
     found = flavor.notes.split(text) if text else None
-    value = found.metadata.get("read") if found else None
-    return value if isinstance(value, bool) else None
+    return read_value(found.metadata) if found else None

@@ -16,6 +16,7 @@ from typing import Any
 from vaultsync.records import PaperRecord, from_frontmatter
 from vaultsync.storage.state import NoteKind, NoteState, StateStore
 from vaultsync.storage.vault import Vault
+from vaultsync.text.reading import read_value
 from vaultsync.text.wikilinks import OBSIDIAN
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -104,8 +105,9 @@ def rebuild(state: StateStore, notes: dict[tuple[str, str], list[FoundNote]]) ->
                 state.put_record(record)
             except (KeyError, TypeError, ValueError):
                 pass  # a note whose frontmatter the user broke: known by its place, its facts come from digests
-            if isinstance(note.metadata.get("read"), bool):  # as last synced: a rebuilt store flips nothing
-                state.put_read(identity, note.metadata["read"])
+            read = read_value(note.metadata)
+            if read is not None:  # as last synced: a rebuilt store flips nothing
+                state.put_read(identity, read)
         state.put_note(kind, identity, NoteState(note.path))
         known += 1
     return known

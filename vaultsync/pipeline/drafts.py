@@ -95,14 +95,12 @@ class Drafter:
                         [layout.link_target(layout.topic_path(tag)) for tag in record.tags] if self.topics else None
                     )
                     managed = renderer.paper_body(record, {})
-                    metadata = renderer.paper_metadata(record, {}, note, False, topics if self.topics else None)
+                    metadata = renderer.paper_metadata(record, {}, note, False, topics)
                     text = self.flavor.notes.compose(metadata, managed, self.flavor.paper_tail)
                     data = record.to_json()
                     inputs = fingerprint(self.fingerprint, data, [])
                     stored = json.dumps(data, ensure_ascii=False)
-                    drafts[entry.arxiv_id] = Draft(
-                        day, stored, inputs, str(note), topics if self.topics else None, metadata, managed, text
-                    )
+                    drafts[entry.arxiv_id] = Draft(day, stored, inputs, str(note), topics, metadata, managed, text)
         except Exception:  # a template failing on a paper, say: the import renders it and reports that
             return drafts
         return drafts

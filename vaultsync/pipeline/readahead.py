@@ -66,7 +66,7 @@ class Prepared:
     failure: OSError | None = None  # reading it failed: reported when the import reaches it
     workers: Workers | None = None  # the workers parsing it ahead (None again if they cannot)
     parsed: Digest | Exception | None = None  # what a worker's parse gave: the digest, or the error it raised
-    drafted: Any = None  # what the worker's `draft` made of the digest it parsed
+    drafted: Any = None  # what the worker's `draft` made of the digest, once `digest` has it (None: none)
 
     @cached_property
     def checksum(self) -> str:
@@ -84,11 +84,6 @@ class Prepared:
         if isinstance(self.parsed, Exception):
             raise self.parsed
         return self.parsed if self.parsed is not None else parse(self.data, self.path, self.tagging)
-
-    def drafts(self) -> Any:
-        """What `ahead`'s `draft` made of the digest in the worker that parsed it (once `digest` has it);
-        None if it was parsed here, or the draft failed."""
-        return self.drafted
 
 
 def read(path: Path, tagging: Tagging) -> Prepared:
@@ -108,7 +103,7 @@ def ahead(
 ) -> Iterator[Prepared]:
     """The files `paths`, read in order; with `jobs` > 1 and a list of files, read a few ahead and those
     `wanted` parsed by `jobs - 1` worker processes meanwhile, which also call `draft` (picklable) on each
-    digest they parse (see `Prepared.drafts`). Close the iterator to stop the workers."""
+    digest they parse (see `Prepared.drafted`). Close the iterator to stop the workers."""
     if jobs <= 1 or not isinstance(paths, Sequence) or len(paths) < 2:
         yield from (read(path, tagging) for path in paths)
         return

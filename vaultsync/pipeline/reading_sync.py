@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import PurePosixPath
-from typing import Any
 
 from vaultsync.flavors.layout import Layout
 from vaultsync.pipeline.notes import ATTEMPTS, CHANGING, NoteWriter
@@ -23,7 +22,7 @@ from vaultsync.storage.reading_rows import line_name
 from vaultsync.storage.snapshot import NoteChanged, VaultError
 from vaultsync.storage.state import Left, NoteKind, NoteState, StateStore
 from vaultsync.summary import DigestReport, Outcome
-from vaultsync.text.reading import decide, in_index
+from vaultsync.text.reading import decide, in_index, read_value
 
 CHUNK = 1000  # papers decided at a time
 RACY = 2.0  # seconds: a stamp this recent may miss a change of the same size in the same second (1-s or 2-s file times)
@@ -34,12 +33,6 @@ def racy(stamp: str) -> bool:
     same size in the same tick of a coarse file system clock (a tick turned to a cross) would keep it. A
     time far ahead (a device whose clock runs fast) is not: it would be read again at every import."""
     return abs(time.time() - int(stamp.split(":", 1)[0]) / 1e9) < RACY
-
-
-def read_value(metadata: dict[str, Any]) -> bool | None:
-    """A paper note's `read` property (None: none, or not true or false)."""
-    value = metadata.get("read")
-    return value if isinstance(value, bool) else None
 
 
 class PaperNames:
@@ -134,8 +127,8 @@ class ReadingSync:
             self.state.forget_tasks(day)
         self.state.put_pending(self.pending & self.settled, pending=False)
         self.state.put_pending(failed | self.unread)
-        checks = {paper: self.touched[paper] for paper in self.checks & self.settled}  # read, and in sync
-        self.state.put_checked({paper: stamp for paper, stamp in checks.items() if stamp != GONE and not racy(stamp)})
+        checks = ((paper, self.touched[paper]) for paper in self.checks & self.settled)  # read, and in sync
+        self.state.put_checked({paper: stamp for paper, stamp in checks if stamp != GONE and not racy(stamp)})
         return self.unsynced
 
     def sync_paper(self, identity: str, left: Left, listed: list[tuple[str, bool]]) -> None:

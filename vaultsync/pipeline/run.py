@@ -281,7 +281,7 @@ class _Run:
             return
         report.warnings.extend(str(problem) for problem in digest.problems)
         try:
-            self.drafts = file.drafts() or {}
+            self.drafts = file.drafted or {}
             self.digest(digest, report, inputs)
         except VaultError as error:
             report.errors.append(f"{error} — rest of {path.name} skipped")

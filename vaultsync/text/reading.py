@@ -12,8 +12,16 @@ too: any tick, or `read: true`.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 DONE = frozenset({"x", "X", "-", "DONE", "CANCELED", "CANCELLED"})  # any other status: still to read
+
+
+def read_value(metadata: dict[str, Any]) -> bool | None:
+    """A paper note's `read` property as vaultsync reads it: true or false (None: none, or anything else,
+    which is the user's: `read: yes`, `read: "true"`)."""
+    value = metadata.get("read")
+    return value if isinstance(value, bool) else None
 
 
 def is_done(status: str) -> bool:
